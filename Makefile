@@ -1,0 +1,75 @@
+# Two entry points: `make demo` (provision the sandbox VPS) and `make test` (everything CI runs).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export HBOT_SANDBOX_STATE ?= $(CURDIR)/inventories/sandbox/.state
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+SANDBOX := python3 tests/sandbox/sandboxctl.py
+DEMO_SUITE ?= trixie
+STAMP := $(VENV)/.installed
+
+.PHONY: help deps host-deps venv demo test lint unit integration molecule runtime bench down status clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+deps: host-deps venv  ## Install everything the other targets need
+
+host-deps:  ## docker.io and debootstrap from Debian when absent; start dockerd when it is not running
+	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; }
+	@docker info >/dev/null 2>&1 || { \
+	  echo "starting dockerd"; (nohup dockerd >/var/log/dockerd.log 2>&1 &); \
+	  for i in $$(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null; }
+
+venv: $(STAMP)  ## Project-local .venv and Ansible collections
+$(STAMP): pyproject.toml requirements.yml tests/example_plugin/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip setuptools wheel
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q ./tests/example_plugin
+	$(BIN)/python tests/tools/install_collections.py
+	touch $@
+
+demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to reach it
+	$(SANDBOX) up sandbox-vps:2222 --suite $(DEMO_SUITE) --reuse
+	ansible-playbook playbooks/site.yml
+	@$(SANDBOX) status
+	@echo; echo "SSH in:  ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
+
+test: deps lint unit integration molecule runtime  ## Everything CI runs
+
+lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff
+	yamllint -s .
+	ansible-lint --profile production
+	for p in playbooks/*.yml; do ansible-playbook --syntax-check -i inventories/sandbox/hosts.yml "$$p"; done
+	ruff check .
+
+unit:  ## Python unit tests
+	HBOT_REQUIRE_EXAMPLE_PLUGIN=1 pytest -q tests/unit
+
+integration:  ## Bad-input preflight tests against a fresh sandbox VPS
+	pytest -q -p no:cacheprovider tests/integration
+
+molecule:  ## Molecule: converge, idempotence and testinfra verify on Debian 12 and 13
+	cd tests && molecule test -s host
+
+runtime:  ## Strategy tests inside the real Hummingbot runtime (image built locally, cached by hash)
+	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
+
+bench:  ## Converge timings: first run, rerun, --check, and 4 hosts against 1
+	python tests/bench/bench_converge.py
+
+down:  ## Remove every sandbox host
+	$(SANDBOX) down
+
+status:  ## List sandbox hosts
+	$(SANDBOX) status
+
+clean: down  ## Remove sandbox hosts, the venv and collections
+	rm -rf $(VENV) .ansible

@@ -1,0 +1,1 @@
+"""Hummingbot-facing directional trading controllers (need hummingbot to import)."""

@@ -1,0 +1,1 @@
+"""Hummingbot-facing generic controllers (need hummingbot to import)."""

@@ -1,0 +1,1 @@
+"""Hummingbot-facing market making controllers (need hummingbot to import)."""

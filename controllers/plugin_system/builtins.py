@@ -1,0 +1,60 @@
+"""The built-in strategies, registered through the same hook as any third-party plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from controllers.plugin_system.hookspecs import StrategySpec, hookimpl
+from controllers.shared_base.strategies.fixed_spread import FixedSpreadParams
+from controllers.shared_base.strategies.inventory_mm import InventoryMMParams
+from controllers.shared_base.strategies.pmm_rsi_llm import PmmRsiLlmParams
+from controllers.shared_base.strategies.portfolio_rebalance import PortfolioRebalanceParams
+from controllers.shared_base.strategies.regime_trend import RegimeTrendParams
+
+CONTROLLERS_DIR = Path(__file__).resolve().parents[1]
+
+
+def _builtin(name: str, controller_type: str, params_model, description: str) -> StrategySpec:
+    return StrategySpec(
+        name, controller_type, params_model, CONTROLLERS_DIR / controller_type / f"{name}.py", description
+    )
+
+
+BUILTIN_STRATEGIES = (
+    _builtin(
+        "inventory_mm",
+        "market_making",
+        InventoryMMParams,
+        "Flagship: volatility-normalised Avellaneda-Stoikov quoting with inventory skew and trend guard",
+    ),
+    _builtin(
+        "pmm_rsi_llm",
+        "market_making",
+        PmmRsiLlmParams,
+        "Seed PMM reworked: RSI and optional sentiment only widen spreads; skew, fee floor, limits",
+    ),
+    _builtin(
+        "fixed_spread",
+        "market_making",
+        FixedSpreadParams,
+        "Baseline fixed-spread market maker with the shared risk controls",
+    ),
+    _builtin(
+        "regime_trend",
+        "directional_trading",
+        RegimeTrendParams,
+        "EMA-cross trend follower that only trades when the efficiency ratio says the market trends",
+    ),
+    _builtin(
+        "portfolio_rebalance",
+        "generic",
+        PortfolioRebalanceParams,
+        "Target weights across pairs, threshold or periodic, fee-aware",
+    ),
+)
+
+
+@hookimpl
+def register_strategies(register) -> None:
+    for spec in BUILTIN_STRATEGIES:
+        register(spec)

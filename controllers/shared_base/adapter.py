@@ -1,0 +1,518 @@
+"""Thin Hummingbot adapter: builds config classes from the pure params and maps QuotePlans to executors.
+
+Only this module (and the controller modules) import Hummingbot. All decisions come from the pure
+core and strategies; the adapter collects inputs (candles, book, executors) and maps outputs.
+
+Works both live and in Hummingbot's BacktestingEngineBase, which calls update_processed_data() once,
+then replays the `features` frame row by row into processed_data before determine_executor_actions().
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from hummingbot.core.data_type.common import PriceType, TradeType
+from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
+from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
+    DirectionalTradingControllerBase,
+)
+from hummingbot.strategy_v2.controllers.market_making_controller_base import MarketMakingControllerBase
+from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
+from hummingbot.strategy_v2.models.executor_actions import (
+    CreateExecutorAction,
+    ExecutorAction,
+    StopExecutorAction,
+)
+from hummingbot.strategy_v2.models.executors import CloseType
+from pydantic import BaseModel, ValidationError, create_model, model_validator
+
+from controllers.shared_base import core
+from controllers.shared_base.indicators import Bars
+from controllers.shared_base.params import format_validation_errors, strategy_field_names
+from controllers.shared_base.strategies.base import MarketMakingStrategy
+
+# Live candle window beyond the warm-up; indicators are EWMA-seeded so a modest margin suffices.
+LIVE_CANDLE_MARGIN = 50
+AMOUNT_FIELDS = ("buy_amounts_pct", "sell_amounts_pct")
+
+
+def build_config_class(
+    params_model: type[BaseModel], hummingbot_base: type, module: str, methods: type | None = None
+) -> type:
+    """Hummingbot config class = Hummingbot's base + the strategy's pure fields + the pure validators.
+
+    Field definitions are copied from the pure model and, after Hummingbot's own parsing, the values
+    are validated by the pure model itself, so every rule exists exactly once. `module` must be the
+    controller module so Hummingbot's loader finds the class there. `methods` is an optional plain
+    mixin class for behaviour Hummingbot calls on configs (e.g. update_markets).
+    """
+    fields: dict[str, Any] = {}
+    for name in strategy_field_names(params_model):
+        info = params_model.model_fields[name]
+        copied = copy.copy(info)  # never mutate the pure model's own FieldInfo
+        extra = dict(copied.json_schema_extra or {}) if isinstance(copied.json_schema_extra, dict) else {}
+        extra.setdefault("prompt", f"{name}: ")  # Hummingbot's schema export expects a prompt on every field
+        copied.json_schema_extra = extra
+        if name in AMOUNT_FIELDS:
+            # Hummingbot's `before` validator turns None into one equal weight per level, and its
+            # position rebalance sums these lists; without validate_default the None default stays.
+            copied.validate_default = True
+        fields[name] = (info.annotation, copied)
+
+    def apply_pure_rules(config: Any) -> Any:
+        values = {name: getattr(config, name) for name in strategy_field_names(params_model)}
+        try:
+            params_model.model_validate(values)
+        except ValidationError as error:
+            raise ValueError("; ".join(format_validation_errors(error))) from None
+        return config
+
+    return create_model(
+        params_model.__name__.removesuffix("Params") + "Config",
+        __base__=(methods, hummingbot_base) if methods else hummingbot_base,
+        __module__=module,
+        __validators__={"apply_pure_rules": model_validator(mode="after")(apply_pure_rules)},
+        **fields,
+    )
+
+
+def pure_params(config: Any, params_model: type[BaseModel]) -> Any:
+    return params_model.model_validate(
+        {name: getattr(config, name) for name in strategy_field_names(params_model)}
+    )
+
+
+def _is_backtest(provider: Any) -> bool:
+    from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
+
+    return isinstance(provider, BacktestingDataProvider)
+
+
+def _bars(candles: pd.DataFrame) -> Bars:
+    return Bars(
+        candles["timestamp"].tolist(),
+        candles["high"].tolist(),
+        candles["low"].tolist(),
+        candles["close"].tolist(),
+    )
+
+
+TRACE_COLUMNS = (
+    "timestamp",
+    "reference_price",
+    "inventory_quote",
+    "pnl_quote",
+    "best_bid",  # highest live bid after this tick's actions (kept and new quotes)
+    "best_ask",
+    "spread_floor",
+    "flatten_quote",
+    "positions_closed",
+    "killed",
+    "stops",
+    "creates",
+)
+
+
+def _plan_levels(plan: core.QuotePlan) -> list[str]:
+    """Level ids the plan quotes: buy_0.. then sell_0.., only on enabled sides."""
+    buys = [f"buy_{level}" for level in range(len(plan.buy_prices))] if plan.quote_buy else []
+    sells = [f"sell_{level}" for level in range(len(plan.sell_prices))] if plan.quote_sell else []
+    return buys + sells
+
+
+def _level_id(executor: Any) -> str | None:
+    return getattr(executor.config, "level_id", None) or executor.custom_info.get("level_id")
+
+
+def _outside_floor(price: float, buy: bool, plan: core.QuotePlan, book: core.BookTop | None) -> bool:
+    """A kept quote must still respect the fee floor around the current reference and the book."""
+    tolerance = 1e-12 * plan.reference_price  # float rounding only
+    if buy:
+        limit = plan.reference_price * (1.0 - plan.spread_floor)
+        return price <= limit + tolerance and (book is None or price <= book.best_bid)
+    limit = plan.reference_price * (1.0 + plan.spread_floor)
+    return price >= limit - tolerance and (book is None or price >= book.best_ask)
+
+
+def _level_index(executor: Any) -> int | None:
+    level_id = _level_id(executor) or ""
+    _, _, index = level_id.partition("_")
+    return int(index) if index.isdigit() else None
+
+
+@dataclass
+class ExecutorScan:
+    inventory: float = 0.0
+    open_pnl: float = 0.0
+    closed_pnl: float = 0.0
+    busy_levels: set = field(default_factory=set)
+    cooling_levels: set = field(default_factory=set)
+    quotes: list = field(default_factory=list)  # active, unfilled position executors
+    positions: list = field(default_factory=list)  # (id, signed quote amount, opened at, level id)
+
+
+class _CandleFeatures:
+    """Mixin: candles -> strategy feature columns -> processed_data (+ `features` frame in backtests)."""
+
+    config: Any
+    market_data_provider: Any
+    processed_data: dict
+
+    def _setup_candles(self, config: Any, warmup_bars: int) -> None:
+        self.candles_connector = config.candles_connector or config.connector_name
+        self.candles_trading_pair = config.candles_trading_pair or config.trading_pair
+        self.max_records = warmup_bars + LIVE_CANDLE_MARGIN
+        if len(config.candles_config) == 0:
+            config.candles_config = [
+                CandlesConfig(
+                    connector=self.candles_connector,
+                    trading_pair=self.candles_trading_pair,
+                    interval=config.interval,
+                    max_records=self.max_records,
+                )
+            ]
+
+    def _candle_columns(self, compute) -> dict[str, list[float]] | None:
+        candles = self.market_data_provider.get_candles_df(
+            self.candles_connector, self.candles_trading_pair, self.config.interval, self.max_records
+        )
+        if candles is None or len(candles) == 0:
+            return None
+        bars = _bars(candles)
+        columns = compute(bars)
+        self.processed_data = {name: values[-1] for name, values in columns.items()}
+        if self._backtest:
+            self.processed_data["features"] = pd.DataFrame({"timestamp": bars.timestamps, **columns})
+        return columns
+
+
+class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
+    """Market-making adapter. Subclasses set `strategy_class` (a pure MarketMakingStrategy)."""
+
+    strategy_class: type[MarketMakingStrategy] = MarketMakingStrategy
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        self.strategy = self.make_strategy(config)
+        self._setup_candles(config, self.strategy.warmup_bars)
+        super().__init__(config, *args, **kwargs)
+        self._backtest = _is_backtest(self.market_data_provider)
+        self.risk_state = core.RiskState()
+        self.quote_plan: core.QuotePlan | None = None
+        self.account: core.AccountState | None = None
+        self.book: core.BookTop | None = None
+        self._closed_pnl: dict[str, float] = {}
+        self._closed_pnl_total = 0.0
+        self.trace: list[tuple] = []  # backtests only, see trace_frame()
+
+    def make_strategy(self, config: Any) -> MarketMakingStrategy:
+        return self.strategy_class(pure_params(config, self.strategy_class.params_model))
+
+    def update_config(self, new_config: Any) -> None:
+        super().update_config(new_config)
+        self.strategy = self.make_strategy(self.config)
+
+    async def update_processed_data(self) -> None:
+        columns = self._candle_columns(self.strategy.features)
+        if columns is None:  # no candles yet: nothing trustworthy to quote on
+            self.processed_data = {
+                "reference_price": Decimal("0"),
+                "spread_multiplier": Decimal("1"),
+                "ready": 0.0,
+            }
+            return
+        self.processed_data["spread_multiplier"] = 1.0  # spreads come fully formed from the QuotePlan
+        if self._backtest:
+            self.processed_data["features"]["spread_multiplier"] = 1.0
+
+    # --- inputs for the pure core -------------------------------------------------------------------
+    # --- inputs for the pure core -------------------------------------------------------------------
+    def scan_executors(self) -> ExecutorScan:
+        """One pass over this controller's executors: inventory, PnL, busy levels, quotes, positions.
+
+        Hummingbot keeps every executor a controller ever ran in `executors_info` (the backtester too),
+        so this runs once per tick, and closed executors only cost a dictionary lookup.
+        """
+        now = float(self.market_data_provider.time() or 0)
+        cooldown = float(self.config.cooldown_time)
+        scan = ExecutorScan()
+        for e in self.executors_info:
+            if not e.is_active:
+                if e.id not in self._closed_pnl:
+                    pnl = float(e.net_pnl_quote)
+                    self._closed_pnl[e.id] = pnl
+                    self._closed_pnl_total += pnl
+                if (
+                    e.close_type == CloseType.STOP_LOSS
+                    and e.close_timestamp is not None
+                    and now - e.close_timestamp < cooldown
+                ):
+                    scan.cooling_levels.add(_level_id(e))
+                continue
+            scan.open_pnl += float(e.net_pnl_quote)
+            if not isinstance(e.config, PositionExecutorConfig):
+                scan.busy_levels.add(_level_id(e))  # e.g. Hummingbot's own position rebalance order
+                continue
+            if e.is_trading:
+                signed = (1.0 if e.config.side == TradeType.BUY else -1.0) * float(e.filled_amount_quote)
+                scan.inventory += signed
+                scan.positions.append((e.id, signed, e.timestamp, _level_id(e)))
+            else:
+                scan.quotes.append(e)
+        scan.closed_pnl = self._closed_pnl_total
+        scan.inventory += self.held_inventory_quote()
+        return scan
+
+    def neutral_inventory_quote(self) -> float:
+        """Base stock Hummingbot's spot position rebalance keeps for the sell levels (0 when it is off).
+
+        That stock is working capital for the asks, not a directional bet, so it is not inventory risk.
+        """
+        if self.config.skip_rebalance or "_perpetual" in self.config.connector_name:
+            return 0.0
+        return sum(self.strategy.params.level_weights("sell")) * float(self.config.total_amount_quote)
+
+    def held_inventory_quote(self) -> float:
+        """Positions held (e.g. filled rebalance orders), less the neutral stock they are meant to be."""
+        held = 0.0
+        for position in self.positions_held:
+            if (
+                position.connector_name == self.config.connector_name
+                and position.trading_pair == self.config.trading_pair
+            ):
+                sign = 1.0 if position.side == TradeType.BUY else -1.0
+                held += sign * float(position.amount_quote)
+        return held - min(max(held, 0.0), self.neutral_inventory_quote())
+
+    def account_state(self) -> core.AccountState:
+        scan = self.scan_executors()
+        return core.AccountState(inventory_quote=scan.inventory, pnl_quote=scan.closed_pnl + scan.open_pnl)
+
+    def book_top(self) -> core.BookTop | None:
+        if self._backtest:  # the backtester has no book; every price type is the bar close
+            return None
+        try:
+            bid = float(
+                self.market_data_provider.get_price_by_type(
+                    self.config.connector_name, self.config.trading_pair, PriceType.BestBid
+                )
+            )
+            ask = float(
+                self.market_data_provider.get_price_by_type(
+                    self.config.connector_name, self.config.trading_pair, PriceType.BestAsk
+                )
+            )
+        except Exception:  # a missing book must degrade to candle prices, not stop the controller
+            return None
+        book = core.BookTop(bid, ask)
+        return book if book.is_valid else None
+
+    def compute_quote_plan(self, account: core.AccountState | None = None) -> core.QuotePlan | None:
+        row = self.processed_data
+        if not row or float(row.get("reference_price", 0) or 0) <= 0:
+            return None
+        account = account or self.account_state()
+        self.risk_state = core.update_kill_switch(
+            self.risk_state,
+            account.pnl_quote,
+            float(self.config.total_amount_quote),
+            self.strategy.params.max_drawdown_pct,
+            manual=bool(self.config.manual_kill_switch),
+        )
+        now = float(self.market_data_provider.time() or 0)
+        self.book = self.book_top()
+        return self.strategy.plan(row, account, self.risk_state, self.book, now)
+
+    # --- mapping the plan to executor actions ---------------------------------------------------------
+    def determine_executor_actions(self) -> list[ExecutorAction]:
+        """Stops first (stale, disabled side, flatten, kill switch), then quotes for every free level.
+
+        A quote being refreshed is replaced in the same tick, so a level is never left empty for a
+        tick; in a backtest a tick is a whole candle.
+        """
+        scan = self.scan_executors()
+        account = core.AccountState(inventory_quote=scan.inventory, pnl_quote=scan.closed_pnl + scan.open_pnl)
+        self.account = account
+        self.quote_plan = plan = self.compute_quote_plan(account)
+        if plan is None:
+            return []
+        now = float(self.market_data_provider.time() or 0)
+        book = self.book
+        refresh = float(self.config.executor_refresh_time)
+        tolerance = self.strategy.params.refresh_tolerance
+        stopping: dict[str, None] = {}
+        for e in scan.quotes:
+            buy = e.config.side == TradeType.BUY
+            if not plan.is_quoting or not (plan.quote_buy if buy else plan.quote_sell):
+                stopping[e.id] = None
+            elif now - e.timestamp > refresh:
+                # Stale: replace it unless it still sits where the plan would put it (within a
+                # fraction of its spread), which saves a cancel/replace and keeps queue position.
+                prices = plan.buy_prices if buy else plan.sell_prices
+                spreads = plan.buy_spreads if buy else plan.sell_spreads
+                level = _level_index(e)
+                if level is None or level >= len(prices):
+                    stopping[e.id] = None
+                    continue
+                price = float(e.config.entry_price)
+                drift = abs(price - prices[level]) / plan.reference_price
+                if drift > tolerance * spreads[level] or not _outside_floor(price, buy, plan, book):
+                    stopping[e.id] = None
+        close_ids = core.select_positions_to_close([p[:3] for p in scan.positions], plan.flatten_quote)
+        stopping.update(dict.fromkeys(close_ids))
+        actions: list[ExecutorAction] = [
+            StopExecutorAction(controller_id=self.config.id, executor_id=executor_id)
+            for executor_id in stopping
+        ]
+        creates = 0
+        if plan.is_quoting:
+            busy = scan.busy_levels | scan.cooling_levels
+            busy.update(_level_id(e) for e in scan.quotes if e.id not in stopping)
+            busy.update(level for position_id, _, _, level in scan.positions if position_id not in stopping)
+            rebalance = self.check_position_rebalance()
+            if rebalance is not None:
+                actions.append(rebalance)
+            for level_id in _plan_levels(plan):
+                if level_id not in busy:
+                    price, amount = self.get_price_and_amount(level_id)
+                    actions.append(
+                        CreateExecutorAction(
+                            controller_id=self.config.id,
+                            executor_config=self.get_executor_config(level_id, price, amount),
+                        )
+                    )
+                    creates += 1
+        if self._backtest:
+            live = [e.config for e in scan.quotes if e.id not in stopping]
+            live += [getattr(action, "executor_config", None) for action in actions]
+            bids, asks = [], []
+            for config in live:
+                if isinstance(config, PositionExecutorConfig):
+                    (bids if config.side == TradeType.BUY else asks).append(float(config.entry_price))
+            self.trace.append(
+                (
+                    now,
+                    plan.reference_price,
+                    account.inventory_quote,
+                    account.pnl_quote,
+                    max(bids, default=float("nan")),
+                    min(asks, default=float("nan")),
+                    plan.spread_floor,
+                    plan.flatten_quote,
+                    len(close_ids),
+                    plan.killed,
+                    len(stopping),
+                    creates,
+                )
+            )
+        return actions
+
+    def get_levels_to_execute(self) -> list[str]:
+        """Levels the plan quotes that no live executor holds (Hummingbot's API; the tick uses
+        determine_executor_actions, which also frees levels whose quotes it replaces)."""
+        plan = self.quote_plan
+        if plan is None or not plan.is_quoting:
+            return []
+        scan = self.scan_executors()
+        busy = scan.busy_levels | scan.cooling_levels | {_level_id(e) for e in scan.quotes}
+        busy.update(p[3] for p in scan.positions)
+        return [level_id for level_id in _plan_levels(plan) if level_id not in busy]
+
+    def get_price_and_amount(self, level_id: str) -> tuple[Decimal, Decimal]:
+        level = self.get_level_from_level_id(level_id)
+        side = "buy" if level_id.startswith("buy") else "sell"
+        prices = self.quote_plan.buy_prices if side == "buy" else self.quote_plan.sell_prices
+        price = Decimal(str(prices[level]))
+        amount_quote = (
+            Decimal(str(self.strategy.params.level_weights(side)[level])) * self.config.total_amount_quote
+        )
+        return price, amount_quote / price
+
+    def get_executor_config(self, level_id: str, price: Decimal, amount: Decimal) -> PositionExecutorConfig:
+        return PositionExecutorConfig(
+            timestamp=self.market_data_provider.time(),
+            level_id=level_id,
+            connector_name=self.config.connector_name,
+            trading_pair=self.config.trading_pair,
+            side=self.get_trade_type_from_level_id(level_id),
+            entry_price=price,
+            amount=amount,
+            triple_barrier_config=self.config.triple_barrier_config,
+            leverage=self.config.leverage,
+        )
+
+    def trace_frame(self) -> pd.DataFrame:
+        """Per-tick record of a backtest (empty live): what the controller saw and decided."""
+        return pd.DataFrame(self.trace, columns=TRACE_COLUMNS)
+
+    # --- monitoring ---------------------------------------------------------------------------------
+    def get_custom_info(self) -> dict:
+        if self.quote_plan is None:
+            return {"state": "waiting for data"}
+        return {**self.quote_plan.summary(), "kill_reason": self.risk_state.reason}
+
+    def to_format_status(self) -> list[str]:
+        plan = self.quote_plan
+        if plan is None:
+            return ["waiting for candles"]
+        return [
+            f"ref {plan.reference_price:.8g}  floor {plan.spread_floor:.4%}"
+            f"  inventory {plan.inventory_ratio:+.2f}  skew {plan.skew:+.4%}  killed {plan.killed}",
+            "bids "
+            + ", ".join(f"{p:.8g}" for p in plan.buy_prices)
+            + " | asks "
+            + ", ".join(f"{p:.8g}" for p in plan.sell_prices),
+            *plan.reasons,
+        ]
+
+
+class SharedDirectionalController(_CandleFeatures, DirectionalTradingControllerBase):
+    """Directional adapter: a pure `signals(bars) -> list[int]` feeds processed_data['signal']."""
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        self.params = pure_params(config, self.params_model())
+        self._setup_candles(config, self.warmup_bars())
+        super().__init__(config, *args, **kwargs)
+        self._backtest = _is_backtest(self.market_data_provider)
+        self.risk_state = core.RiskState()
+
+    def params_model(self) -> type[BaseModel]:
+        raise NotImplementedError
+
+    def warmup_bars(self) -> int:
+        raise NotImplementedError
+
+    def signals(self, bars: Bars) -> list[int]:
+        raise NotImplementedError
+
+    def update_config(self, new_config: Any) -> None:
+        super().update_config(new_config)
+        self.params = pure_params(self.config, self.params_model())
+
+    async def update_processed_data(self) -> None:
+        columns = self._candle_columns(lambda bars: {"signal": self.signals(bars)})
+        if columns is None:
+            self.processed_data = {"signal": 0}
+            return
+        self.processed_data["signal"] = int(self.processed_data["signal"])
+
+    def can_create_executor(self, signal: int) -> bool:
+        pnl = sum(float(e.net_pnl_quote) for e in self.executors_info)
+        self.risk_state = core.update_kill_switch(
+            self.risk_state,
+            pnl,
+            float(self.config.total_amount_quote),
+            self.params.max_drawdown_pct,
+            bool(self.config.manual_kill_switch),
+        )
+        return not self.risk_state.killed and super().can_create_executor(signal)
+
+    def get_custom_info(self) -> dict:
+        return {
+            "signal": int(self.processed_data.get("signal", 0)),
+            "killed": self.risk_state.killed,
+            "kill_reason": self.risk_state.reason,
+        }

@@ -1,0 +1,255 @@
+"""Parameter models and their validation rules, written once in pure pydantic v2.
+
+The operator side validates configs with these models directly; inside a bot, `adapter.py` builds
+the Hummingbot config classes from the same models and re-runs these validators, so both sides
+apply identical rules. Every rule rejects with the offending field named in the error location.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from controllers.shared_base.core import fee_spread_floor
+from controllers.shared_base.indicators import interval_seconds
+
+# Fields Hummingbot's own config bases define and own. The pure models accept them (so a bot's
+# YAML validates here) but never redefine them for Hummingbot.
+PASSTHROUGH_FIELDS = frozenset(
+    {
+        "id",
+        "candles_config",
+        "initial_positions",
+        "manual_kill_switch",
+        "position_mode",
+        "take_profit_order_type",
+        "trailing_stop",
+        "position_rebalance_threshold_pct",
+        "skip_rebalance",
+    }
+)
+
+
+def updatable(prompt: str, **extra: Any) -> dict[str, Any]:
+    """json_schema_extra marking a field hot-reloadable in Hummingbot (every 10 s)."""
+    return {"prompt": prompt, "prompt_on_new": True, "is_updatable": True, **extra}
+
+
+def fixed(prompt: str) -> dict[str, Any]:
+    return {"prompt": prompt, "prompt_on_new": True}
+
+
+def parse_csv_list(value: Any) -> Any:
+    """Hummingbot accepts '0.01,0.02' for list fields; accept it here too."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def format_validation_errors(error: ValidationError) -> list[str]:
+    """One 'field: message' line per problem."""
+    lines = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "(config)"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{location}: {message}")
+    return lines
+
+
+def strategy_field_names(model: type[BaseModel]) -> list[str]:
+    """Fields a strategy owns, i.e. all except Hummingbot's passthrough ones."""
+    return [name for name in model.model_fields if name not in PASSTHROUGH_FIELDS]
+
+
+class StrictParams(BaseModel):
+    """Unknown keys are errors: a typo in a config must not silently fall back to a default."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # Hummingbot-owned passthrough fields, loosely typed; Hummingbot validates them in the bot.
+    id: str | None = None
+    candles_config: list[Any] = Field(default_factory=list)
+    initial_positions: list[Any] = Field(default_factory=list)
+    manual_kill_switch: bool = False
+
+
+class TradingParams(StrictParams):
+    """Fields every single-market trading controller shares. Field order matters: validators read
+    earlier fields (fees, connector, cooldown) from `info.data`."""
+
+    controller_name: str
+    controller_type: str
+    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
+    trading_pair: str = Field(
+        default="ETH-USDT",
+        pattern=r"^[A-Z0-9]+-[A-Z0-9]+$",
+        json_schema_extra=fixed("Trading pair (BASE-QUOTE): "),
+    )
+    total_amount_quote: Decimal = Field(
+        default=Decimal("100"), gt=0, json_schema_extra=updatable("Capital in quote asset: ")
+    )
+    fee_maker: float = Field(
+        default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Maker fee (0.001 = 0.1%): ")
+    )
+    fee_taker: float = Field(
+        default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Taker fee (0.001 = 0.1%): ")
+    )
+    leverage: int = Field(default=1, ge=1, json_schema_extra=fixed("Leverage (1 on spot): "))
+    position_mode: str = "HEDGE"
+    stop_loss: Decimal = Field(
+        default=Decimal("0.005"), gt=0, lt=1, json_schema_extra=updatable("Stop loss (0.005 = 0.5%): ")
+    )
+    take_profit: Decimal = Field(
+        default=Decimal("0.005"), gt=0, lt=1, json_schema_extra=updatable("Take profit (0.005 = 0.5%): ")
+    )
+    time_limit: int = Field(default=900, gt=0, json_schema_extra=updatable("Position time limit (s): "))
+    take_profit_order_type: Any = None
+    trailing_stop: Any = None
+    cooldown_time: int = Field(
+        default=5, ge=0, json_schema_extra=updatable("Cooldown after a stop loss (s): ")
+    )
+    max_drawdown_pct: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        json_schema_extra=updatable("Kill switch: drawdown as fraction of capital: "),
+    )
+    candles_connector: str | None = Field(
+        default=None, json_schema_extra=fixed("Candles connector (empty = same): ")
+    )
+    candles_trading_pair: str | None = Field(
+        default=None, json_schema_extra=fixed("Candles pair (empty = same): ")
+    )
+    interval: str = Field(default="1m", json_schema_extra=fixed("Candle interval (e.g. 1m, 5m): "))
+
+    @field_validator("leverage")
+    @classmethod
+    def _spot_has_no_leverage(cls, leverage: int, info: ValidationInfo) -> int:
+        connector = info.data.get("connector_name", "")
+        if leverage > 1 and not connector.endswith("_perpetual"):
+            raise ValueError(f"leverage {leverage} > 1 on spot connector '{connector}' (only *_perpetual)")
+        return leverage
+
+    @field_validator("take_profit")
+    @classmethod
+    def _take_profit_pays_fees(cls, take_profit: Decimal, info: ValidationInfo) -> Decimal:
+        floor = _floor_from(info)
+        if floor is not None and float(take_profit) < floor:
+            raise ValueError(
+                f"take_profit {take_profit} is below the fee floor {floor:.6f}; every win would lose"
+            )
+        return take_profit
+
+    @field_validator("interval")
+    @classmethod
+    def _known_interval(cls, interval: str) -> str:
+        interval_seconds(interval)
+        return interval
+
+    @property
+    def spread_floor(self) -> float:
+        return fee_spread_floor(self.fee_maker, self.fee_taker)
+
+    @property
+    def bar_seconds(self) -> int:
+        return interval_seconds(self.interval)
+
+
+def _floor_from(info: ValidationInfo) -> float | None:
+    """Fee floor from already-validated fee fields, or None if a fee itself was invalid."""
+    if "fee_maker" not in info.data or "fee_taker" not in info.data:
+        return None
+    return fee_spread_floor(info.data["fee_maker"], info.data["fee_taker"])
+
+
+class MarketMakingParams(TradingParams):
+    """Quoting ladder plus the shared risk limits. Spreads are per-side fractions of the reference."""
+
+    controller_type: Literal["market_making"] = "market_making"
+    buy_spreads: list[float] = Field(default=[0.004, 0.008], json_schema_extra=updatable("Buy spreads: "))
+    sell_spreads: list[float] = Field(default=[0.004, 0.008], json_schema_extra=updatable("Sell spreads: "))
+    buy_amounts_pct: list[Decimal] | None = Field(
+        default=None, json_schema_extra=updatable("Buy amount weights: ")
+    )
+    sell_amounts_pct: list[Decimal] | None = Field(
+        default=None, json_schema_extra=updatable("Sell amount weights: ")
+    )
+    executor_refresh_time: int = Field(
+        default=30, gt=0, json_schema_extra=updatable("Quote refresh time (s): ")
+    )
+    refresh_tolerance: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        json_schema_extra=updatable(
+            "Keep a quote past its refresh time while within this fraction of its spread of the new price: "
+        ),
+    )
+    max_inventory_pct: float = Field(
+        default=0.5, gt=0, le=1, json_schema_extra=updatable("Max |inventory| as fraction of capital: ")
+    )
+    position_rebalance_threshold_pct: Decimal = Decimal("0.05")
+    skip_rebalance: bool = False
+
+    _parse_lists = field_validator(
+        "buy_spreads", "sell_spreads", "buy_amounts_pct", "sell_amounts_pct", mode="before"
+    )(parse_csv_list)
+
+    @field_validator("buy_spreads", "sell_spreads")
+    @classmethod
+    def _spreads_positive_and_above_fee_floor(cls, spreads: list[float], info: ValidationInfo) -> list[float]:
+        floor = _floor_from(info)
+        for level, spread in enumerate(spreads):
+            if spread < 0:
+                raise ValueError(f"level {level}: negative spread {spread}")
+            if floor is not None and spread < floor:
+                raise ValueError(f"level {level}: spread {spread} is below the fee floor {floor:.6f}")
+        return spreads
+
+    @field_validator("buy_amounts_pct", "sell_amounts_pct")
+    @classmethod
+    def _amounts_match_levels(
+        cls, amounts: list[Decimal] | None, info: ValidationInfo
+    ) -> list[Decimal] | None:
+        if amounts is None:
+            return None
+        spreads_field = info.field_name.replace("amounts_pct", "spreads")
+        spreads = info.data.get(spreads_field)
+        if spreads is not None and len(amounts) != len(spreads):
+            raise ValueError(
+                f"{len(amounts)} amounts for {len(spreads)} {spreads_field}; one weight per level"
+            )
+        if any(amount <= 0 for amount in amounts):
+            raise ValueError("every amount weight must be > 0")
+        return amounts
+
+    @field_validator("executor_refresh_time")
+    @classmethod
+    def _refresh_slower_than_cooldown(cls, refresh: int, info: ValidationInfo) -> int:
+        cooldown = info.data.get("cooldown_time")
+        if cooldown is not None and refresh <= cooldown:
+            raise ValueError(f"executor_refresh_time {refresh} s must exceed cooldown_time {cooldown} s")
+        return refresh
+
+    def level_weights(self, side: Literal["buy", "sell"]) -> list[float]:
+        """Fraction of total_amount_quote per level, normalised over both sides like Hummingbot does."""
+        buys = [float(a) for a in self.buy_amounts_pct or [1] * len(self.buy_spreads)]
+        sells = [float(a) for a in self.sell_amounts_pct or [1] * len(self.sell_spreads)]
+        total = sum(buys) + sum(sells)
+        return [w / total for w in (buys if side == "buy" else sells)]
+
+    @property
+    def max_inventory_quote(self) -> float:
+        return float(self.total_amount_quote) * self.max_inventory_pct
+
+
+class DirectionalParams(TradingParams):
+    controller_type: Literal["directional_trading"] = "directional_trading"
+    max_executors_per_side: int = Field(
+        default=1, ge=1, json_schema_extra=updatable("Max executors per side: ")
+    )
+    cooldown_time: int = Field(
+        default=300, gt=0, json_schema_extra=updatable("Cooldown after a signal (s): ")
+    )

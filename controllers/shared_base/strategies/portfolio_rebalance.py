@@ -1,0 +1,137 @@
+"""Portfolio rebalancing toward target weights across several pairs of one connector.
+
+Threshold mode trades only when some asset drifts more than `threshold_pct` (absolute weight) from
+its target; periodic mode checks every `rebalance_interval` seconds. Either way a single asset is only
+traded when its drift beats the round-trip taker fee and its trade is at least `min_trade_quote`,
+so fees cannot eat the rebalance. Sells come first so they fund the buys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from controllers.shared_base.params import StrictParams, fixed, updatable
+
+WEIGHT_SUM_TOLERANCE = 1e-6
+
+
+class PortfolioRebalanceParams(StrictParams):
+    controller_name: str = "portfolio_rebalance"
+    controller_type: Literal["generic"] = "generic"
+    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
+    total_amount_quote: Decimal = Field(
+        default=Decimal("1000"), gt=0, json_schema_extra=updatable("Capital: ")
+    )
+    fee_taker: float = Field(default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Taker fee: "))
+    quote_asset: str = Field(default="USDT", pattern=r"^[A-Z0-9]+$", json_schema_extra=fixed("Quote asset: "))
+    target_weights: dict[str, float] = Field(
+        default={"BTC": 0.4, "ETH": 0.3, "USDT": 0.3},
+        json_schema_extra=updatable("Target weights by asset: "),
+    )
+    mode: Literal["threshold", "periodic"] = Field(default="threshold", json_schema_extra=updatable("Mode: "))
+    threshold_pct: float = Field(
+        default=0.05, gt=0, lt=1, json_schema_extra=updatable("Drift that triggers: ")
+    )
+    rebalance_interval: int = Field(
+        default=86400, gt=0, json_schema_extra=updatable("Periodic interval (s): ")
+    )
+    min_trade_quote: float = Field(
+        default=10.0, ge=0, json_schema_extra=updatable("Smallest trade (quote): ")
+    )
+
+    @field_validator("target_weights")
+    @classmethod
+    def _weights_add_up(cls, weights: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        if any(w < 0 for w in weights.values()):
+            raise ValueError("weights must be >= 0")
+        total = sum(weights.values())
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(f"weights sum to {total:.6f}, not 1")
+        quote = info.data.get("quote_asset")
+        if quote is not None and quote not in weights:
+            raise ValueError(f"quote asset {quote} needs a weight (0 is allowed)")
+        return weights
+
+    @field_validator("threshold_pct")
+    @classmethod
+    def _threshold_beats_fees(cls, threshold: float, info: ValidationInfo) -> float:
+        fee = info.data.get("fee_taker")
+        if fee is not None and threshold <= 2 * fee:
+            raise ValueError(f"threshold_pct {threshold} must exceed the round-trip taker fee {2 * fee}")
+        return threshold
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        return [
+            f"{asset}-{self.quote_asset}"
+            for asset in sorted(self.target_weights)
+            if asset != self.quote_asset
+        ]
+
+
+@dataclass(frozen=True)
+class RebalanceOrder:
+    trading_pair: str
+    side: Literal["buy", "sell"]
+    amount_base: float
+    notional_quote: float
+
+
+@dataclass(frozen=True)
+class RebalancePlan:
+    weights: dict[str, float]
+    drift: dict[str, float]
+    triggered: bool
+    orders: tuple[RebalanceOrder, ...] = ()
+
+
+def current_weights(
+    holdings: dict[str, float], prices: dict[str, float], quote: str
+) -> tuple[dict[str, float], float]:
+    """Weights by value and total value in quote. `prices` are in quote per asset unit."""
+    values = {
+        asset: amount * (1.0 if asset == quote else prices[asset]) for asset, amount in holdings.items()
+    }
+    total = sum(values.values())
+    if total <= 0:
+        return {asset: 0.0 for asset in holdings}, 0.0
+    return {asset: value / total for asset, value in values.items()}, total
+
+
+def plan_rebalance(
+    holdings: dict[str, float],
+    prices: dict[str, float],
+    params: PortfolioRebalanceParams,
+    now: float,
+    last_rebalance: float | None,
+    continuing: bool = False,
+) -> RebalancePlan:
+    """Orders that bring holdings back to target. `continuing` keeps a started rebalance going (e.g.
+    the buys after the sells filled) even if the remaining drift alone would not trigger one."""
+    assets = set(params.target_weights) | set(holdings)
+    full_holdings = {asset: holdings.get(asset, 0.0) for asset in assets}
+    weights, total = current_weights(full_holdings, prices, params.quote_asset)
+    drift = {asset: weights[asset] - params.target_weights.get(asset, 0.0) for asset in assets}
+    if params.mode == "threshold":
+        triggered = any(abs(d) > params.threshold_pct for d in drift.values())
+    else:
+        triggered = last_rebalance is None or now - last_rebalance >= params.rebalance_interval
+    triggered = triggered or continuing
+    # Once triggered, every asset goes back to target unless its drift cannot pay a round trip.
+    fee_band = 2 * params.fee_taker
+    orders = []
+    if triggered and total > 0:
+        for asset in sorted(assets - {params.quote_asset}):
+            notional = abs(drift[asset]) * total
+            if abs(drift[asset]) <= fee_band or notional < params.min_trade_quote:
+                continue
+            side: Literal["buy", "sell"] = "sell" if drift[asset] > 0 else "buy"
+            orders.append(
+                RebalanceOrder(f"{asset}-{params.quote_asset}", side, notional / prices[asset], notional)
+            )
+    orders.sort(key=lambda order: order.side != "sell")
+    return RebalancePlan(weights=weights, drift=drift, triggered=triggered, orders=tuple(orders))

@@ -1,0 +1,65 @@
+"""Directional trend follower with a regime filter: trade EMA crosses only while the market trends.
+
+signal = +1 when fast EMA > slow EMA and the efficiency ratio confirms an up-trend,
+         -1 for the mirror case (0 instead when long_only), 0 while the market chops.
+Volatility-scaled barriers are left to Hummingbot's triple barrier; the shared kill switch applies.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from controllers.shared_base.indicators import Bars, efficiency_ratio, ema
+from controllers.shared_base.params import DirectionalParams, updatable
+
+
+class RegimeTrendParams(DirectionalParams):
+    controller_name: str = "regime_trend"
+    interval: str = "5m"
+    stop_loss: Decimal = Field(
+        default=Decimal("0.01"), gt=0, lt=1, json_schema_extra=updatable("Stop loss: ")
+    )
+    take_profit: Decimal = Field(
+        default=Decimal("0.02"), gt=0, lt=1, json_schema_extra=updatable("Take profit: ")
+    )
+    time_limit: int = Field(default=4 * 3600, gt=0, json_schema_extra=updatable("Position time limit (s): "))
+    fast_ema: int = Field(default=20, ge=2, json_schema_extra=updatable("Fast EMA span (bars): "))
+    slow_ema: int = Field(default=60, ge=3, json_schema_extra=updatable("Slow EMA span (bars): "))
+    regime_window: int = Field(
+        default=30, ge=2, json_schema_extra=updatable("Efficiency ratio window (bars): ")
+    )
+    regime_threshold: float = Field(
+        default=0.3, gt=0, lt=1, json_schema_extra=updatable("Min |efficiency ratio| to call a trend: ")
+    )
+    long_only: bool = Field(default=True, json_schema_extra=updatable("Never open shorts (spot): "))
+
+    @field_validator("slow_ema")
+    @classmethod
+    def _slow_is_slower(cls, slow: int, info: ValidationInfo) -> int:
+        fast = info.data.get("fast_ema")
+        if fast is not None and slow <= fast:
+            raise ValueError(f"slow_ema {slow} must be greater than fast_ema {fast}")
+        return slow
+
+
+def regime_trend_signals(bars: Bars, params: RegimeTrendParams) -> list[int]:
+    fast = ema(bars.closes, params.fast_ema)
+    slow = ema(bars.closes, params.slow_ema)
+    regime = efficiency_ratio(bars.closes, params.regime_window)
+    warmup = max(params.slow_ema, params.regime_window)
+    signals = []
+    for i in range(len(bars)):
+        signal = 0
+        if i >= warmup:
+            if fast[i] > slow[i] and regime[i] >= params.regime_threshold:
+                signal = 1
+            elif fast[i] < slow[i] and regime[i] <= -params.regime_threshold and not params.long_only:
+                signal = -1
+        signals.append(signal)
+    return signals
+
+
+def warmup_bars(params: RegimeTrendParams) -> int:
+    return max(params.slow_ema, params.regime_window) + 1

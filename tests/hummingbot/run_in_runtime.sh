@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Run a command inside the Hummingbot runtime image, building (or reusing) it first.
+#
+#   tests/hummingbot/run_in_runtime.sh pytest -q tests/hummingbot
+#   tests/hummingbot/run_in_runtime.sh python tests/hummingbot/prove_backtest.py
+#
+# The repository is mounted read-only at /src (the working directory) and the shared candles
+# read-only at /data/candles; /tmp is a fresh tmpfs. Nothing is written into the repository:
+# no bytecode, no pytest cache. The container has no network unless HBOT_RUNTIME_NETWORK says
+# otherwise, so whatever runs here is offline by construction.
+#
+# Environment: HBOT_RUNTIME_SUITE (trixie), HBOT_CANDLES_DIR (<repo>/../shared/data/candles),
+# HBOT_RUNTIME_NETWORK (none), PYTHON (python3, runs sandboxctl on the host).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SUITE=${HBOT_RUNTIME_SUITE:-trixie}
+CANDLES=${HBOT_CANDLES_DIR:-$REPO/../shared/data/candles}
+NETWORK=${HBOT_RUNTIME_NETWORK:-none}
+
+IMAGE=$("${PYTHON:-python3}" "$REPO/tests/sandbox/sandboxctl.py" build --kind hummingbot --suite "$SUITE")
+
+[ "$#" -gt 0 ] || set -- pytest -q tests/hummingbot
+
+args=(--rm --init --network "$NETWORK" --label hbot.runtime=1
+      -v "$REPO:/src:ro" -w /src --tmpfs /tmp:rw,nosuid,size=2g
+      -e PYTHONPATH=/src:/src/tests/hummingbot -e PYTHONDONTWRITEBYTECODE=1
+      -e PYTEST_ADDOPTS="-p no:cacheprovider ${PYTEST_ADDOPTS:-}" -e HOME=/tmp)
+if [ -d "$CANDLES" ]; then
+    args+=(-v "$(cd "$CANDLES" && pwd):/data/candles:ro" -e HBOT_CANDLES_DIR=/data/candles)
+else
+    echo "run_in_runtime: no candles at $CANDLES; /data/candles stays empty" >&2
+fi
+if [ -t 0 ] && [ -t 1 ]; then
+    args+=(-it)
+fi
+
+exec docker run "${args[@]}" "$IMAGE" "$@"

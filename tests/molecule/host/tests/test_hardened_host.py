@@ -1,0 +1,208 @@
+"""The hardened Docker host, checked the way an attacker or an auditor would check it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import paramiko
+import pytest
+
+LYNIS_MINIMUM = 85
+PUBLISHED_PORT = 8080
+
+
+# --- SSH -------------------------------------------------------------------------------------
+
+
+def test_key_login_as_admin_works(outside):
+    result = outside.ssh("sudo", "-n", "true")
+    assert result.returncode == 0, result.stderr
+
+
+def _password_login(outside, user: str) -> list[str]:
+    """Try the user's real password; return the methods the server still allows."""
+    transport = paramiko.Transport(("127.0.0.1", outside.port))
+    try:
+        transport.start_client(timeout=15)
+        transport.auth_password(user, outside.passwords()[user])
+    except paramiko.BadAuthenticationType as refused:
+        return list(refused.allowed_types)
+    finally:
+        transport.close()
+    pytest.fail(f"password login as {user} with the right password succeeded")
+
+
+def test_password_login_is_refused_even_with_the_right_password(outside):
+    assert _password_login(outside, "ops") == ["publickey"]
+
+
+def test_root_password_login_is_refused(outside):
+    assert _password_login(outside, "root") == ["publickey"]
+
+
+def test_root_key_login_is_refused(host, outside):
+    """Even holding a key root would accept, root cannot log in."""
+    with host.sudo():
+        host.run_test("install -d -m 0700 /root/.ssh && cp ~ops/.ssh/authorized_keys /root/.ssh/")
+    try:
+        result = outside.ssh("true", user="root")
+        assert result.returncode == 255
+        assert "Permission denied" in result.stderr
+    finally:
+        with host.sudo():
+            host.run_test("rm -f /root/.ssh/authorized_keys")
+
+
+def test_sshd_config_is_the_hardened_one(host):
+    with host.sudo():
+        settings = set(host.check_output("sshd -T -C user=ops,host=x,addr=127.0.0.1").splitlines())
+    for line in ("passwordauthentication no", "permitrootlogin no", "kbdinteractiveauthentication no",
+                 "allowgroups ssh-users", "x11forwarding no", "maxauthtries 3"):
+        assert line in settings
+
+
+def test_ssh_audit_reports_no_fail_and_no_warn(outside):
+    """ssh-audit (PyPI) with its DHEat connection-rate test, which ufw `limit` answers."""
+    ssh_audit = str(Path(sys.executable).with_name("ssh-audit"))
+    outside.wait_out_rate_limit()  # the tests before this one opened fresh connections too
+    audit = subprocess.run([ssh_audit, "-j", "-p", str(outside.port), "127.0.0.1"],
+                           capture_output=True, text=True, timeout=180)
+    try:
+        report = json.loads(audit.stdout)
+    finally:
+        outside.wait_for_ssh()
+    problems = [
+        f"{section} {algorithm['algorithm']}: {level} {algorithm['notes'][level]}"
+        for section in ("kex", "key", "enc", "mac")
+        for algorithm in report.get(section, [])
+        for level in ("fail", "warn")
+        if algorithm.get("notes", {}).get(level)
+    ]
+    problems += [f"cve {cve}" for cve in report.get("cves", [])]
+    problems += [f"note {note}" for note in report.get("additional_notes", [])]  # DHEat verdict lands here
+    problems += [f"recommendation {rec}" for rec in report.get("recommendations", {}).get("critical", {})]
+    print(f"\nssh-audit {outside.name}: {len(problems)} problems")
+    assert problems == []
+
+
+# --- Firewall and the Docker bypass ----------------------------------------------------------
+
+
+@pytest.fixture
+def published_container(host, outside):
+    """A container inside the VPS publishing 0.0.0.0:8080, serving for real."""
+    image = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", "hbot-rootfs"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    image = sorted(t for t in image if "bookworm-" in t)[0]
+    with host.sudo():
+        if host.run(f"docker image inspect {image}").rc != 0:
+            save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+            subprocess.run(["docker", "exec", "-i", outside.container, "docker", "load"], stdin=save.stdout,
+                           check=True, capture_output=True)
+            assert save.wait() == 0
+        host.run("docker rm -f published-probe")
+        host.run_test(f"docker run -d --name published-probe -p 0.0.0.0:{PUBLISHED_PORT}:{PUBLISHED_PORT} "
+                      f"{image} python3 -m http.server {PUBLISHED_PORT}")
+    own_address = host.interface("eth0").addresses[0]
+    url = f"http://{own_address}:{PUBLISHED_PORT}/"
+    served = host.run(f"python3 -c \"import urllib.request,time; time.sleep(2); "
+                      f"print(urllib.request.urlopen('{url}', timeout=10).status)\"")
+    assert served.stdout.strip() == "200", f"the probe container does not serve: {served.stderr}"
+    yield
+    with host.sudo():
+        host.run("docker rm -f published-probe")
+
+
+def test_port_scan_from_another_host_finds_only_ssh(outside, scanner, published_container):
+    target = outside.network_address()
+    nmap = ["nmap", "-Pn", "-n", "-sS", "-p-", "--min-rate", "4000", "--max-retries", "1", "-oX", "-", target]
+    scan = subprocess.run(["docker", "exec", scanner, *nmap], capture_output=True, text=True, timeout=300)
+    assert scan.returncode == 0, scan.stderr
+    ports = ET.fromstring(scan.stdout).iter("port")
+    open_ports = sorted(f"{p.get('portid')}/{p.get('protocol')}" for p in ports
+                        if p.find("state").get("state") == "open")
+    print(f"\nnmap {outside.name} ({target}): open {open_ports}")
+    assert open_ports == ["22/tcp"]
+
+
+def test_ufw_denies_by_default_and_limits_ssh(host):
+    with host.sudo():
+        status = host.check_output("ufw status verbose")
+        docker_user = host.check_output("iptables -S DOCKER-USER")
+    assert "Status: active" in status
+    assert "Default: deny (incoming), allow (outgoing), deny (routed)" in status
+    assert re.search(r"^22/tcp\s+LIMIT IN\s+Anywhere", status, re.M)
+    assert "-A DOCKER-USER -i eth0 -j DROP" in docker_user
+
+
+# --- The rest of the hardening ---------------------------------------------------------------
+
+
+def test_fail2ban_watches_sshd_through_the_journal(host):
+    with host.sudo():
+        assert "Journal matches:" in host.check_output("fail2ban-client status sshd")
+
+
+def test_network_sysctls_are_live_and_kernel_sysctls_only_on_file(host):
+    assert host.sysctl("net.ipv4.conf.all.accept_redirects") == 0
+    assert host.sysctl("net.ipv4.conf.all.log_martians") == 1
+    assert host.sysctl("net.ipv4.ip_forward") == 1  # Docker needs it
+    kernel_file = host.file("/etc/sysctl.d/91-hbot-kernel.conf").content_string
+    assert "kernel.kptr_restrict=2" in kernel_file
+    # Inside a container the machine's kernel must be left alone.
+    assert host.sysctl("kernel.kptr_restrict") == int(Path("/proc/sys/kernel/kptr_restrict").read_text())
+
+
+def test_unattended_upgrades_take_security_fixes_only(host):
+    patterns = [line for line in host.check_output("apt-config dump").splitlines()
+                if line.startswith("Unattended-Upgrade::Origins-Pattern::")]
+    assert patterns and all("security" in line.lower() for line in patterns)
+
+
+def test_password_policy_and_umask(host):
+    assert "minlen = 14" in host.file("/etc/security/pwquality.conf.d/90-hbot.conf").content_string
+    assert re.search(r"^UMASK\s+027$", host.file("/etc/login.defs").content_string, re.M)
+
+
+def test_journald_is_capped(host):
+    assert "SystemMaxUse=500M" in host.file("/etc/systemd/journald.conf.d/90-hbot.conf").content_string
+
+
+def test_no_unit_failed(host):
+    assert host.check_output("systemctl --failed --no-legend --plain") == ""
+
+
+# --- Docker ----------------------------------------------------------------------------------
+
+
+def test_docker_daemon_is_configured(host):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["live-restore"] is True
+    assert config["no-new-privileges"] is True
+    assert config["userland-proxy"] is False
+    assert config["log-opts"]["max-size"] == "10m"
+    with host.sudo():
+        info = json.loads(host.check_output("docker info --format '{{json .}}'"))
+    assert info["LiveRestoreEnabled"] is True
+
+
+def test_admin_is_not_in_the_docker_group_by_default(host):
+    assert "docker" not in host.user("ops").groups
+
+
+# --- Lynis -----------------------------------------------------------------------------------
+
+
+def test_lynis_hardening_index(host, outside):
+    with host.sudo():
+        host.run_test("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lynis")
+        host.run("lynis audit system --quick --no-colors > /tmp/lynis.out 2>&1")
+        report = host.check_output("cat /var/log/lynis-report.dat")
+    index = int(re.search(r"^hardening_index=(\d+)$", report, re.M).group(1))
+    print(f"\nLynis hardening index {outside.name}: {index}")
+    assert index >= LYNIS_MINIMUM

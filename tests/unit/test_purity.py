@@ -1,0 +1,41 @@
+"""The operator side must never need Hummingbot (or pandas)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+PURE_MODULES = [
+    "controllers.plugin_system.cli",
+    "controllers.plugin_system.registry",
+    "controllers.shared_base.core",
+    "controllers.shared_base.params",
+    "controllers.shared_base.signals",
+    "controllers.shared_base.strategies.inventory_mm",
+    "controllers.shared_base.strategies.pmm_rsi_llm",
+    "controllers.shared_base.strategies.fixed_spread",
+    "controllers.shared_base.strategies.regime_trend",
+    "controllers.shared_base.strategies.portfolio_rebalance",
+]
+
+
+def test_pure_modules_import_without_hummingbot_or_pandas():
+    code = (
+        "import importlib, sys\n"
+        f"for name in {PURE_MODULES!r}: importlib.import_module(name)\n"
+        "from controllers.plugin_system.registry import load_registry\n"
+        "load_registry()\n"
+        "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('hummingbot', 'pandas'))\n"
+        "print(','.join(leaked))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": ""},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
