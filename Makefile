@@ -13,16 +13,16 @@ SANDBOX := python3 tests/sandbox/sandboxctl.py
 DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
 
-.PHONY: help deps host-deps venv demo test lint unit integration molecule runtime bench down status clean
+.PHONY: help deps host-deps venv demo test lint unit monitoring integration molecule runtime bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deps: host-deps venv  ## Install everything the other targets need
 
-host-deps:  ## docker.io and debootstrap from Debian when absent; start dockerd when it is not running
-	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; }
+host-deps:  ## docker.io, debootstrap and mosquitto (exporter tests) from Debian when absent; start dockerd when it is not running
+	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null && command -v mosquitto >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap mosquitto >/dev/null; }
 	@docker info >/dev/null 2>&1 || { \
 	  echo "starting dockerd"; (nohup dockerd >/var/log/dockerd.log 2>&1 &); \
 	  for i in $$(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null; }
@@ -42,7 +42,7 @@ demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to
 	@$(SANDBOX) status
 	@echo; echo "SSH in:  ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
 
-test: deps lint unit integration molecule runtime  ## Everything CI runs
+test: deps lint unit monitoring integration molecule runtime  ## Everything CI runs
 
 lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	yamllint -s .
@@ -53,6 +53,9 @@ lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff
 unit:  ## Python unit tests
 	HBOT_REQUIRE_EXAMPLE_PLUGIN=1 pytest -q tests/unit
 
+monitoring:  ## promtool/amtool checks and rule unit tests with Debian's Prometheus and Alertmanager
+	pytest -q -p no:cacheprovider tests/monitoring
+
 integration:  ## Bad-input preflight tests against a fresh sandbox VPS
 	pytest -q -p no:cacheprovider tests/integration
 
@@ -62,8 +65,9 @@ molecule:  ## Molecule: converge, idempotence and testinfra verify on Debian 12 
 runtime:  ## Strategy tests inside the real Hummingbot runtime (image built locally, cached by hash)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
-bench:  ## Converge timings: first run, rerun, --check, and 4 hosts against 1
+bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
 	python tests/bench/bench_converge.py
+	python tests/bench/bench_exporter.py
 
 down:  ## Remove every sandbox host
 	$(SANDBOX) down
