@@ -35,8 +35,9 @@ def write_inventory(directory: Path, hosts: list[dict]) -> Path:
     group_vars = directory / "group_vars" / "vps"
     group_vars.mkdir(parents=True, exist_ok=True)
     public_key = (sandboxctl.STATE / "id_ed25519.pub").read_text().strip()
-    (group_vars / "main.yml").write_text(json.dumps({
-        "hardening_admin_authorized_keys": [public_key], "docker_install_source": "distribution"}))
+    (group_vars / "main.yml").write_text(
+        json.dumps({"hardening_admin_authorized_keys": [public_key], "docker_install_source": "distribution"})
+    )
     return inventory
 
 
@@ -53,17 +54,49 @@ def converge(inventory: Path, *extra: str) -> dict:
     return {"seconds": round(seconds, 1), "changed": changed}
 
 
+def markdown(figures: dict) -> str:
+    def row(label: str, run: dict) -> str:
+        return f"| {label} | {run['seconds']} | {sum(run['changed'].values())} |"
+
+    goals = figures["goals"]
+    return "\n".join([
+        "# Host layer converge benchmark",
+        "",
+        f"`make bench` (tests/bench/bench_converge.py), {figures['date']}, {figures['cpus']} CPUs, "
+        f"Debian {figures['suite']} sandbox VPSes. Raw figures: `bench-host.json`.",
+        "",
+        "| run | seconds | changed tasks |",
+        "|---|---:|---:|",
+        row("first run, 1 host", figures["first_run"]),
+        row("rerun, 1 host", figures["rerun"]),
+        row("--check, 1 host", figures["check_run"]),
+        row("first run, 4 hosts at once", figures["four_hosts_first_run"]),
+        "",
+        f"- rerun / first run: {figures['rerun_share_of_first']:.0%} (goal <= 25%: "
+        f"{'met' if goals['rerun_le_25pct_of_first'] else 'NOT met'}); rerun changed 0: "
+        f"{'yes' if goals['rerun_changes_0'] else 'NO'}",
+        f"- 4 hosts / 1 host: {figures['four_hosts_vs_one']}x (goal <= 2x: "
+        f"{'met' if goals['four_hosts_le_2x_one'] else 'NOT met'})",
+        "",
+    ])
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--suite", default="trixie")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench-host.json")
     args = parser.parse_args()
 
     single = [("bench-1", 2321)]
     fleet = [(f"bench-{i}", 2321 + i) for i in range(2, 6)]
-    figures: dict = {"suite": args.suite, "cpus": os.cpu_count(), "machine": platform.machine(),
-                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    figures: dict = {
+        "suite": args.suite,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         try:
             one = write_inventory(Path(tmp) / "one", sandboxctl.up(single, args.suite))
@@ -85,6 +118,7 @@ def main() -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(figures))
     print(json.dumps(figures, indent=2))
     return 0
 
