@@ -9,11 +9,13 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export HBOT_SANDBOX_STATE ?= $(CURDIR)/inventories/sandbox/.state
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# The sandbox's vault password: generated at first use under .state/, never committed.
+export ANSIBLE_VAULT_PASSWORD_FILE ?= $(CURDIR)/tests/molecule/bots/sandbox_vault_pass.py
 SANDBOX := python3 tests/sandbox/sandboxctl.py
 DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
 
-.PHONY: help deps host-deps venv demo test lint unit monitoring integration molecule runtime bench down status clean
+.PHONY: help deps host-deps venv demo tunnel logs test lint unit monitoring integration molecule runtime bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,9 +40,23 @@ $(STAMP): pyproject.toml requirements.yml tests/example_plugin/pyproject.toml
 
 demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to reach it
 	$(SANDBOX) up sandbox-vps:2222 --suite $(DEMO_SUITE) --reuse
+	@# No registry here: Docker first, then the locally built images go into the VPS's Docker.
+	ansible-playbook playbooks/host.yml
+	ansible-playbook tests/molecule/bots/sandbox_prepare.yml
+	ansible-playbook tests/molecule/monitoring/sandbox_images.yml
 	ansible-playbook playbooks/site.yml
-	@$(SANDBOX) status
-	@echo; echo "SSH in:  ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
+	@echo; $(SANDBOX) status
+	@echo; echo "Running on sandbox-vps:"; ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 \
+	  -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1 \
+	  "sudo docker ps --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}'" 2>/dev/null
+	@echo; echo "SSH in:      ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
+	@echo "Dashboards:  make tunnel HOST=sandbox-vps   (Prometheus, Alertmanager; Grafana where images can be pulled)"
+
+logs:  ## A bot's errors.log, log tail and health: make logs BOT=bot1
+	ansible-playbook playbooks/bot_logs.yml -e bot=$(BOT)
+
+tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make tunnel HOST=sandbox-vps [INVENTORY=...]
+	monitoring/tunnel.sh $(HOST) $(INVENTORY)
 
 test: deps lint unit monitoring integration molecule runtime  ## Everything CI runs
 
@@ -56,11 +72,13 @@ unit:  ## Python unit tests
 monitoring:  ## promtool/amtool checks and rule unit tests with Debian's Prometheus and Alertmanager
 	pytest -q -p no:cacheprovider tests/monitoring
 
-integration:  ## Bad-input preflight tests against a fresh sandbox VPS
+integration:  ## Bad-input preflight tests (host and bot layers) against fresh sandbox VPSes
 	pytest -q -p no:cacheprovider tests/integration
 
-molecule:  ## Molecule: converge, idempotence and testinfra verify on Debian 12 and 13
+molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; bots; monitoring)
 	cd tests && molecule test -s host
+	cd tests && molecule test -s bots
+	cd tests && molecule test -s monitoring
 
 runtime:  ## Strategy tests inside the real Hummingbot runtime (image built locally, cached by hash)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot

@@ -229,7 +229,6 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
             self.processed_data["features"]["spread_multiplier"] = 1.0
 
     # --- inputs for the pure core -------------------------------------------------------------------
-    # --- inputs for the pure core -------------------------------------------------------------------
     def scan_executors(self) -> ExecutorScan:
         """One pass over this controller's executors: inventory, PnL, busy levels, quotes, positions.
 

@@ -41,10 +41,10 @@ def write_inventory(directory: Path, hosts: list[dict]) -> Path:
     return inventory
 
 
-def converge(inventory: Path, *extra: str) -> dict:
+def converge(inventory: Path, playbook: str, *extra: str) -> dict:
     env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
     started = time.monotonic()
-    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(REPO / "playbooks" / "site.yml"), *extra]
+    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(REPO / "playbooks" / playbook), *extra]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - started
     if result.returncode != 0:
@@ -63,7 +63,8 @@ def markdown(figures: dict) -> str:
         "# Host layer converge benchmark",
         "",
         f"`make bench` (tests/bench/bench_converge.py), {figures['date']}, {figures['cpus']} CPUs, "
-        f"Debian {figures['suite']} sandbox VPSes. Raw figures: `bench-host.json`.",
+        f"`playbooks/{figures['playbook']}` on Debian {figures['suite']} sandbox VPSes. "
+        "Raw figures: `bench-host.json`.",
         "",
         "| run | seconds | changed tasks |",
         "|---|---:|---:|",
@@ -86,6 +87,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--suite", default="trixie")
+    parser.add_argument("--playbook", default="site.yml", help="playbook under playbooks/ (default site.yml)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench-host.json")
     args = parser.parse_args()
 
@@ -100,11 +102,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             one = write_inventory(Path(tmp) / "one", sandboxctl.up(single, args.suite))
-            figures["first_run"] = converge(one)
-            figures["rerun"] = converge(one)
-            figures["check_run"] = converge(one, "--check")
+            figures["first_run"] = converge(one, args.playbook)
+            figures["rerun"] = converge(one, args.playbook)
+            figures["check_run"] = converge(one, args.playbook, "--check")
             four = write_inventory(Path(tmp) / "four", sandboxctl.up(fleet, args.suite))
-            figures["four_hosts_first_run"] = converge(four)
+            figures["four_hosts_first_run"] = converge(four, args.playbook)
         finally:
             sandboxctl.down([name for name, _ in single + fleet])
 

@@ -18,6 +18,7 @@ the summary - is Hummingbot's code, unchanged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,10 +32,8 @@ import pandas as pd
 # package) first on sys.path. Bind `controllers` to the project's package before that happens, so
 # `controllers.<type>.<name>` resolves to the repository's controllers, as it does in a bot where
 # they are shipped into /home/hummingbot/controllers.
-try:
+with contextlib.suppress(ImportError):  # the harness also runs the reference controllers alone
     import controllers  # noqa: F401
-except ImportError:  # pragma: no cover - the harness also runs the reference controllers alone
-    pass
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider

@@ -10,7 +10,8 @@
 # otherwise, so whatever runs here is offline by construction.
 #
 # Environment: HBOT_RUNTIME_SUITE (trixie), HBOT_CANDLES_DIR (<repo>/../shared/data/candles),
-# HBOT_RUNTIME_NETWORK (none), PYTHON (python3, runs sandboxctl on the host).
+# HBOT_RUNTIME_NETWORK (none), HBOT_RUNTIME_RW (none; e.g. "docs"), PYTHON (python3, runs sandboxctl
+# on the host).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -26,6 +27,12 @@ args=(--rm --init --network "$NETWORK" --label hbot.runtime=1
       -v "$REPO:/src:ro" -w /src --tmpfs /tmp:rw,nosuid,size=2g
       -e PYTHONPATH=/src:/src/tests/hummingbot -e PYTHONDONTWRITEBYTECODE=1
       -e PYTEST_ADDOPTS="-p no:cacheprovider ${PYTEST_ADDOPTS:-}" -e HOME=/tmp)
+# HBOT_RUNTIME_RW: space-separated repository folders mounted writable over the read-only /src,
+# e.g. HBOT_RUNTIME_RW=docs for the benchmark scripts that write their figures there.
+for rw in ${HBOT_RUNTIME_RW:-}; do
+    mkdir -p "$REPO/$rw"
+    args+=(-v "$(cd "$REPO/$rw" && pwd):/src/$rw:rw")
+done
 if [ -d "$CANDLES" ]; then
     args+=(-v "$(cd "$CANDLES" && pwd):/data/candles:ro" -e HBOT_CANDLES_DIR=/data/candles)
 else

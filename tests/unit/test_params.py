@@ -117,3 +117,10 @@ def test_hummingbot_passthrough_fields_are_accepted():
         skip_rebalance=True,
     )
     assert params.id == "abc"
+
+
+def test_refresh_tolerance_is_a_fraction_of_the_spread():
+    assert FixedSpreadParams().refresh_tolerance == pytest.approx(0.2)
+    FixedSpreadParams(refresh_tolerance=0)  # 0: Hummingbot's plain time-based refresh
+    assert_rejected(FixedSpreadParams, "refresh_tolerance", "less than or equal to 1", refresh_tolerance=1.5)
+    assert_rejected(FixedSpreadParams, "refresh_tolerance", "greater than or equal", refresh_tolerance=-0.1)

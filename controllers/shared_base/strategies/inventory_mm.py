@@ -8,6 +8,8 @@ parameters transfer across markets and regimes instead of being fitted to one:
                                                               to the position's time limit)
 * reservation shift      = -q * gamma * half-spread_0         (q = inventory / limit, in [-1, 1])
 * adverse-selection guard: the side a clean trend would run over (Kaufman efficiency ratio) widens.
+* hysteresis: a resting quote is only replaced once the plan moved by more than a fifth of its
+  spread (`refresh_tolerance`, shared default); wider bands were tried and left quotes stale.
 
 The shared base then floors every quote at the fee floor, keeps it on its side of the book, stops
 adding at the inventory limit, flattens past it and obeys the drawdown kill switch.

@@ -1,0 +1,150 @@
+"""Bad bot declarations fail in the bots layer's preflight, name the field, and leave the host as it was.
+
+Runs playbooks/bots.yml against a fresh (never converged) sandbox VPS: any task that slipped past
+preflight would create /opt/hbot, install packages or start containers.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from preflight_harness import host_fingerprint, run_playbook, sandboxctl
+
+HOST = "bots-badinput"
+PORT = 2402
+
+GOOD_BOT = {
+    "name": "bot1",
+    "connector": "binance",
+    "credentials": "main",
+    "controllers": [
+        {"plugin": "fixed_spread", "config": {"trading_pair": "ETH-USDT", "total_amount_quote": 10}}
+    ],
+    "cpus": 1.0,
+    "memory": "1g",
+}
+GOOD = {
+    "hummingbot_config_password": "correct-horse-battery-staple",
+    "hummingbot_mqtt_password": "mqtt-password-for-tests",
+    "hummingbot_mqtt_monitor_password": "monitor-password-for-tests",
+    "hummingbot_credentials": {"main": {"api_key": "k" * 24, "api_secret": "s" * 24}},
+    "hummingbot_image": "hbot-hummingbot-bot:trixie",
+    "hummingbot_mosquitto_image": "hbot-mosquitto:trixie",
+    "hummingbot_pull_images": False,
+    "hummingbot_bots": [GOOD_BOT],
+}
+
+
+def bot(**changes) -> dict:
+    return {**copy.deepcopy(GOOD_BOT), **changes}
+
+
+def controller(plugin: str = "fixed_spread", **config) -> list[dict]:
+    return [{"plugin": plugin, "config": {"trading_pair": "ETH-USDT", "total_amount_quote": 10, **config}}]
+
+
+# (case id, variables overriding GOOD, the field the error must name)
+CASES = [
+    (
+        "unknown-controller",
+        {"hummingbot_bots": [bot(controllers=controller("no_such_strategy"))]},
+        "hummingbot_bots[0].controllers[0].plugin",
+    ),
+    (
+        "invalid-controller-value",
+        {"hummingbot_bots": [bot(controllers=controller(total_amount_quote=-5))]},
+        "hummingbot_bots[0].controllers[0].config.total_amount_quote",
+    ),
+    (
+        "invalid-controller-type",
+        {"hummingbot_bots": [bot(controllers=controller(buy_spreads="wide"))]},
+        "hummingbot_bots[0].controllers[0].config.buy_spreads",
+    ),
+    (
+        "controller-on-other-connector",
+        {"hummingbot_bots": [bot(controllers=controller(connector_name="bybit"))]},
+        "hummingbot_bots[0].controllers[0].config.connector_name",
+    ),
+    (
+        "duplicate-controller-id",
+        {"hummingbot_bots": [bot(controllers=controller() + controller())]},
+        "hummingbot_bots[0].controllers[1].id",
+    ),
+    (
+        "missing-credentials-in-vault",
+        {"hummingbot_bots": [bot(credentials="not_in_vault")]},
+        "hummingbot_bots[0].credentials",
+    ),
+    (
+        "missing-api-secret-in-vault",
+        {"hummingbot_credentials": {"main": {"api_key": "k" * 24}}},
+        "hummingbot_credentials.main.api_secret",
+    ),
+    ("missing-config-password", {"hummingbot_config_password": ""}, "hummingbot_config_password"),
+    ("missing-mqtt-password", {"hummingbot_mqtt_password": "short"}, "hummingbot_mqtt_password"),
+    ("duplicate-bot-names", {"hummingbot_bots": [bot(), bot()]}, "hummingbot_bots[1].name"),
+    ("name-unsafe-as-path", {"hummingbot_bots": [bot(name="../etc")]}, "hummingbot_bots[0].name"),
+    ("name-with-slash-and-capitals", {"hummingbot_bots": [bot(name="Bot/1")]}, "hummingbot_bots[0].name"),
+    (
+        "two-bots-one-database",
+        {"hummingbot_bots": [bot(), bot(name="bot2", dir="/opt/hbot/bot1")]},
+        "hummingbot_bots[1].dir",
+    ),
+    (
+        "bot-image-without-version",
+        {"hummingbot_bots": [bot(image="hummingbot/hummingbot")]},
+        "hummingbot_bots[0].image",
+    ),
+    ("default-image-latest", {"hummingbot_image": "hummingbot/hummingbot:latest"}, "hummingbot_image"),
+    (
+        "unknown-connector",
+        {"hummingbot_bots": [bot(connector="no_such_exchange")]},
+        "hummingbot_bots[0].connector",
+    ),
+    ("memory-not-a-size", {"hummingbot_bots": [bot(memory="lots")]}, "hummingbot_bots[0].memory"),
+    ("unknown-state", {"hummingbot_bots": [bot(state="paused")]}, "hummingbot_bots[0].state"),
+    ("bots-not-a-list", {"hummingbot_bots": "bot1"}, "hummingbot_bots"),
+]
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory) -> Path:
+    hosts = sandboxctl.up([(HOST, PORT)], "trixie")
+    path = tmp_path_factory.mktemp("inventory") / "hosts.yml"
+    sandboxctl.write_inventory(path, hosts)
+    yield path
+    sandboxctl.down([HOST])
+
+
+def run_bots(inventory: Path, variables: dict, *extra: str) -> subprocess.CompletedProcess:
+    return run_playbook(inventory, "bots.yml", variables, *extra, timeout=300)
+
+
+@pytest.mark.parametrize(("overrides", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_bot_input_fails_in_preflight_and_changes_nothing(inventory, overrides, field):
+    before = host_fingerprint(PORT)
+    result = run_bots(inventory, {**GOOD, **overrides})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    failure = output[output.find("fatal:") :] if "fatal:" in output else output
+    assert field in failure, f"the error does not name {field}:\n{failure[-3000:]}"
+    recap = re.search(rf"^{HOST}\s*:.*changed=(\d+)", output, re.M)
+    assert recap is None or recap.group(1) == "0", output[-3000:]
+    assert host_fingerprint(PORT) == before, f"the host changed although preflight failed on {field}"
+
+
+def test_secrets_never_appear_in_the_failure_output(inventory):
+    result = run_bots(
+        inventory, {**GOOD, "hummingbot_bots": [bot(controllers=controller("no_such_strategy"))]}
+    )
+    output = result.stdout + result.stderr
+    for secret in (GOOD["hummingbot_config_password"], GOOD["hummingbot_mqtt_password"], "k" * 24, "s" * 24):
+        assert secret not in output
+
+
+def test_good_input_passes_preflight(inventory):
+    result = run_bots(inventory, GOOD, "--tags", "preflight")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

@@ -1,0 +1,188 @@
+"""The bots layer: folders, built-ins, mounts, secrets, compose state, and a bot that really boots."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+BOT_DIRS = {
+    "": 0o750,
+    "conf": 0o700,
+    "conf/connectors": 0o700,
+    "conf/controllers": 0o750,
+    "conf/scripts": 0o750,
+    "conf/strategies": 0o750,
+    "logs": 0o750,
+    "data": 0o750,
+    "certs": 0o700,
+    "scripts": 0o755,
+    "controllers": 0o755,
+}
+
+
+# --- Folders, built-ins and file modes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("relative", "mode"), sorted(BOT_DIRS.items()))
+def test_bot_folders_exist_with_their_modes(host, bot, relative, mode):
+    folder = host.file(f"{bot.dir}/{relative}".rstrip("/"))
+    with host.sudo():
+        assert folder.is_directory
+        assert folder.user == "root"
+        assert folder.mode == mode
+
+
+def test_built_ins_were_copied_out_of_the_image(host, bot):
+    with host.sudo():
+        script = host.file(f"{bot.dir}/scripts/hbot_v2_controllers.py")
+        assert script.is_file
+        assert "class HbotV2Controllers" in script.content_string
+        assert host.file(f"{bot.dir}/controllers/market_making/__init__.py").is_file
+        manifest = json.loads(host.file(f"{bot.dir}/.hbot-builtins.json").content_string)
+    assert "scripts/hbot_v2_controllers.py" in manifest["files"]
+    assert manifest["image"].startswith("sha256:")
+
+
+def test_secret_files_are_0600_in_0700_folders(host, bot):
+    with host.sudo():
+        for path in ("conf/.password_verification", "conf/connectors/binance.yml", "conf/conf_client.yml"):
+            secret = host.file(f"{bot.dir}/{path}")
+            assert secret.mode == 0o600, path
+            assert secret.user == "root", path
+        env = host.file(f"/opt/hbot/.secrets/{bot.name}.env")
+        assert env.mode == 0o600
+        assert host.file("/opt/hbot/.secrets").mode == 0o700
+        assert env.content_string.startswith("CONFIG_PASSWORD=")
+
+
+def test_connector_keys_are_encrypted_with_hummingbots_crypto(bot):
+    connector = bot.read("conf/connectors/binance.yml")
+    assert "connector: binance" in connector
+    line = next(ln for ln in connector.splitlines() if ln.startswith("binance_api_key:"))
+    encrypted = line.split(":", 1)[1].strip()
+    keyfile = json.loads(bytes.fromhex(encrypted))  # hex of an Ethereum v3 keyfile, as Hummingbot writes it
+    assert keyfile["crypto"]["cipher"] == "aes-128-ctr"
+
+
+def test_mqtt_bridge_is_configured(bot):
+    client = bot.read("conf/conf_client.yml")
+    assert "instance_id: bot1" in client
+    assert "mqtt_host: mosquitto" in client
+    assert "mqtt_autostart: true" in client
+
+
+def test_controller_and_script_configs_are_written(bot):
+    controller = bot.read("conf/controllers/fixed_spread.yml")
+    assert "controller_name: fixed_spread" in controller
+    assert "total_amount_quote: 10" in controller
+    assert "id: fixed_spread" in controller
+    script = bot.read("conf/scripts/bot1.yml")
+    assert "controllers_config:\n- fixed_spread.yml" in script
+
+
+# --- Compose state, mounts, limits -------------------------------------------------------------
+
+
+def test_compose_project_runs_the_bot_and_the_broker(bot):
+    services = {}
+    for line in bot.sudo("docker compose -p hbot ps --all --format json").splitlines():
+        entry = json.loads(line)
+        services[entry["Service"]] = entry["State"]
+    assert services == {"mosquitto": "running", "bot1": "running"}
+
+
+def test_plugin_controller_and_shared_base_are_mounted_read_only(bot):
+    mounts = {m["Destination"]: m for m in bot.inspect()["Mounts"]}
+    for path in (
+        "/home/hummingbot/controllers/market_making/fixed_spread.py",
+        "/home/hummingbot/controllers/shared_base",
+    ):
+        assert mounts[path]["RW"] is False, path
+        assert mounts[path]["Source"].startswith(f"{bot.dir}/plugins/"), path
+    for folder in ("conf", "logs", "data", "certs", "scripts", "controllers"):
+        assert mounts[f"/home/hummingbot/{folder}"]["Source"] == f"{bot.dir}/{folder}"
+        assert mounts[f"/home/hummingbot/{folder}"]["RW"] is True
+
+
+def test_bot_container_is_hardened_and_limited(bot):
+    config = bot.inspect()
+    host_config = config["HostConfig"]
+    assert host_config["RestartPolicy"]["Name"] == "unless-stopped"
+    assert "no-new-privileges:true" in host_config["SecurityOpt"]
+    assert host_config["CapDrop"] == ["ALL"]
+    assert host_config["NanoCpus"] == 1_000_000_000
+    assert host_config["Memory"] == 1024**3
+    assert host_config["LogConfig"]["Type"] == "json-file"
+    assert host_config["LogConfig"]["Config"]["max-size"] == "10m"
+    assert "CONFIG_PASSWORD" not in json.dumps(config["Config"]["Labels"])
+
+
+def test_broker_has_no_published_port_and_only_an_internal_network(bot):
+    broker = json.loads(bot.sudo("docker inspect hbot-mosquitto-1"))[0]
+    assert not broker["HostConfig"]["PortBindings"]
+    assert list(broker["NetworkSettings"]["Networks"]) == ["hbot_mqtt"]
+    network = json.loads(bot.sudo("docker network inspect hbot_mqtt"))[0]
+    assert network["Internal"] is True
+
+
+def mqtt_client(bot, arguments: str):
+    """A client in its own container on the internal network, as monitoring connects."""
+    image = bot.sudo("docker inspect --format '{{.Config.Image}}' hbot-mosquitto-1").strip()
+    with bot.host.sudo():
+        return bot.host.run(f"docker run --rm --network hbot_mqtt {image} "
+                            f"mosquitto_sub -h mosquitto {arguments}")
+
+
+def test_broker_requires_a_password(bot):
+    anonymous = mqtt_client(bot, "-t 'hbot/#' -C 1 -W 3")
+    assert anonymous.rc != 0
+    assert "not authorised" in (anonymous.stdout + anonymous.stderr).lower()
+
+
+# --- The bot really boots ----------------------------------------------------------------------
+
+
+def test_password_login_succeeded(bot):
+    log = bot.wait_for_log("logs/logs_bot1.log", "Login succeeded")
+    assert "Invalid password" not in log
+
+
+def test_plugin_controller_is_loaded_and_the_strategy_started(bot):
+    bot.wait_for_log("logs/logs_hummingbot.log", "Strategy hbot_v2_controllers started successfully")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        health = json.loads(bot.read("logs/health.json"))
+        if health.get("controllers"):
+            break
+        time.sleep(5)
+    assert health["controllers"] == {"fixed_spread": "RUNNING"}
+
+
+def test_unreachable_exchange_is_reported_not_crash_looped(bot):
+    """No exchange is reachable here: the bot says so in its log and its health, and keeps running."""
+    log = bot.wait_for_log("logs/logs_bot1.log", "EXCHANGE UNREACHABLE: binance not ready")
+    assert "no orders are placed" in log
+    health = json.loads(bot.read("logs/health.json"))
+    assert health["ready"] is False
+    assert health["connectors"]["binance"]["network"] != "CONNECTED"
+    state = bot.inspect()["State"]
+    assert state["Running"] is True
+    assert bot.inspect()["RestartCount"] == 0
+    probe = bot.sudo("docker exec hbot-bot1 python bin/hbot_healthcheck.py || true")
+    assert probe.startswith("unhealthy: exchange unreachable"), probe
+
+
+def test_bot_publishes_its_performance_over_mqtt(bot):
+    """What monitoring reads: hbot/bot1/performance, with the controller in it."""
+    client = bot.read("conf/conf_client.yml")
+    password = next(ln.split(":", 1)[1].strip() for ln in client.splitlines() if "mqtt_password:" in ln)
+    received = mqtt_client(bot, f"-u hbot -P '{password}' -t hbot/bot1/performance -C 1 -W 60")
+    assert received.rc == 0, received.stderr
+    assert "fixed_spread" in json.loads(received.stdout)
+
+
+def test_errors_log_receives_stderr(bot):
+    with bot.host.sudo():
+        assert bot.host.file(f"{bot.dir}/logs/errors.log").exists
