@@ -84,7 +84,7 @@ runtime:  ## Strategy tests inside the real Hummingbot runtime (image built loca
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
 bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
-	python tests/bench/bench_converge.py
+	python tests/bench/bench_converge.py --playbook host.yml
 	python tests/bench/bench_exporter.py
 
 down:  ## Remove every sandbox host

@@ -95,6 +95,7 @@ def main() -> int:
     fleet = [(f"bench-{i}", 2321 + i) for i in range(2, 6)]
     figures: dict = {
         "suite": args.suite,
+        "playbook": args.playbook,
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
