@@ -1,0 +1,232 @@
+"""Controller benchmarks in the real Hummingbot runtime (issue #3, item 6). Not a test: it prints
+figures and writes docs/bench-controllers.{md,json}.
+
+    python3 tests/bench/bench_controllers.py              # on the host: runs in the runtime image
+    HBOT_RUNTIME_RW=docs tests/hummingbot/run_in_runtime.sh python tests/bench/bench_controllers.py
+
+a. Tick cost: `update_processed_data()` plus the quote computation (`determine_executor_actions()`)
+   on the live code path, driven by a live-style provider over real candles, in the same process as
+   the pmm_dynamic-like yardstick (pandas-ta NATR + MACD over its whole candle frame every tick).
+   Controllers are timed round-robin on the same ticks, so machine load hits them alike.
+   Goal: <= 0.2x the yardstick.
+b. Backtest rows/s in Hummingbot's BacktestingEngineBase on the same candles as the yardstick.
+   Goal: no slower.
+
+Options: --ticks N (default 400)  --candles PATH  --rows N (backtest rows; default: whole file)
+         --skip-backtest  --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hbot_runtime import fmt, reexec_in_runtime, write_outputs  # noqa: E402
+
+reexec_in_runtime(__file__)
+
+from backtest_harness import load_candles, run_backtest  # noqa: E402
+from controller_runs import Case, build_config, candle_files, most_volatile_window, run_case  # noqa: E402
+from reference_controllers.pmm_dynamic_like import PMMDynamicLikeController, yardstick_config  # noqa: E402
+from stub_provider import StubMarketDataProvider  # noqa: E402
+
+YARDSTICK = "pmm_dynamic_like"
+TICK_CONTROLLERS = ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "wide_spread_mm", "regime_trend"]
+BACKTEST_CONTROLLERS = ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"]
+TICK_GOAL = 0.2
+COMMAND = "python3 tests/bench/bench_controllers.py"
+BACKTEST_NOTE = (
+    "Rows/s follows the number of executors a controller creates (each is simulated over the candles"
+    " ahead), not its own tick, which is ~0.02-0.04x the yardstick's. fixed_spread looks fast because"
+    " its kill switch trips early on this file at the defaults and it stops quoting; inventory_mm and"
+    " pmm_rsi_llm quote all the way through. Runs are sequential on a shared, loaded 2-core machine,"
+    " so differences of a few tens of percent between runs are load, not code."
+)
+
+
+def default_candles() -> Path:
+    files = {p.stem: p for p in candle_files()}
+    return files.get("ETH-BTC_5m") or next(iter(files.values()))
+
+
+def make_controllers(candles: Path, frame):
+    """name -> (controller, provider); every controller gets its own provider over the same candles."""
+    made = {}
+    for name in TICK_CONTROLLERS:
+        config = build_config(Case(name, str(candles)))
+        provider = StubMarketDataProvider(frame)
+        made[name] = (config.get_controller_class()(config, provider, None), provider)
+    case = Case(YARDSTICK, str(candles))
+    market = case.market
+    provider = StubMarketDataProvider(frame)
+    yard = PMMDynamicLikeController(
+        yardstick_config(market.connector, market.trading_pair, market.interval), provider, None
+    )
+    made[YARDSTICK] = (yard, provider)
+    return made
+
+
+def bench_ticks(candles: Path, ticks: int) -> dict:
+    frame = load_candles(candles)
+    controllers = make_controllers(candles, frame)
+    start = min(len(frame) - ticks, 1000)
+    samples: dict[str, list[float]] = {name: [] for name in controllers}
+    actions: dict[str, int] = dict.fromkeys(controllers, 0)
+    loop = asyncio.new_event_loop()
+    order = list(controllers)
+    for tick in range(start, start + ticks):
+        order = order[1:] + order[:1]  # rotate who goes first
+        for name in order:
+            controller, provider = controllers[name]
+            provider.step_to(tick)
+            began = time.perf_counter_ns()
+            loop.run_until_complete(controller.update_processed_data())
+            produced = controller.determine_executor_actions()
+            samples[name].append((time.perf_counter_ns() - began) / 1e3)
+            actions[name] += len(produced)
+    loop.close()
+    yard = statistics.median(samples[YARDSTICK])
+    result = {}
+    for name, values in samples.items():
+        median = statistics.median(values)
+        result[name] = {
+            "median_us": round(median, 1),
+            "mean_us": round(statistics.fmean(values), 1),
+            "p90_us": round(sorted(values)[int(0.9 * len(values))], 1),
+            "ratio_to_yardstick": round(median / yard, 4),
+            "candle_window": _window(controllers[name][0]),
+            "actions": actions[name],
+        }
+    return {"candles": candles.name, "ticks": ticks, "first_tick_row": start, "controllers": result}
+
+
+def _window(controller) -> int:
+    return int(getattr(controller, "max_records", None) or controller.config.max_records)
+
+
+def bench_backtests(candles: Path, rows: int | None) -> dict:
+    frame = load_candles(candles)
+    if rows:
+        frame = most_volatile_window(frame, rows)  # the same window run_case picks for the controllers
+    market = Case(YARDSTICK, str(candles)).market
+    result = {}
+    yard = run_backtest(
+        yardstick_config(market.connector, market.trading_pair, market.interval),
+        frame,
+        interval=market.interval,
+        fee=0.001,
+    )
+    result[YARDSTICK] = {
+        "rows": len(frame),
+        "seconds": round(yard.wall_seconds, 1),
+        "rows_per_second": round(len(frame) / yard.wall_seconds, 1),
+        "executors": len(yard.executors),
+    }
+    print(f"  backtest {YARDSTICK}: {result[YARDSTICK]}", flush=True)
+    for name in BACKTEST_CONTROLLERS:
+        run = run_case(Case(name, str(candles), rows=rows))
+        result[name] = {
+            "rows": run.rows,
+            "seconds": round(run.wall_seconds, 1),
+            "rows_per_second": round(run.rows / run.wall_seconds, 1),
+            "executors": len(run.executors),
+        }
+        print(f"  backtest {name}: {result[name]}", flush=True)
+    for values in result.values():
+        values["speed_vs_yardstick"] = round(
+            values["rows_per_second"] / result[YARDSTICK]["rows_per_second"], 2
+        )
+    return {"candles": candles.name, "controllers": result}
+
+
+def markdown(data: dict) -> str:
+    ticks = data["tick_cost"]
+    lines = [
+        "# Controller benchmarks (Hummingbot runtime)",
+        "",
+        f"Regenerate: `{COMMAND}` (runs in the Hummingbot runtime image; {data['python']},"
+        f" hummingbot {data['hummingbot']}). Figures from a shared 2-core machine; ratios are the"
+        " stable part, absolute times vary with load.",
+        "",
+        "## a. Tick cost: update_processed_data + quote computation",
+        "",
+        f"Live code path (no backtester), {ticks['ticks']} consecutive ticks of {ticks['candles']}, all"
+        " controllers on the same ticks in one process, round-robin. The yardstick is the"
+        " pmm_dynamic-like controller (pandas-ta NATR + MACD over its whole candle frame each tick)."
+        f" Goal: <= {TICK_GOAL}x the yardstick's median.",
+        "",
+        "| controller | median µs | mean µs | p90 µs | × yardstick | candle window | goal met |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, row in ticks["controllers"].items():
+        goal = "-" if name == YARDSTICK else ("yes" if row["ratio_to_yardstick"] <= TICK_GOAL else "no")
+        lines.append(
+            f"| {name} | {fmt(row['median_us'], 0)} | {fmt(row['mean_us'], 0)} | {fmt(row['p90_us'], 0)}"
+            f" | {row['ratio_to_yardstick']:.3f} | {row['candle_window']} | {goal} |"
+        )
+    if "backtest" in data:
+        bt = data["backtest"]
+        lines += [
+            "",
+            "## b. Backtest speed in BacktestingEngineBase",
+            "",
+            f"Same candles ({bt['candles']}), fee 0.1%, each controller at its registry defaults, one"
+            " process, one after the other. The engine simulates every executor over the remaining"
+            " candles, so its cost follows the number of executors a controller creates more than the"
+            " controller's own tick. Goal: no slower than the yardstick.",
+            "",
+            "| controller | rows | seconds | rows/s | × yardstick | executors | goal met |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for name, row in bt["controllers"].items():
+            goal = "-" if name == YARDSTICK else ("yes" if row["speed_vs_yardstick"] >= 1 else "no")
+            lines.append(
+                f"| {name} | {row['rows']} | {fmt(row['seconds'], 1)} | {fmt(row['rows_per_second'], 1)}"
+                f" | {row['speed_vs_yardstick']:.2f} | {row['executors']} | {goal} |"
+            )
+        lines += ["", BACKTEST_NOTE]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ticks", type=int, default=400)
+    parser.add_argument("--candles", type=Path, default=None)
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--skip-backtest", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    candles = args.candles or default_candles()
+
+    import hummingbot
+
+    data = {
+        "python": f"Python {platform.python_version()}",
+        "hummingbot": (Path(hummingbot.__file__).parent / "VERSION").read_text().strip(),
+    }
+    print(f"tick cost on {candles.name} ({args.ticks} ticks)", flush=True)
+    data["tick_cost"] = bench_ticks(candles, args.ticks)
+    for name, row in data["tick_cost"]["controllers"].items():
+        print(
+            f"  {name:>18}: median {row['median_us']:>9.1f} µs  x{row['ratio_to_yardstick']:.3f}", flush=True
+        )
+    if not args.skip_backtest:
+        print(f"backtests on {candles.name}", flush=True)
+        data["backtest"] = bench_backtests(candles, args.rows)
+    if not args.no_write:
+        for path in write_outputs("bench-controllers", data, markdown(data)):
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
