@@ -115,6 +115,17 @@ def publish(client: paho.Client, topic: str, payload) -> None:
     client.publish(topic, data, qos=1).wait_for_publish(timeout=5)
 
 
+def bot_reports_heartbeat_and_performance(port: int, listener) -> None:
+    """A bot's heartbeat and one performance report, received by the exporter's listener."""
+    bot = publisher(port)
+    try:
+        publish(bot, "hbot/inst1/hb", {"ts": 1})
+        publish(bot, "hbot/inst1/performance", PERFORMANCE)
+        wait_for(lambda: listener.snapshot()["bot1"].last_performance is not None)
+    finally:
+        bot.disconnect()
+
+
 def wait_for(condition, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -180,13 +191,7 @@ def value(samples, name: str, **labels) -> float:
 
 def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker):
     listener, registry, clock = exporter
-    bot = publisher(broker.port)
-    try:
-        publish(bot, "hbot/inst1/hb", {"ts": 1})
-        publish(bot, "hbot/inst1/performance", PERFORMANCE)
-        wait_for(lambda: listener.snapshot()["bot1"].last_performance is not None)
-    finally:
-        bot.disconnect()
+    bot_reports_heartbeat_and_performance(broker.port, listener)
     clock.now += 5
     samples = scrape(registry)
     assert value(samples, "hbot_up", bot="bot1") == 1
@@ -247,13 +252,7 @@ def test_labels_stay_within_bot_controller_pair_side(exporter, broker):
 
 def test_heartbeat_missing_marks_the_bot_down_and_stale_pnl_disappears(exporter, broker):
     listener, registry, clock = exporter
-    bot = publisher(broker.port)
-    try:
-        publish(bot, "hbot/inst1/hb", {"ts": 1})
-        publish(bot, "hbot/inst1/performance", PERFORMANCE)
-        wait_for(lambda: listener.snapshot()["bot1"].last_performance is not None)
-    finally:
-        bot.disconnect()
+    bot_reports_heartbeat_and_performance(broker.port, listener)
     clock.now += 31
     samples = scrape(registry)
     assert value(samples, "hbot_up", bot="bot1") == 0
