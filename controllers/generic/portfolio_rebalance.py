@@ -43,7 +43,7 @@ class PortfolioRebalanceController(ControllerBase):
         self.rebalancing = False
 
     def update_config(self, new_config) -> None:
-        super().update_config(new_config)
+        adapter.apply_updatable_fields(self.config, new_config, strategy.PortfolioRebalanceParams)
         self.params = adapter.pure_params(self.config, strategy.PortfolioRebalanceParams)
 
     async def update_processed_data(self) -> None:

@@ -86,6 +86,33 @@ def pure_params(config: Any, params_model: type[BaseModel]) -> Any:
     )
 
 
+def apply_updatable_fields(config: Any, new_config: Any, params_model: type[BaseModel]) -> list[str]:
+    """Hot-reload: copy the `is_updatable` fields of `new_config` into `config` all at once.
+
+    Hummingbot assigns them one by one with validate_assignment, so a valid change of two related
+    fields (refresh time and cooldown lowered together) fails half-way and leaves a mixed config.
+    Here the merged values are checked once against the pure rules; on error nothing is assigned and
+    the message names the field. Returns the names of the fields that changed.
+    """
+    updatable = [
+        name
+        for name, field in type(config).model_fields.items()
+        if (field.json_schema_extra or {}).get("is_updatable", False)
+    ]
+    merged = {
+        name: getattr(new_config if name in updatable else config, name)
+        for name in strategy_field_names(params_model)
+    }
+    try:
+        params_model.model_validate(merged)
+    except ValidationError as error:
+        raise ValueError("; ".join(format_validation_errors(error))) from None
+    changed = [name for name in updatable if getattr(config, name) != getattr(new_config, name)]
+    for name in changed:
+        config.__dict__[name] = getattr(new_config, name)  # validated above, as a whole
+    return changed
+
+
 def _is_backtest(provider: Any) -> bool:
     from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
 
@@ -212,7 +239,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         return self.strategy_class(pure_params(config, self.strategy_class.params_model))
 
     def update_config(self, new_config: Any) -> None:
-        super().update_config(new_config)
+        apply_updatable_fields(self.config, new_config, self.strategy_class.params_model)
         self.strategy = self.make_strategy(self.config)
 
     async def update_processed_data(self) -> None:
@@ -488,7 +515,7 @@ class SharedDirectionalController(_CandleFeatures, DirectionalTradingControllerB
         raise NotImplementedError
 
     def update_config(self, new_config: Any) -> None:
-        super().update_config(new_config)
+        apply_updatable_fields(self.config, new_config, self.params_model())
         self.params = pure_params(self.config, self.params_model())
 
     async def update_processed_data(self) -> None:

@@ -227,6 +227,48 @@ async def _tick(controller):
     return controller.determine_executor_actions()
 
 
+def _reloaded(name: str, current: dict, new: dict):
+    """A live controller built with `current`, then hot-reloaded as Hummingbot does with `new`."""
+    controller, _ = _live_controller(name, **current)
+    new_config = build_config(Case(name, str(FILES[0]), overrides=tuple(new.items())))
+    return controller, new_config
+
+
+def test_hot_reload_lowers_refresh_time_and_cooldown_together():
+    # Hummingbot assigns updatable fields one at a time with validation: refresh 30 <= cooldown 60 would
+    # fail half-way through this valid change and leave a mixed config.
+    controller, new_config = _reloaded(
+        "pmm_rsi_llm",
+        {"executor_refresh_time": 120, "cooldown_time": 60},
+        {"executor_refresh_time": 30, "cooldown_time": 5},
+    )
+    controller.update_config(new_config)
+    assert (controller.config.executor_refresh_time, controller.config.cooldown_time) == (30, 5)
+    assert controller.strategy.params.executor_refresh_time == 30  # the pure core sees the new values
+
+
+def test_hot_reload_raises_refresh_time_and_cooldown_together():
+    controller, new_config = _reloaded(
+        "inventory_mm",
+        {"executor_refresh_time": 30, "cooldown_time": 5},
+        {"executor_refresh_time": 300, "cooldown_time": 120},
+    )
+    controller.update_config(new_config)
+    assert (controller.config.executor_refresh_time, controller.config.cooldown_time) == (300, 120)
+
+
+def test_hot_reload_that_breaks_a_rule_changes_nothing_and_names_the_field():
+    controller, new_config = _reloaded(
+        "inventory_mm", {"executor_refresh_time": 60, "cooldown_time": 5}, {"executor_refresh_time": 60}
+    )
+    before = controller.config.model_dump()
+    new_config.__dict__["cooldown_time"] = 90  # as if edited past validation
+    new_config.__dict__["stop_loss"] = Decimal("0.02")
+    with pytest.raises(ValueError, match="executor_refresh_time"):
+        controller.update_config(new_config)
+    assert controller.config.model_dump() == before  # atomic: stop_loss not applied either
+
+
 @pytest.mark.parametrize("name", ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "wide_spread_mm"])
 def test_live_tick_quotes_outside_the_book_and_the_fee_floor(name):
     import asyncio
