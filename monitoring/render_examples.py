@@ -36,9 +36,9 @@ def render(out_dir: Path, variables: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or len(argv) > 2:
-        print(__doc__, file=sys.stderr)
-        return 2
+    if not argv or len(argv) > 2 or argv[0].startswith("-"):
+        print(__doc__, file=sys.stderr)  # an option is never taken for the output folder
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
     variables_file = Path(argv[1]) if len(argv) > 1 else HERE / "examples" / "vars.yml"
     render(Path(argv[0]), yaml.safe_load(variables_file.read_text()))
     return 0
