@@ -40,6 +40,9 @@ IMAGES = HERE / "images"
 STATE = Path(os.environ.get("HBOT_SANDBOX_STATE", REPO / "inventories" / "sandbox" / ".state"))
 MIRROR = os.environ.get("HBOT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 NETWORK = "hbot-sandbox"
+# Image names are <namespace>-<kind>; tests/bench/bench_images.py builds under a throwaway namespace to
+# time cold builds without touching the cached images.
+IMAGE_NAMESPACE = os.environ.get("HBOT_IMAGE_NAMESPACE", "hbot")
 LABEL = "hbot.sandbox"
 HOST_CA_BUNDLE = Path(os.environ.get("HBOT_HOST_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
 HOST_CA_NAME = "host-ca-certificates.crt"  # what a Dockerfile COPYs to opt in
@@ -104,7 +107,7 @@ def tree_digest(*parts: str | Path) -> str:
 
 
 def build_rootfs(suite: str) -> str:
-    tag = f"hbot-rootfs:{suite}-{tree_digest(suite, MIRROR, ROOTFS_PACKAGES)}"
+    tag = f"{IMAGE_NAMESPACE}-rootfs:{suite}-{tree_digest(suite, MIRROR, ROOTFS_PACKAGES)}"
     if image_exists(tag):
         return tag
     if not shutil.which("debootstrap"):
@@ -151,7 +154,7 @@ def build_image(kind: str, suite: str) -> str:
     base = build_image(parent, suite) if parent else build_rootfs(suite)
     extras = context_extras(context)
     extra_parts = [f"{name}={hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items())]
-    tag = f"hbot-{kind}:{suite}-{tree_digest(base, context, *extra_parts)}"
+    tag = f"{IMAGE_NAMESPACE}-{kind}:{suite}-{tree_digest(base, context, *extra_parts)}"
     if not image_exists(tag):
         log(f"building {tag}")
         with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as tmp:
@@ -180,7 +183,7 @@ def build_image(kind: str, suite: str) -> str:
             sys.stderr.write(result.stdout.decode(errors="replace")[-4000:])
             sys.stderr.write(result.stderr.decode(errors="replace")[-4000:])
             sys.exit(f"sandbox: building {tag} failed")
-    run("docker", "tag", tag, f"hbot-{kind}:{suite}")
+    run("docker", "tag", tag, f"{IMAGE_NAMESPACE}-{kind}:{suite}")
     return tag
 
 
