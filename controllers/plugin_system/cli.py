@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from controllers.analysis import commands as analysis_commands
+from controllers.analysis import optimize
 from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError, load_registry
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PLUGIN_FAILURE = 0, 1, 2, 3
@@ -92,6 +94,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner
     "list": ("list installed strategies", _add_list, _run_list),
     "show": ("print a strategy's default config", _add_show, _run_show),
     "validate": ("validate controller config files", _add_validate, _run_validate),
+    "backtest": ("backtest a controller config in Hummingbot's engine", *analysis_commands.BACKTEST),
+    "compare": ("compare controller configs over candle files", *analysis_commands.COMPARE),
+    "optimize": ("walk-forward parameter search with Optuna", optimize.add_arguments, optimize.run),
 }
 
 

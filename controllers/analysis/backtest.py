@@ -1,0 +1,117 @@
+"""`hbot-strategies backtest`: one checked config over one candle file -> metrics.json + HTML report.
+
+Inside the Hummingbot runtime only (the CLI re-runs itself there from the host, see runtime.py):
+
+    job = inputs.prepare_backtest(config_path, candles_path, fee)   # pure checks, nothing written yet
+    out = run_backtest_report(job, Path("report"))                  # engine runs, report appears whole
+
+When the config turns a sentiment / LLM signal on, the same config runs again with it off and both
+sets of metrics go into metrics.json: the backtest gate compares their Sharpe ratios.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from controllers.analysis.fingerprint import config_fingerprint
+from controllers.analysis.inputs import MIN_TRADING_BARS, BacktestJob, InputError, signal_off
+from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
+from controllers.analysis.output import staged_output, write_json
+
+SCHEMA = "hbot-backtest/1"
+PROGRESS_MIN_BARS = 2000  # shorter runs take seconds: no bar
+
+
+def report_data(
+    job: BacktestJob,
+    run: Any,
+    off_run: Any | None = None,
+    *,
+    risk_free_rate: float = 0.0,
+    hummingbot_version: str = "",
+) -> dict[str, Any]:
+    """The metrics.json document of a run (and of its signal-off twin)."""
+    metrics = run_metrics(run, risk_free_rate)
+    off = None
+    if off_run is not None:
+        off_config = signal_off(job.config)
+        off = {
+            "config_sha256": config_fingerprint(off_config),
+            "switched_off": list(job.signal_switches),
+            "metrics": run_metrics(off_run, risk_free_rate),
+        }
+    return {
+        "schema": SCHEMA,
+        "controller": job.controller,
+        "config": job.config,
+        "config_sha256": job.fingerprint,
+        "candles": job.candles.summary(),
+        "fee": job.fee,
+        "risk_free_rate": risk_free_rate,
+        "warmup_bars": run.warmup_bars,
+        "conventions": CONVENTIONS,
+        "metrics": metrics,
+        "engine": dict(run.summary),
+        "comparison": engine_comparison(metrics, run.summary),
+        "signal_off": off,
+        "hummingbot_version": hummingbot_version,
+        "wall_seconds": round(run.wall_seconds, 2),
+    }
+
+
+def _progress(bars: int, label: str, enabled: bool):
+    if not enabled or bars < PROGRESS_MIN_BARS:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=bars, desc=label, unit="bar", file=sys.stderr, mininterval=1.0, leave=False)
+
+
+def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool) -> Any:
+    from controllers.analysis.engine import run_config
+
+    bar = _progress(job.candles.rows, label, progress)
+    try:
+        run = run_config(config, job.candles, fee=job.fee, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    if job.candles.rows < run.warmup_bars + MIN_TRADING_BARS:  # a plugin the pure check could not size
+        raise InputError(
+            f"candles: {job.candles.rows} bars, shorter than {job.controller}'s warm-up of"
+            f" {run.warmup_bars} bars plus {MIN_TRADING_BARS} to trade"
+        )
+    return run
+
+
+def _hummingbot_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hummingbot")
+    except PackageNotFoundError:
+        return ""
+
+
+def run_backtest_report(
+    job: BacktestJob, out: Path, *, risk_free_rate: float = 0.0, progress: bool = True
+) -> Path:
+    """Run the engine (twice when a signal is on), then write metrics.json and the report into `out`."""
+    from controllers.analysis.report import render_report
+
+    with staged_output(out) as staging:
+        run = _run(job.config, job, job.controller, progress)
+        off_run = (
+            _run(signal_off(job.config), job, f"{job.controller} (signal off)", progress)
+            if job.signal_switches
+            else None
+        )
+        data = report_data(
+            job, run, off_run, risk_free_rate=risk_free_rate, hummingbot_version=_hummingbot_version()
+        )
+        write_json(staging / "metrics.json", data)
+        render_report(staging, data, run)
+    return Path(out)

@@ -1,0 +1,316 @@
+"""`hbot-strategies compare`: several controller configs over several candle files, one table.
+
+Each config is a template: the market fields come from the candle file's name
+(`<BASE>-<QUOTE>[-PERP]_<interval>.csv` -> binance or binance_perpetual, the pair, the interval),
+capital and fees from the command line, everything else from the config. A plain fixed-spread
+baseline (registry defaults) is always in the table, so every figure has a reference.
+
+    cases = plan_cases(configs, candle_files, fee=0.001, capital=1000)   # pure, InputError on bad input
+    rows = run_cases(cases, workers=2)                                  # runtime image only
+    markdown_table(rows), csv_text(rows)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from controllers.analysis.candles import CandleError, load_candles
+from controllers.analysis.inputs import InputError, check_fee, prepare_backtest
+from controllers.plugin_system.registry import StrategyRegistry, load_registry
+
+BASELINE = "fixed_spread"
+BASELINE_LABEL = "fixed_spread (baseline)"
+# (key in a row, Markdown header, format)
+TABLE_COLUMNS = (
+    ("market", "market", "{}"),
+    ("label", "controller", "{}"),
+    ("net_pnl_quote", "PnL (quote)", "{:,.2f}"),
+    ("total_return", "return %", "pct"),
+    ("sharpe", "Sharpe", "{:,.2f}"),
+    ("sortino", "Sortino", "{:,.2f}"),
+    ("max_drawdown", "max DD %", "pct"),
+    ("calmar", "Calmar", "{:,.2f}"),
+    ("trades", "trades", "{:d}"),
+    ("win_rate", "win %", "pct"),
+    ("profit_factor", "profit factor", "{:,.2f}"),
+    ("turnover", "turnover", "{:,.1f}"),
+    ("fees_quote", "fees", "{:,.2f}"),
+    ("inventory_mean_abs_pct", "mean abs inv %", "pct"),
+    ("var_95", "VaR95 %", "pct3"),
+    ("engine_sharpe", "HB Sharpe", "{:,.2f}"),
+)
+
+
+@dataclass(frozen=True)
+class Market:
+    """What a candles file name says: `<BASE>-<QUOTE>[-PERP]_<interval>.csv`."""
+
+    path: str
+    connector: str
+    trading_pair: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).stem
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Market:
+        symbol, _, _ = Path(path).stem.rpartition("_")
+        perpetual = symbol.endswith("-PERP")
+        pair = symbol.removesuffix("-PERP")
+        if not pair or "-" not in pair:
+            raise InputError(
+                f"candles: {Path(path).name}: name must be <BASE>-<QUOTE>[-PERP]_<interval>.csv"
+                " to say its market"
+            )
+        return cls(str(path), "binance_perpetual" if perpetual else "binance", pair)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One backtest of the comparison: a fully specified config on one candle file."""
+
+    label: str
+    market: Market
+    config: dict[str, Any]
+    fee: float
+    fill_gaps: bool
+
+
+def market_config(
+    template: Mapping[str, Any], market: Market, interval: str, fee: float, capital: float
+) -> dict:
+    """The template with the market, interval, capital and fees of this comparison."""
+    config = {
+        **template,
+        "connector_name": market.connector,
+        "trading_pair": market.trading_pair,
+        "interval": interval,
+        "total_amount_quote": capital,
+    }
+    for field in ("fee_maker", "fee_taker"):
+        config[field] = fee
+    return config
+
+
+def _is_baseline(config: Mapping[str, Any]) -> bool:
+    """fixed_spread with nothing but its defaults (the market fields are set per file anyway)."""
+    return config.get("controller_name") == BASELINE and set(config) <= {"controller_name", "controller_type"}
+
+
+def with_baseline(templates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, dict]]:
+    """The fixed-spread baseline at its defaults first (given or added), then the other templates."""
+    others = [(label, dict(config)) for label, config in templates if not _is_baseline(config)]
+    return [(BASELINE_LABEL, {"controller_name": BASELINE}), *others]
+
+
+def plan_cases(
+    templates: Sequence[tuple[str, Mapping[str, Any]]],
+    candle_files: Sequence[str | Path],
+    *,
+    fee: float,
+    capital: float,
+    fill_gaps: bool = False,
+    registry: StrategyRegistry | None = None,
+) -> list[Case]:
+    """Every (config, market) case, each fully checked as a backtest would be; InputError otherwise."""
+    registry = registry or load_registry()
+    fee = check_fee(fee)
+    if capital <= 0:
+        raise InputError(f"capital: {capital} must be positive")
+    if not candle_files:
+        raise InputError("candles: no candle files given")
+    cases = []
+    for path in candle_files:
+        market = Market.from_path(path)
+        try:
+            candles = load_candles(path, fill_gaps=fill_gaps)
+        except CandleError as error:
+            raise InputError(f"candles: {error}") from None
+        for label, template in with_baseline(templates):
+            config = market_config(template, market, candles.interval, fee, capital)
+            try:
+                prepare_backtest(config, candles, fee, registry=registry)
+            except InputError as error:
+                raise InputError(f"{label} on {market.name}: {error}") from None
+            cases.append(Case(label, market, config, fee, fill_gaps))
+    return cases
+
+
+def run_case(case: Case) -> dict[str, Any]:
+    """Backtest one case (runtime image only) and return its table row."""
+    import warnings
+
+    from controllers.analysis.engine import run_config
+    from controllers.analysis.metrics import run_metrics
+
+    warnings.filterwarnings("ignore")
+    candles = load_candles(case.market.path, fill_gaps=case.fill_gaps)
+    run = run_config(case.config, candles, fee=case.fee)
+    return {
+        "market": case.market.name,
+        "label": case.label,
+        "controller": case.config["controller_name"],
+        "rows": candles.rows,
+        "filled_bars": candles.filled_bars,
+        **run_metrics(run),
+        "engine_net_pnl_quote": run.summary.get("net_pnl_quote"),
+        "engine_sharpe": run.summary.get("sharpe_ratio"),
+        "engine_max_drawdown_pct": run.summary.get("max_drawdown_pct"),
+        "engine_profit_factor": run.summary.get("profit_factor"),
+        "engine_accuracy": run.summary.get("accuracy"),
+        "wall_seconds": round(run.wall_seconds, 1),
+    }
+
+
+def run_cases(cases: Sequence[Case], workers: int | None = None, progress: bool = False) -> list[dict]:
+    """Every case once, in up to `workers` processes (default: one per core); rows in case order.
+
+    The longest files start first, so no worker is left alone with a long run at the end.
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(cases) or 1))
+    order = sorted(range(len(cases)), key=lambda i: -Path(cases[i].market.path).stat().st_size)
+    rows_by_case = dict(zip(order, _run_in_order([cases[i] for i in order], workers, progress), strict=True))
+    return [rows_by_case[i] for i in range(len(cases))]
+
+
+def _run_in_order(cases: Sequence[Case], workers: int, progress: bool) -> list[dict]:
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(cases), desc="compare", unit="run", file=sys.stderr)
+    rows: list[dict] = []
+    try:
+        if workers == 1:
+            for case in cases:
+                rows.append(run_case(case))
+                if bar is not None:
+                    bar.update(1)
+            return rows
+        # fork: workers inherit the imported runtime (Hummingbot takes seconds to import)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for row in pool.map(run_case, cases):
+                rows.append(row)
+                if bar is not None:
+                    bar.update(1)
+        return rows
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _cell(value: Any, style: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if style == "pct":
+        return f"{value * 100:,.2f}"
+    if style == "pct3":
+        return f"{value * 100:,.3f}"
+    return style.format(value)
+
+
+def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    header = "| " + " | ".join(title for _, title, _ in TABLE_COLUMNS) + " |"
+    rule = "|" + "|".join("---" if style == "{}" else "---:" for _, _, style in TABLE_COLUMNS) + "|"
+    body = [
+        "| " + " | ".join(_cell(row.get(key), style) for key, _, style in TABLE_COLUMNS) + " |"
+        for row in rows
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def against_baseline(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One sentence per controller: in how many markets it beats the baseline."""
+    baseline = {row["market"]: row for row in rows if row["label"] == BASELINE_LABEL}
+    lines = []
+    for label in dict.fromkeys(row["label"] for row in rows if row["label"] != BASELINE_LABEL):
+        mine = [row for row in rows if row["label"] == label and row["market"] in baseline]
+        if not mine:
+            continue
+
+        def better(key: str, lower: bool = False, rows_: list = mine) -> int:
+            count = 0
+            for row in rows_:
+                ours, theirs = row.get(key), baseline[row["market"]].get(key)
+                if (
+                    ours is not None
+                    and theirs is not None
+                    and ((ours < theirs) if lower else (ours > theirs))
+                ):
+                    count += 1
+            return count
+
+        n = len(mine)
+        lines.append(
+            f"* `{label}` beats the baseline on PnL in {better('net_pnl_quote')}/{n} markets, on Sharpe in"
+            f" {better('sharpe')}/{n}, and has the lower max drawdown in {better('max_drawdown', True)}/{n}."
+        )
+    return lines
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=keys, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def markdown_document(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    command: str,
+    fee: float,
+    capital: float,
+    notes: str = "",
+    title: str = "Strategy comparison",
+    wall_seconds: float | None = None,
+) -> str:
+    from controllers.analysis.metrics import CONVENTIONS
+
+    filled = {row["market"]: row["filled_bars"] for row in rows if row.get("filled_bars")}
+    lines = [
+        f"# {title}",
+        "",
+        f"Regenerate: `{command}`"
+        + (f" ({wall_seconds / 60:.0f} min on {os.cpu_count()} cores)." if wall_seconds else "."),
+        "",
+        "Hummingbot's own `BacktestingEngineBase`, offline, in the analysis runtime image. Fee"
+        f" {fee:.2%} per fill (the engine's `trade_cost`, and the controllers' maker/taker fees), capital"
+        f" {capital:,.0f} quote, every other parameter as in the config (registry defaults for"
+        " built-ins); the market comes from the file name. Kill switch on, as an operator runs it.",
+        "",
+        f"Conventions: {CONVENTIONS}. `HB Sharpe` is Hummingbot's own summary figure (not annualised,"
+        " per executor), for reference.",
+    ]
+    if filled:
+        lines += [
+            "",
+            "Gaps filled with flat zero-volume bars (`--fill-gaps`): "
+            + ", ".join(f"{market} {count} bars" for market, count in sorted(filled.items()))
+            + ".",
+        ]
+    lines += ["", markdown_table(rows), "", *against_baseline(rows)]
+    if notes:
+        lines += ["", notes.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def timed_run(cases: Sequence[Case], workers: int | None, progress: bool) -> tuple[list[dict], float]:
+    started = time.perf_counter()
+    rows = run_cases(cases, workers, progress)
+    return rows, time.perf_counter() - started

@@ -1,0 +1,477 @@
+"""Run one controller config over candles in Hummingbot's own BacktestingEngineBase, offline.
+
+Imports Hummingbot: runs only inside the Hummingbot runtime image. Everything that decides whether
+a run may start (candles, config, fee, warm-up) is pure and lives in candles.py / inputs.py.
+
+`BacktestingEngineBase.run_backtesting` normally downloads candles and trading rules from the
+exchange. Here its data provider is `OfflineBacktestingDataProvider`, pre-seeded with the candles
+and a permissive `TradingRule`, which raises instead of touching the network when asked for anything
+else. `RecordingBacktestingEngine` is Hummingbot's engine plus one hook: after each bar's state
+update it records equity (every executor's net PnL, closed ones final and open ones marked to the
+bar close, which is the backtester's only price) and inventory, and ticks a progress bar.
+
+    from controllers.analysis.candles import load_candles
+    from controllers.analysis.engine import run_config
+    run = run_config({"controller_name": "inventory_mm", ...}, load_candles(path), fee=0.001)
+    run.bars       # timestamp, close, pnl_quote, inventory_quote, best_bid, best_ask (one row per bar)
+    run.executors  # one row per executor (position), see executors_table()
+    run.summary    # Hummingbot's own summarize_results()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import math
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+# Importing hummingbot puts /home/hummingbot (the image's bot tree, with its own empty
+# `controllers` package) first on sys.path. This module is already inside the project's
+# `controllers` package, so `controllers.<type>.<name>` keeps resolving to the project's modules.
+from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.core.data_type.common import TradeType
+from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
+from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
+from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
+from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
+
+if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs in a bare bot tree
+    from controllers.analysis.candles import Candles
+    from controllers.plugin_system.registry import StrategyRegistry
+
+CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+HUMMINGBOT_DEFAULTED = ("take_profit_order_type", "trailing_stop")
+BAR_COLUMNS = ("timestamp", "close", "pnl_quote", "inventory_quote", "best_bid", "best_ask")
+
+
+class OfflineDataError(RuntimeError):
+    """The engine asked for market data that was not seeded; it would have gone to the network."""
+
+
+def feed_key(connector: str, trading_pair: str, interval: str) -> str:
+    """The key under which Hummingbot's data provider stores a candle feed."""
+    return f"{connector}_{trading_pair}_{interval}"
+
+
+def _registry(registry: StrategyRegistry | None) -> StrategyRegistry:
+    from controllers.plugin_system.registry import load_registry
+
+    return registry or load_registry()
+
+
+def candles_frame(candles: Candles | pd.DataFrame) -> pd.DataFrame:
+    """The frame Hummingbot's candle feeds produce: float columns, timestamps in epoch seconds."""
+    if isinstance(candles, pd.DataFrame):
+        return candles
+    return pd.DataFrame(candles.as_columns(), columns=list(CANDLE_COLUMNS)).astype("float64")
+
+
+def default_trading_rule(trading_pair: str) -> TradingRule:
+    """A permissive rule: no minimum size or notional, increments far below any real tick."""
+    tiny = Decimal("1e-12")
+    return TradingRule(
+        trading_pair=trading_pair,
+        min_order_size=Decimal(0),
+        min_price_increment=tiny,
+        min_base_amount_increment=tiny,
+        min_quote_amount_increment=tiny,
+        min_notional_size=Decimal(0),
+        min_order_value=Decimal(0),
+    )
+
+
+class OfflineBacktestingDataProvider(BacktestingDataProvider):
+    """Hummingbot's backtesting data provider that only ever serves what was seeded into it."""
+
+    def __init__(self) -> None:
+        super().__init__(connectors={})
+        self.rate_sources: list[Any] = []
+
+    def initialize_rate_sources(self, connector_pairs) -> None:
+        # The live provider polls the rate oracle over the network; a backtest prices from candles.
+        self.rate_sources.extend(connector_pairs)
+
+    async def initialize_trading_rules(self, connector_name: str) -> None:
+        if not self.trading_rules.get(connector_name):
+            raise OfflineDataError(f"no trading rules seeded for connector {connector_name!r}")
+
+    async def get_candles_feed(self, config: CandlesConfig) -> pd.DataFrame:
+        key = self._generate_candle_feed_key(config)
+        feed = self.candles_feeds.get(key)
+        if feed is None or feed.empty:
+            raise OfflineDataError(f"no candles seeded for {key!r} (seeded: {sorted(self.candles_feeds)})")
+        if feed["timestamp"].min() > self.start_time or feed["timestamp"].max() < self.end_time:
+            raise OfflineDataError(f"candles for {key!r} do not cover {self.start_time}..{self.end_time}")
+        return feed
+
+    def seed(
+        self,
+        connector: str,
+        trading_pair: str,
+        interval: str,
+        candles: pd.DataFrame,
+        trading_rule: TradingRule | None = None,
+    ) -> None:
+        self.candles_feeds[feed_key(connector, trading_pair, interval)] = candles
+        rules = self.trading_rules.setdefault(connector, {})
+        rules[trading_pair] = trading_rule or rules.get(trading_pair) or default_trading_rule(trading_pair)
+
+
+class RecordingBacktestingEngine(BacktestingEngineBase):
+    """Hummingbot's engine, recording (timestamp, close, pnl, inventory) at every bar.
+
+    pnl is the sum of every executor's net_pnl_quote at that bar (closed: final; open: marked to
+    the bar close by Hummingbot's simulator); inventory is the signed quote value of open positions.
+    """
+
+    def __init__(self, progress: Any = None) -> None:
+        super().__init__()
+        self.progress = progress
+        self.records: list[tuple[float, float, float, float]] = []
+        self._closed_counted = 0
+        self._closed_pnl = 0.0
+
+    async def update_state(self, row) -> None:
+        await super().update_state(row)
+        for info in self.stopped_executors_info[self._closed_counted :]:
+            self._closed_pnl += float(info.net_pnl_quote)
+        self._closed_counted = len(self.stopped_executors_info)
+        open_pnl, inventory = 0.0, 0.0
+        for simulation in self.active_executor_simulations:
+            info = simulation.get_executor_info_at_timestamp(row["timestamp"])
+            open_pnl += float(info.net_pnl_quote)
+            if info.is_trading:
+                sign = 1.0 if info.config.side == TradeType.BUY else -1.0
+                inventory += sign * float(info.filled_amount_quote)
+        self.records.append(
+            (float(row["timestamp"]), float(row["close_bt"]), self._closed_pnl + open_pnl, inventory)
+        )
+        if self.progress is not None:
+            self.progress.update(1)
+
+    @staticmethod
+    def summarize_results(executors_info: list, total_amount_quote: float = 1000) -> dict[str, Any]:
+        """Hummingbot's summary, except that a run where nothing filled gets its empty summary (with the
+        executor count) instead of the IndexError Hummingbot 2.12 raises for it."""
+        if any(float(info.net_pnl_quote) != 0 for info in executors_info):
+            return BacktestingEngineBase.summarize_results(executors_info, total_amount_quote)
+        summary = BacktestingEngineBase.summarize_results([], total_amount_quote)
+        summary["total_executors"] = len(executors_info)
+        return summary
+
+
+@dataclass
+class BacktestResult:
+    """What `BacktestingEngineBase.run_backtesting` returned, plus how the run went."""
+
+    executors: list[Any]  # hummingbot ExecutorInfo objects
+    summary: dict[str, Any]  # the engine's summarize_results()
+    processed_data: dict[str, Any]  # the controller's processed_data; "features" is the frame it ran over
+    candles: pd.DataFrame  # the backtest candles as seeded
+    start: int
+    end: int
+    wall_seconds: float
+    engine: BacktestingEngineBase = field(repr=False)
+
+    @property
+    def features(self) -> pd.DataFrame:
+        return self.processed_data["features"]
+
+    def executors_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([info.to_dict() for info in self.executors])
+
+    def bars(self) -> pd.DataFrame:
+        """Per-bar equity record (see RecordingBacktestingEngine), with the live best bid/ask when the
+        controller keeps a trace (the project's market makers)."""
+        bars = pd.DataFrame(
+            getattr(self.engine, "records", []),
+            columns=["timestamp", "close", "pnl_quote", "inventory_quote"],
+        )
+        trace = getattr(self.engine.controller, "trace_frame", None)
+        quotes = trace()[["timestamp", "best_bid", "best_ask"]] if trace else pd.DataFrame()
+        if quotes.empty:
+            bars["best_bid"], bars["best_ask"] = math.nan, math.nan
+            return bars
+        return bars.merge(quotes.drop_duplicates("timestamp", keep="last"), on="timestamp", how="left")
+
+
+def build_config(
+    config: ControllerConfigBase | Mapping[str, Any],
+    config_class: type[ControllerConfigBase] | None = None,
+    connector: str | None = None,
+    trading_pair: str | None = None,
+) -> ControllerConfigBase:
+    """A controller config object from an object, or from a dict plus its config class."""
+    if isinstance(config, ControllerConfigBase):
+        for name, wanted in (("connector_name", connector), ("trading_pair", trading_pair)):
+            if wanted is not None and getattr(config, name, wanted) != wanted:
+                raise ValueError(f"config.{name} is {getattr(config, name)!r}, but {wanted!r} was asked for")
+        return config
+    if config_class is None:
+        config_class = config_class_for(str(config.get("controller_name")))
+    data = dict(config)
+    if connector is not None:
+        data["connector_name"] = connector
+    if trading_pair is not None:
+        data["trading_pair"] = trading_pair
+    return config_class(**data)
+
+
+def _import_controller_module(registry: StrategyRegistry, name: str):
+    """The controller module as a bot imports it; a plugin's file is loaded under that same name."""
+    module_name = registry.module_path(name)
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec_file = Path(registry.get(name).controller_file)
+    with contextlib.suppress(ModuleNotFoundError):
+        module = importlib.import_module(module_name)
+        if Path(module.__file__ or "").resolve() == spec_file.resolve():
+            return module
+        del sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, spec_file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def config_class_for(controller_name: str, registry: StrategyRegistry | None = None) -> type:
+    """Hummingbot's config class of a registered controller (built-in or plugin)."""
+    registry = _registry(registry)
+    module = _import_controller_module(registry, controller_name)
+    classes = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, ControllerConfigBase)
+        and obj.__module__ == module.__name__
+    ]
+    if len(classes) != 1:
+        raise LookupError(f"{module.__name__}: expected one config class, found {classes}")
+    return classes[0]
+
+
+def _candle_configs(config: ControllerConfigBase) -> list[CandlesConfig]:
+    return list(getattr(config, "candles_config", None) or [])
+
+
+async def run_backtest_async(
+    config: ControllerConfigBase | Mapping[str, Any],
+    candles: Candles | pd.DataFrame,
+    *,
+    config_class: type[ControllerConfigBase] | None = None,
+    connector: str | None = None,
+    trading_pair: str | None = None,
+    interval: str = "1m",
+    fee: float = 0.0006,
+    trading_rule: TradingRule | None = None,
+    extra_candles: Mapping[tuple[str, str, str], Candles | pd.DataFrame] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    progress: Any = None,
+) -> BacktestResult:
+    """Run `BacktestingEngineBase.run_backtesting` offline and return its results.
+
+    config        a controller config object, or a dict (its class is found through the registry)
+    candles       the frame (or Candles) for (connector, trading_pair, interval); the engine steps over it
+    connector,    default to the config's connector_name / trading_pair (a dict config gets them set)
+    trading_pair
+    interval      the candles' interval; also the engine's backtesting resolution
+    fee           the engine's trade_cost, a fraction per fill (0.001 = 10 bps)
+    trading_rule  the connector's rule for the pair; a permissive one by default
+    extra_candles more feeds the controller's candles_config needs, keyed (connector, pair, interval)
+    start, end    epoch seconds; the whole frame by default
+    progress      anything with update(n) (e.g. tqdm), ticked once per bar
+    """
+    controller_config = build_config(config, config_class, connector, trading_pair)
+    connector = controller_config.connector_name
+    trading_pair = controller_config.trading_pair
+    frame = candles_frame(candles)
+    start = int(frame["timestamp"].iloc[0]) if start is None else int(start)
+    end = int(frame["timestamp"].iloc[-1]) if end is None else int(end)
+
+    engine = RecordingBacktestingEngine(progress)
+    provider = OfflineBacktestingDataProvider()
+    engine.backtesting_data_provider = provider
+    provider.seed(connector, trading_pair, interval, frame, trading_rule)
+    for (feed_connector, feed_pair, feed_interval), feed in (extra_candles or {}).items():
+        provider.seed(feed_connector, feed_pair, feed_interval, candles_frame(feed))
+    for candles_config in _candle_configs(controller_config):
+        key = feed_key(candles_config.connector, candles_config.trading_pair, candles_config.interval)
+        if key not in provider.candles_feeds:
+            raise OfflineDataError(f"the controller's candles_config needs {key!r}; pass it in extra_candles")
+
+    # The engine caches controller classes by controller_name for the whole process; run this
+    # config's own class even when another one with the same name ran before.
+    class_cache = getattr(BacktestingEngineBase, "_BacktestingEngineBase__controller_class_cache", None)
+    if class_cache is not None:
+        class_cache[controller_config.controller_name] = controller_config.get_controller_class()
+
+    started = time.perf_counter()
+    raw = await engine.run_backtesting(
+        controller_config, start, end, backtesting_resolution=interval, trade_cost=fee
+    )
+    wall = time.perf_counter() - started
+    return BacktestResult(
+        executors=list(raw["executors"]),
+        summary=raw["results"],
+        processed_data=raw["processed_data"],
+        candles=frame,
+        start=start,
+        end=end,
+        wall_seconds=wall,
+        engine=engine,
+    )
+
+
+def run_backtest(*args: Any, **kwargs: Any) -> BacktestResult:
+    """Synchronous `run_backtest_async`, in a fresh event loop."""
+    return asyncio.run(run_backtest_async(*args, **kwargs))
+
+
+def executors_table(executors: list[Any]) -> pd.DataFrame:
+    """One row per executor: when, side, price, size, PnL and fees, how it closed."""
+    rows = []
+    for e in executors:
+        config = e.config
+        rows.append(
+            {
+                "id": e.id,
+                "timestamp": float(e.timestamp),
+                "close_timestamp": float(e.close_timestamp) if e.close_timestamp is not None else math.nan,
+                "close_type": e.close_type.name if e.close_type is not None else None,
+                "side": config.side.name,
+                "level_id": getattr(config, "level_id", None),
+                "entry_price": float(config.entry_price)
+                if getattr(config, "entry_price", None)
+                else math.nan,
+                "amount": float(config.amount),
+                "filled_amount_quote": float(e.filled_amount_quote),
+                "net_pnl_quote": float(e.net_pnl_quote),
+                "cum_fees_quote": float(e.cum_fees_quote),
+                "is_active": bool(e.is_active),
+                "is_trading": bool(e.is_trading),
+                "is_position": isinstance(config, PositionExecutorConfig),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class EngineRun:
+    """A backtest as plain frames (picklable: crosses process boundaries; engine objects stay behind)."""
+
+    controller: str
+    config: dict[str, Any]  # the config as given (the report stores the normalised one)
+    capital: float
+    interval: str
+    fee: float
+    summary: dict[str, Any]  # Hummingbot's summarize_results()
+    bars: pd.DataFrame  # BAR_COLUMNS, one row per bar the engine stepped
+    executors: pd.DataFrame  # executors_table()
+    wall_seconds: float
+    warmup_bars: int
+
+
+def _plain_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value.item() if hasattr(value, "item") else value
+
+    return {key: plain(value) for key, value in summary.items()}
+
+
+def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config handed to Hummingbot: as given, but with the spot position rebalance off.
+
+    Hummingbot's position rebalance places a market OrderExecutor, which its backtester cannot
+    simulate; a backtest therefore always starts from the neutral stock the rebalance would buy.
+    """
+    # Hummingbot owns these; a normalised config spells their absence as None, which it refuses.
+    data = {k: v for k, v in config.items() if not (v is None and k in HUMMINGBOT_DEFAULTED)}
+    data.pop("id", None)
+    if data.get("controller_type") == "market_making" or "skip_rebalance" in data:
+        data["skip_rebalance"] = True
+    return data
+
+
+def controller_warmup(controller: Any) -> int:
+    """Bars the running controller needs before it trades (1 when it does not say)."""
+    strategy = getattr(controller, "strategy", None)
+    if strategy is not None and hasattr(strategy, "warmup_bars"):
+        return int(strategy.warmup_bars)
+    warmup = getattr(controller, "warmup_bars", None)
+    return int(warmup()) if callable(warmup) else 1
+
+
+def run_config(
+    config: Mapping[str, Any],
+    candles: Candles | pd.DataFrame,
+    *,
+    fee: float,
+    interval: str | None = None,
+    progress: Any = None,
+    registry: StrategyRegistry | None = None,
+) -> EngineRun:
+    """Backtest one controller config (a validated dict) over one candle window, offline.
+
+    The candles are seeded under the config's own connector and trading pair; `interval` defaults
+    to the candles' (Candles) or the config's.
+    """
+    registry = _registry(registry)
+    name = str(config["controller_name"])
+    data = engine_config({"controller_type": registry.get(name).controller_type, **config})
+    interval = interval or getattr(candles, "interval", None) or str(data.get("interval", "1m"))
+    result = run_backtest(
+        data,
+        candles,
+        config_class=config_class_for(name, registry),
+        interval=interval,
+        fee=fee,
+        progress=progress,
+    )
+    controller = result.engine.controller
+    return EngineRun(
+        controller=name,
+        config=dict(config),
+        capital=float(controller.config.total_amount_quote),
+        interval=interval,
+        fee=fee,
+        summary=_plain_summary(result.summary),
+        bars=result.bars(),
+        executors=executors_table(result.executors),
+        wall_seconds=result.wall_seconds,
+        warmup_bars=controller_warmup(controller),
+    )
+
+
+__all__ = [
+    "BAR_COLUMNS",
+    "BacktestResult",
+    "EngineRun",
+    "OfflineBacktestingDataProvider",
+    "OfflineDataError",
+    "RecordingBacktestingEngine",
+    "build_config",
+    "candles_frame",
+    "config_class_for",
+    "default_trading_rule",
+    "engine_config",
+    "executors_table",
+    "feed_key",
+    "run_backtest",
+    "run_backtest_async",
+    "run_config",
+]

@@ -1,0 +1,119 @@
+"""The backtest gate: no sentiment / LLM signal goes live without a backtest that shows it helps.
+
+A controller whose config turns a signal on (inputs.SIGNAL_SWITCHES, e.g. pmm_rsi_llm's
+`sentiment_enabled`) must name a backtest report (`backtest_report:` beside its config in the bot
+declaration: a metrics.json written by `hbot-strategies backtest`) that
+
+* is of this exact config: its config_sha256 equals config_fingerprint(config), and
+* holds the signal-off run of the same config, whose Sharpe is not above the signal-on Sharpe.
+
+Pure (runs in the bots role's preflight, on the Ansible controller). Errors name the bot, the
+controller and what is missing, mismatched or worse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from controllers.analysis.fingerprint import config_fingerprint
+from controllers.analysis.inputs import enabled_signals
+from controllers.plugin_system.registry import StrategyRegistry, load_registry
+
+REPORT_SCHEMA = "hbot-backtest/1"
+REPORT_KEY = "backtest_report"
+
+
+def read_report(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(report, None) or (None, why it cannot be used)."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None, f"{path} does not exist"
+    except OSError as error:
+        return None, f"{path} cannot be read: {error.strerror or error}"
+    except ValueError:
+        return None, f"{path} is not JSON (expected the metrics.json of `hbot-strategies backtest`)"
+    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
+        return None, f"{path} is not a backtest report (schema {REPORT_SCHEMA!r} expected)"
+    return data, None
+
+
+def report_problem(report: Mapping[str, Any], fingerprint: str) -> str | None:
+    """Why this report does not back the signal, or None when it does."""
+    if report.get("config_sha256") != fingerprint:
+        return (
+            f"is of another config (config_sha256 {str(report.get('config_sha256'))[:12]}..., this config is"
+            f" {fingerprint[:12]}...); re-run `hbot-strategies backtest` on exactly this config"
+        )
+    off = report.get("signal_off")
+    if not isinstance(off, Mapping) or not isinstance(off.get("metrics"), Mapping):
+        return "has no signal-off run to compare with; re-run `hbot-strategies backtest` (it adds one)"
+    sharpe = (report.get("metrics") or {}).get("sharpe")
+    sharpe_off = off["metrics"].get("sharpe")
+    if sharpe is None or sharpe_off is None:
+        return f"has no defined Sharpe (signal on: {sharpe}, off: {sharpe_off}); backtest a longer window"
+    if sharpe < sharpe_off:
+        return f"is worse with the signal: Sharpe {sharpe:.3f} with it on, below {sharpe_off:.3f} with it off"
+    return None
+
+
+def check_controller(
+    where: str,
+    bot: str,
+    controller_id: str,
+    config: Mapping[str, Any],
+    report_path: Any,
+    base_dir: Path,
+    registry: StrategyRegistry,
+) -> list[str]:
+    """Gate errors for one planned controller (its full config as the bots plan holds it)."""
+    signals = enabled_signals(config)
+    if not signals:
+        return []
+    who = f"{where}.{REPORT_KEY}: bot {bot}, controller {controller_id} ({config.get('controller_name')})"
+    switched = " and ".join(signals)
+    if not report_path:
+        return [
+            f"{who}: {switched} is on, so a backtest report of this exact config is required;"
+            " none is named (run `hbot-strategies backtest` and set backtest_report to its metrics.json)"
+        ]
+    path = Path(str(report_path)).expanduser()
+    path = path if path.is_absolute() else base_dir / path
+    if path.is_dir():
+        path = path / "metrics.json"
+    report, unreadable = read_report(path)
+    if report is None:
+        return [f"{who}: report {unreadable}"]
+    problem = report_problem(report, config_fingerprint(config, registry))
+    return [f"{who}: report {path} {problem}"] if problem else []
+
+
+def check_bots(
+    declared: Any, planned: Mapping[str, Any], base_dir: str | Path, registry: StrategyRegistry | None = None
+) -> list[str]:
+    """Gate errors for every bot: `declared` is hummingbot_bots, `planned` the hbot_bots_plan result."""
+    if not isinstance(declared, list) or not isinstance(planned, Mapping) or planned.get("errors"):
+        return []  # the plan's own errors are reported first
+    registry = registry or load_registry()
+    planned_bots = {bot["name"]: bot for bot in planned.get("bots", [])}
+    errors: list[str] = []
+    for index, bot in enumerate(declared):
+        plan = planned_bots.get(bot.get("name")) if isinstance(bot, Mapping) else None
+        if plan is None:
+            continue
+        for position, (entry, controller) in enumerate(
+            zip(bot.get("controllers") or [], plan["controllers"], strict=False)
+        ):
+            errors += check_controller(
+                f"hummingbot_bots[{index}].controllers[{position}]",
+                plan["name"],
+                controller["id"],
+                controller["config"],
+                entry.get(REPORT_KEY) if isinstance(entry, Mapping) else None,
+                Path(base_dir),
+                registry,
+            )
+    return errors

@@ -1,0 +1,159 @@
+"""Everything a backtest checks before it starts, pure (operator side: no Hummingbot, no pandas).
+
+Each problem is an InputError whose message starts with the field or file at fault:
+
+    job = prepare_backtest(config_path, candles_path, fee=0.001)   # InputError on bad input
+    job.config (normalised), job.candles, job.fingerprint, job.signal_switches
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from controllers.analysis.candles import CandleError, Candles, load_candles
+from controllers.analysis.fingerprint import config_fingerprint, normalise_config
+from controllers.plugin_system.registry import StrategyRegistry, load_registry
+
+FEE_RANGE = (0.0, 0.01)  # [low, high): a fee of 1% per fill or more is a typo for a percentage
+MIN_TRADING_BARS = 2  # bars after the warm-up: one return, at least
+# Boolean config fields that switch on an external (sentiment / LLM) signal; the backtest gate keys on them.
+SIGNAL_SWITCHES = ("sentiment_enabled", "llm_enabled")
+# Hummingbot's backtester simulates position and DCA executors only; generic controllers use others.
+BACKTESTABLE_TYPES = ("market_making", "directional_trading")
+
+
+class InputError(ValueError):
+    """Bad input to a backtest; the message names the field or file."""
+
+
+def check_fee(fee: Any) -> float:
+    low, high = FEE_RANGE
+    if isinstance(fee, bool) or not isinstance(fee, int | float) or not low <= fee < high:
+        raise InputError(f"fee: {fee!r} is outside [{low}, {high}); it is a fraction per fill (0.001 = 0.1%)")
+    return float(fee)
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """A controller config YAML file as a mapping."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, Mapping):
+        raise InputError(f"{path}: expected a mapping of controller config fields, got {type(data).__name__}")
+    return dict(data)
+
+
+def check_config(config: Mapping[str, Any], registry: StrategyRegistry, where: str = "config") -> dict:
+    """The normalised config; InputError listing every invalid field (unknown controller included)."""
+    errors = registry.validate(config)
+    if errors:
+        raise InputError("\n".join(f"{where}: {line}" for line in errors))
+    controller_type = registry.get(str(config["controller_name"])).controller_type
+    if controller_type not in BACKTESTABLE_TYPES:
+        raise InputError(
+            f"{where}: controller_name: {config['controller_name']} is a {controller_type} controller;"
+            " Hummingbot's backtester only simulates position and DCA executors"
+            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)"
+        )
+    return normalise_config(config, registry)
+
+
+def warmup_bars(params: Any) -> int:
+    """Bars a strategy needs before it trades, from its pure module: a `warmup_bars(params)` function,
+    or a strategy class over these params with a `warmup_bars` property; 1 when neither exists."""
+    module = sys.modules.get(type(params).__module__)
+    function = getattr(module, "warmup_bars", None)
+    if callable(function):
+        return int(function(params))
+    for candidate in vars(module).values() if module else ():
+        if (
+            isinstance(candidate, type)
+            and getattr(candidate, "params_model", None) is type(params)
+            and isinstance(getattr(candidate, "warmup_bars", None), property)
+        ):
+            return int(candidate(params).warmup_bars)
+    return 1
+
+
+def check_window(candles: Candles, warmup: int, controller: str) -> None:
+    needed = warmup + MIN_TRADING_BARS
+    if candles.rows < needed:
+        raise InputError(
+            f"candles: {candles.path} has {candles.rows} bars, shorter than {controller}'s warm-up of"
+            f" {warmup} bars plus {MIN_TRADING_BARS} to trade ({needed}); use a longer window"
+        )
+
+
+def check_interval(config: Mapping[str, Any], candles: Candles) -> None:
+    interval = config.get("interval")
+    if interval is not None and interval != candles.interval:
+        raise InputError(
+            f"config: interval: {interval!r}, but {candles.path} has {candles.interval} bars;"
+            f" set interval: {candles.interval} (the strategy's bar maths depend on it)"
+        )
+
+
+def enabled_signals(config: Mapping[str, Any]) -> list[str]:
+    """The sentiment / LLM switches a config turns on."""
+    return [name for name in SIGNAL_SWITCHES if config.get(name) is True]
+
+
+def signal_off(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The same config with every sentiment / LLM switch off."""
+    return {**config, **dict.fromkeys(enabled_signals(config), False)}
+
+
+@dataclass(frozen=True)
+class BacktestJob:
+    """A checked backtest: everything the engine needs, nothing the host has yet written."""
+
+    config: dict[str, Any]  # normalised (defaults filled in, no id)
+    fingerprint: str
+    candles: Candles
+    fee: float
+    warmup_bars: int
+    signal_switches: tuple[str, ...]
+
+    @property
+    def controller(self) -> str:
+        return str(self.config["controller_name"])
+
+
+def prepare_backtest(
+    config: str | Path | Mapping[str, Any],
+    candles: str | Path | Candles,
+    fee: Any,
+    *,
+    fill_gaps: bool = False,
+    registry: StrategyRegistry | None = None,
+) -> BacktestJob:
+    """Check every input of a backtest; InputError (field named) on the first bad one."""
+    registry = registry or load_registry()
+    fee = check_fee(fee)
+    raw = read_config(config) if isinstance(config, str | Path) else dict(config)
+    normalised = check_config(raw, registry)
+    if not isinstance(candles, Candles):
+        try:
+            candles = load_candles(candles, fill_gaps=fill_gaps)
+        except CandleError as error:
+            raise InputError(f"candles: {error}") from None
+    check_interval(raw, candles)
+    warmup = warmup_bars(registry.parse(raw))
+    check_window(candles, warmup, normalised["controller_name"])
+    return BacktestJob(
+        config=normalised,
+        fingerprint=config_fingerprint(raw, registry),
+        candles=candles,
+        fee=fee,
+        warmup_bars=warmup,
+        signal_switches=tuple(enabled_signals(normalised)),
+    )

@@ -1,0 +1,187 @@
+"""The HTML report of one backtest, with its PNGs (matplotlib; runs in the analysis runtime image).
+
+    render_report(folder, report, run)   # report: the metrics.json dict; run: engine.EngineRun
+
+Writes equity.png, drawdown.png, trade_pnl.png, inventory.png, quotes.png and index.html (which only
+refers to the PNGs by name, so the folder can be moved or served as it is).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a display
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from controllers.analysis.metrics import trade_records  # noqa: E402
+
+QUOTE_WINDOW_BARS = 200
+PLOTS = (
+    ("equity.png", "Equity curve"),
+    ("drawdown.png", "Drawdown"),
+    ("trade_pnl.png", "Per-trade PnL distribution"),
+    ("inventory.png", "Inventory over time"),
+    ("quotes.png", "Quotes against price"),
+)
+
+
+def _times(bars: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(bars["timestamp"], unit="s", utc=True)
+
+
+def _save(figure, path: Path) -> None:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def busiest_window(bars: pd.DataFrame, trade_times: list[float], width: int = QUOTE_WINDOW_BARS) -> slice:
+    """Rows of the `width`-bar stretch in which the most trades opened (the start when none did)."""
+    if len(bars) <= width:
+        return slice(0, len(bars))
+    opened = pd.Series(0, index=range(len(bars)))
+    positions = bars["timestamp"].searchsorted(sorted(trade_times))
+    for position in positions:
+        if position < len(bars):
+            opened.iloc[position] += 1
+    counts = opened.rolling(width).sum()
+    end = int(counts.idxmax()) if counts.max() > 0 else width - 1
+    return slice(end - width + 1, end + 1)
+
+
+def plot_equity(bars: pd.DataFrame, capital: float, path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(10, 3.6))
+    axis.plot(_times(bars), capital + bars["pnl_quote"], lw=1, color="tab:blue")
+    axis.axhline(capital, color="grey", lw=0.8, ls="--")
+    axis.set(title="Equity (quote), open positions marked to mid", ylabel="quote")
+    _save(figure, path)
+
+
+def plot_drawdown(bars: pd.DataFrame, capital: float, path: Path) -> None:
+    equity = capital + bars["pnl_quote"]
+    drawdown = equity / equity.cummax() - 1.0
+    figure, axis = plt.subplots(figsize=(10, 3.0))
+    axis.fill_between(_times(bars), drawdown * 100, 0, color="tab:red", alpha=0.4)
+    axis.set(title="Drawdown from the running equity peak", ylabel="%")
+    _save(figure, path)
+
+
+def plot_trade_pnl(trade_pnls: list[float], path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(6.5, 3.6))
+    if trade_pnls:
+        axis.hist(trade_pnls, bins=min(60, max(10, len(trade_pnls) // 5)), color="tab:purple", alpha=0.8)
+        axis.axvline(0, color="black", lw=0.8)
+    else:
+        axis.text(0.5, 0.5, "no closed trades", ha="center", va="center", transform=axis.transAxes)
+    axis.set(title=f"Per-trade net PnL ({len(trade_pnls)} trades)", xlabel="quote", ylabel="trades")
+    _save(figure, path)
+
+
+def plot_inventory(bars: pd.DataFrame, capital: float, path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(10, 3.0))
+    axis.plot(_times(bars), bars["inventory_quote"] / capital * 100, lw=0.8, color="tab:green")
+    axis.axhline(0, color="grey", lw=0.8)
+    axis.set(title="Inventory (signed open position value)", ylabel="% of capital")
+    _save(figure, path)
+
+
+def plot_quotes(bars: pd.DataFrame, executors: pd.DataFrame, rows: slice, path: Path) -> None:
+    window = bars.iloc[rows]
+    times = _times(window)
+    figure, axis = plt.subplots(figsize=(10, 3.8))
+    axis.plot(times, window["close"], lw=1, color="black", label="close (mid)")
+    if window["best_bid"].notna().any():
+        axis.step(times, window["best_bid"], where="post", lw=0.8, color="tab:green", label="best bid quoted")
+        axis.step(times, window["best_ask"], where="post", lw=0.8, color="tab:red", label="best ask quoted")
+    if not executors.empty:
+        start, end = window["timestamp"].iloc[0], window["timestamp"].iloc[-1]
+        fills = executors[(executors["filled_amount_quote"] > 0) & executors["timestamp"].between(start, end)]
+        for side, marker, colour in (("BUY", "^", "tab:green"), ("SELL", "v", "tab:red")):
+            chosen = fills[fills["side"] == side]
+            axis.scatter(
+                pd.to_datetime(chosen["timestamp"], unit="s", utc=True),
+                chosen["entry_price"],
+                marker=marker,
+                color=colour,
+                s=18,
+                label=f"{side.lower()} fills",
+                zorder=3,
+            )
+    axis.set(title=f"Quotes against price ({len(window)}-bar window with the most trades)", ylabel="price")
+    axis.legend(loc="best", fontsize=7)
+    _save(figure, path)
+
+
+def _format(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return html.escape(str(value))
+
+
+def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in header)
+    body = "".join("<tr>" + "".join(f"<td>{_format(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    metrics = report["metrics"]
+    candles = report["candles"]
+    off = report.get("signal_off")
+    metric_rows = [
+        (name, value, off["metrics"].get(name) if off else None) for name, value in metrics.items()
+    ]
+    sections = [
+        f"<h1>Backtest: {html.escape(report['controller'])} on {html.escape(candles['file'])}</h1>",
+        f"<p>{candles['rows']} {html.escape(candles['interval'])} bars"
+        f" ({candles['filled_bars']} filled gaps),"
+        f" {candles['start']} .. {candles['end']} (epoch s); fee {report['fee']} per fill;"
+        f" config sha256 <code>{report['config_sha256']}</code>; engine: Hummingbot"
+        f" {html.escape(str(report.get('hummingbot_version', '?')))} BacktestingEngineBase.</p>",
+        f"<p><b>Conventions.</b> {html.escape(report['conventions'])}</p>",
+        "<h2>Metrics</h2>",
+        _table(metric_rows, ("metric", "this config", "signal off" if off else "-")),
+        "<h2>Hummingbot's own summary next to ours</h2>",
+        _table(
+            [(row["quantity"], row["project"], row["engine"], row["note"]) for row in report["comparison"]],
+            ("quantity", "project", "Hummingbot", "why they differ"),
+        ),
+    ]
+    sections += [f'<h2>{title}</h2><img src="{name}" alt="{title}">' for name, title in PLOTS]
+    sections += [
+        "<h2>Hummingbot summary (raw)</h2>",
+        _table(list(report["engine"].items()), ("field", "value")),
+        "<h2>Config (normalised)</h2>",
+        _table(list(report["config"].items()), ("field", "value")),
+    ]
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;text-align:left}img{max-width:100%}"
+    )
+    title = f"<title>Backtest {html.escape(report['controller'])}</title>"
+    head = f"<head><meta charset='utf-8'>{title}<style>{style}</style></head>"
+    return f"<!doctype html><html>{head}<body>{''.join(sections)}</body></html>\n"
+
+
+def render_report(folder: Path, report: Mapping[str, Any], run: Any) -> list[Path]:
+    """Write the PNGs and index.html into `folder`; returns the files written."""
+    bars, executors, capital = run.bars, run.executors, run.capital
+    trades = trade_records(executors.to_dict("records")) if not executors.empty else []
+    trade_pnls = [row["net_pnl_quote"] for row in trades]
+    plot_equity(bars, capital, folder / "equity.png")
+    plot_drawdown(bars, capital, folder / "drawdown.png")
+    plot_trade_pnl(trade_pnls, folder / "trade_pnl.png")
+    plot_inventory(bars, capital, folder / "inventory.png")
+    rows = busiest_window(bars, [row["timestamp"] for row in trades])
+    plot_quotes(bars, executors, rows, folder / "quotes.png")
+    (folder / "index.html").write_text(render_html(report))
+    return [folder / name for name, _ in PLOTS] + [folder / "index.html"]

@@ -1,0 +1,238 @@
+"""`hbot-strategies backtest|compare` on the host: bad input exits 1 naming the problem, before any
+container starts and without writing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from controllers.analysis import runtime
+from controllers.plugin_system import cli
+
+CANDLE_ROWS = 200
+
+
+@pytest.fixture(autouse=True)
+def no_runtime(monkeypatch):
+    """Every case here must fail before the engine; reaching the runtime is a test failure."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the runtime was started although the input is bad")
+
+    monkeypatch.setattr(runtime, "run_in_runtime", refuse)
+
+
+def write_candles(
+    folder: Path, name: str = "ETH-BTC_5m.csv", rows: int = CANDLE_ROWS, skip: int | None = None
+) -> Path:
+    lines = ["timestamp,open,high,low,close,volume"]
+    for i in range(rows):
+        if i != skip:
+            price = 0.05 + 0.0001 * (i % 7)
+            lines.append(f"{1_600_000_000 + 300 * i},{price},{price * 1.001},{price * 0.999},{price},5")
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_config(folder: Path, **fields) -> Path:
+    config = {"controller_name": "inventory_mm", "trading_pair": "ETH-BTC", "interval": "5m", **fields}
+    path = folder / "config.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def backtest(tmp_path, capsys, *extra: str, config: Path | None = None, candles: Path | None = None):
+    config = config or write_config(tmp_path)
+    candles = candles or write_candles(tmp_path)
+    out = tmp_path / "report"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    status = cli.main(["backtest", str(config), "--candles", str(candles), "--out", str(out), *extra])
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "a failed backtest left files behind"
+    return status, err
+
+
+@pytest.mark.parametrize(
+    ("fee", "message"),
+    [("0.01", "fee: 0.01 is outside [0.0, 0.01)"), ("-0.001", "fee: -0.001 is outside"), ("0.5", "fee: 0.5")],
+)
+def test_fee_outside_range(tmp_path, capsys, fee, message):
+    status, err = backtest(tmp_path, capsys, "--fee", fee)
+    assert status == cli.EXIT_INVALID and message in err
+
+
+def test_unknown_controller(tmp_path, capsys):
+    status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, controller_name="no_such"))
+    assert status == cli.EXIT_INVALID
+    assert "config: controller_name: unknown strategy 'no_such'" in err
+
+
+def test_invalid_field_is_named(tmp_path, capsys):
+    status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, buy_spreads=[-0.01, 0.02]))
+    assert status == cli.EXIT_INVALID and "config: buy_spreads: level 0: negative spread" in err
+
+
+def test_generic_controller_cannot_be_backtested(tmp_path, capsys):
+    config = tmp_path / "rebalance.yml"
+    config.write_text("controller_name: portfolio_rebalance\n")
+    status, err = backtest(tmp_path, capsys, config=config)
+    assert status == cli.EXIT_INVALID and "portfolio_rebalance is a generic controller" in err
+
+
+def test_candles_with_a_gap(tmp_path, capsys):
+    status, err = backtest(tmp_path, capsys, candles=write_candles(tmp_path, skip=50))
+    assert status == cli.EXIT_INVALID and "candles: " in err and "1 gap(s)" in err and "--fill-gaps" in err
+
+
+def test_window_shorter_than_the_warm_up(tmp_path, capsys):
+    # inventory_mm warms up max(volatility_window 48, trend_window 24) + 1 = 49 bars, +2 to trade
+    status, err = backtest(tmp_path, capsys, candles=write_candles(tmp_path, rows=50))
+    assert status == cli.EXIT_INVALID
+    assert "has 50 bars, shorter than inventory_mm's warm-up of 49 bars plus 2 to trade (51)" in err
+
+
+def test_interval_must_match_the_candles(tmp_path, capsys):
+    status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, interval="1m"))
+    assert status == cli.EXIT_INVALID and "interval: '1m', but" in err and "5m bars" in err
+
+
+def test_out_that_is_someone_elses_folder(tmp_path, capsys):
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "thesis.txt").write_text("precious")
+    status, err = backtest(tmp_path, capsys)
+    assert status == cli.EXIT_INVALID and "holds no previous report" in err
+    assert (tmp_path / "report" / "thesis.txt").read_text() == "precious"
+
+
+def test_missing_candles_argument_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["backtest", str(write_config(tmp_path))])
+    assert exit_info.value.code == 2 and "--candles" in capsys.readouterr().err
+
+
+def test_compare_needs_configs(tmp_path, capsys):
+    candles = write_candles(tmp_path)
+    status = cli.main(["compare", "--candles", str(candles), "--out", str(tmp_path / "cmp")])
+    assert status == cli.EXIT_INVALID and "give --configs FILE... or --builtins" in capsys.readouterr().err
+
+
+def test_compare_names_the_case_at_fault(tmp_path, capsys):
+    good = write_candles(tmp_path)
+    short = write_candles(tmp_path, name="LTC-BTC_5m.csv", rows=40)
+    status = cli.main(
+        ["compare", "--builtins", "--candles", str(good), str(short), "--out", str(tmp_path / "cmp")]
+    )
+    err = capsys.readouterr().err
+    assert status == cli.EXIT_INVALID and "on LTC-BTC_5m:" in err and "warm-up" in err
+    assert not list(tmp_path.glob("cmp*"))
+
+
+def test_compare_needs_a_market_in_the_file_name(tmp_path, capsys):
+    candles = write_candles(tmp_path, name="prices.csv")
+    status = cli.main(["compare", "--builtins", "--candles", str(candles), "--out", str(tmp_path / "cmp")])
+    assert status == cli.EXIT_INVALID and "prices.csv: name must be <BASE>-<QUOTE>" in capsys.readouterr().err
+
+
+def test_good_input_reaches_the_runtime_with_absolute_paths(tmp_path, capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(
+        runtime, "run_in_runtime", lambda argv, inputs, writable: calls.append((argv, inputs, writable)) or 0
+    )
+    config, candles = write_config(tmp_path), write_candles(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["backtest", "config.yml", "--candles", candles.name, "--fee", "0.0005"]) == 0
+    [(argv, inputs, writable)] = calls
+    assert argv[:2] == ["backtest", str(config.resolve())]
+    assert argv[argv.index("--candles") + 1] == str(candles.resolve())
+    assert argv[argv.index("--out") + 1] == str(tmp_path / "backtest-inventory_mm-ETH-BTC_5m")
+    assert argv[argv.index("--fee") + 1] == "0.0005"
+    assert writable == [tmp_path]
+
+
+def test_a_report_appears_whole_or_not_at_all(tmp_path):
+    from controllers.analysis.output import staged_output
+
+    out = tmp_path / "report"
+    with pytest.raises(RuntimeError), staged_output(out) as staging:
+        (staging / "metrics.json").write_text("{}")
+        raise RuntimeError("the engine crashed half way")
+    assert list(tmp_path.iterdir()) == []  # no report, no staging folder
+    with staged_output(out) as staging:
+        (staging / "metrics.json").write_text('{"run": 1}')
+    with staged_output(out) as staging:  # a previous report is replaced, not merged
+        (staging / "index.html").write_text("<html>")
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_compare_always_has_exactly_one_baseline_first():
+    from controllers.analysis.compare import BASELINE_LABEL, with_baseline
+
+    given = [
+        ("imm", {"controller_name": "inventory_mm"}),
+        ("fixed_spread", {"controller_name": "fixed_spread"}),
+    ]
+    assert [label for label, _ in with_baseline(given)] == [BASELINE_LABEL, "imm"]
+    tuned = [("tight", {"controller_name": "fixed_spread", "buy_spreads": [0.003]})]
+    assert [label for label, _ in with_baseline(tuned)] == [BASELINE_LABEL, "tight"]
+
+
+def test_compare_table_and_summary_from_rows():
+    from controllers.analysis.compare import BASELINE_LABEL, against_baseline, markdown_table
+
+    rows = [
+        {
+            "market": "A_5m",
+            "label": BASELINE_LABEL,
+            "net_pnl_quote": 1.0,
+            "sharpe": 1.0,
+            "max_drawdown": 0.02,
+        },
+        {"market": "A_5m", "label": "x", "net_pnl_quote": 2.0, "sharpe": 0.5, "max_drawdown": 0.01},
+        {
+            "market": "B_5m",
+            "label": BASELINE_LABEL,
+            "net_pnl_quote": 1.0,
+            "sharpe": None,
+            "max_drawdown": 0.02,
+        },
+        {"market": "B_5m", "label": "x", "net_pnl_quote": 0.5, "sharpe": 2.0, "max_drawdown": 0.03},
+    ]
+    assert against_baseline(rows) == [
+        "* `x` beats the baseline on PnL in 1/2 markets, on Sharpe in 0/2,"
+        " and has the lower max drawdown in 1/2."
+    ]
+    table = markdown_table(rows).splitlines()
+    assert table[2].startswith("| A_5m | fixed_spread (baseline) | 1.00 |") and "| n/a |" in table[4]
+
+
+def test_the_operator_side_of_the_analysis_needs_neither_hummingbot_nor_pandas():
+    import subprocess
+    import sys
+
+    modules = [
+        "controllers.analysis.candles",
+        "controllers.analysis.fingerprint",
+        "controllers.analysis.inputs",
+        "controllers.analysis.metrics",
+        "controllers.analysis.gate",
+        "controllers.analysis.output",
+        "controllers.analysis.compare",
+        "controllers.analysis.commands",
+        "controllers.analysis.runtime",
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('hummingbot', 'pandas'))))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env={"PYTHONPATH": str(root)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
