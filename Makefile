@@ -14,8 +14,9 @@ export ANSIBLE_VAULT_PASSWORD_FILE ?= $(CURDIR)/tests/molecule/bots/sandbox_vaul
 SANDBOX := python3 tests/sandbox/sandboxctl.py
 DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
+RESULTS_CANDLES ?= ../shared/data/candles/*.csv
 
-.PHONY: help deps host-deps venv demo tunnel logs test lint unit monitoring integration molecule runtime bench down status clean
+.PHONY: help deps host-deps venv demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,20 +46,35 @@ demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to
 	ansible-playbook tests/molecule/bots/sandbox_prepare.yml
 	ansible-playbook tests/molecule/monitoring/sandbox_images.yml
 	ansible-playbook playbooks/site.yml
+	@# The sandbox's stand-in for the operator's alert endpoint (the inventory's webhook URL).
+	ansible-playbook tests/molecule/monitoring/alert_sink.yml
 	@echo; $(SANDBOX) status
 	@echo; echo "Running on sandbox-vps:"; ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 \
 	  -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1 \
 	  "sudo docker ps --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}'" 2>/dev/null
 	@echo; echo "SSH in:      ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
 	@echo "Dashboards:  make tunnel HOST=sandbox-vps   (Prometheus, Alertmanager; Grafana where images can be pulled)"
+	@echo "Alerts:      delivered to /var/lib/alert-sink/alerts.jsonl on the VPS (try: docker stop hbot-bot1 there)"
 
 logs:  ## A bot's errors.log, log tail and health: make logs BOT=bot1
 	ansible-playbook playbooks/bot_logs.yml -e bot=$(BOT)
 
+upgrade:  ## Rolling upgrade with rollback: make upgrade [BOTS=bot1,bot2] [IMAGE=repo:tag]
+	ansible-playbook playbooks/upgrade.yml -e bots=$(or $(BOTS),all) $(if $(IMAGE),-e image=$(IMAGE))
+
+backup:  ## Archive bots' conf and data (consistent SQLite copies, retention): make backup [BOTS=bot1]
+	ansible-playbook playbooks/backup.yml -e bots=$(or $(BOTS),all)
+
+restore:  ## Put back a bot's conf and data: make restore BOT=bot1 [ARCHIVE=bot1-20260101T000000Z.tar.gz]
+	ansible-playbook playbooks/restore.yml -e bot=$(BOT) -e archive=$(or $(ARCHIVE),latest)
+
 tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make tunnel HOST=sandbox-vps [INVENTORY=...]
 	monitoring/tunnel.sh $(HOST) $(INVENTORY)
 
-test: deps lint unit monitoring integration molecule runtime  ## Everything CI runs
+TEST_STAGES := lint unit monitoring integration molecule runtime
+test: deps  ## Everything CI runs (each stage timed)
+	@for stage in $(TEST_STAGES); do start=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
+	  echo "== make $$stage: $$(( $$(date +%s) - start )) s"; done
 
 lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	yamllint -s .
@@ -80,8 +96,13 @@ molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 
 	cd tests && molecule test -s bots
 	cd tests && molecule test -s monitoring
 
-runtime:  ## Strategy tests inside the real Hummingbot runtime (image built locally, cached by hash)
-	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
+runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
+	HBOT_RUNTIME_KIND=hummingbot-analysis tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
+
+results: venv  ## Regenerate docs/strategy-results.md: every built-in on every shared candle file, 0.1% fee
+	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --fee 0.001 --fill-gaps \
+	  --notes docs/strategy-results.notes.md --title "Strategy results: every built-in against the baseline" \
+	  --out docs/strategy-results --display-command "make results"
 
 bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
 	python tests/bench/bench_converge.py --playbook host.yml

@@ -7,6 +7,7 @@ preflight would create /opt/hbot, install packages or start containers.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -147,4 +148,76 @@ def test_secrets_never_appear_in_the_failure_output(inventory):
 
 def test_good_input_passes_preflight(inventory):
     result = run_bots(inventory, GOOD, "--tags", "preflight")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+# --- the backtest gate: an enabled sentiment/LLM signal needs a report of that exact config --------------
+SIGNAL_CONFIG = {"trading_pair": "ETH-USDT", "total_amount_quote": 10, "sentiment_enabled": True}
+
+
+def signal_bot(report: Path | None = None) -> dict:
+    entry = {"plugin": "pmm_rsi_llm", "config": dict(SIGNAL_CONFIG)}
+    if report is not None:
+        entry["backtest_report"] = str(report)
+    return bot(controllers=[entry])
+
+
+@pytest.fixture(scope="module")
+def gate_reports(tmp_path_factory) -> dict[str, Path]:
+    """metrics.json files as `hbot-strategies backtest` writes them (only the fields the gate reads)."""
+    from controllers.analysis.fingerprint import config_fingerprint
+
+    market = {"controller_name": "pmm_rsi_llm", "connector_name": "binance"}
+    deployed = config_fingerprint({**market, **SIGNAL_CONFIG})  # as the bots plan deploys it
+    other = config_fingerprint({**market, **SIGNAL_CONFIG, "rsi_length": 20})
+    folder = tmp_path_factory.mktemp("reports")
+    reports = {}
+    for name, sha, sharpe, sharpe_off in (
+        ("good", deployed, 1.2, 0.9),
+        ("other-config", other, 1.2, 0.9),
+        ("worse", deployed, 0.4, 0.9),
+    ):
+        path = folder / f"{name}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "schema": "hbot-backtest/1",
+                    "config_sha256": sha,
+                    "metrics": {"sharpe": sharpe},
+                    "signal_off": {"metrics": {"sharpe": sharpe_off}},
+                }
+            )
+        )
+        reports[name] = path
+    reports["missing"] = folder / "never-written.json"
+    return reports
+
+
+GATE_CASES = [
+    ("signal-without-report", None, "none is named"),
+    ("report-missing", "missing", "does not exist"),
+    ("report-of-another-config", "other-config", "is of another config"),
+    ("signal-lowers-sharpe", "worse", "is worse with the signal"),
+]
+
+
+@pytest.mark.parametrize(("report", "problem"), [c[1:] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES])
+def test_backtest_gate_fails_in_preflight_and_changes_nothing(inventory, gate_reports, report, problem):
+    before = host_fingerprint(PORT)
+    bots = [signal_bot(gate_reports[report] if report else None)]
+    result = run_bots(inventory, {**GOOD, "hummingbot_bots": bots})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    failure = output[output.find("fatal:") :] if "fatal:" in output else output
+    flowed = " ".join(failure.split())  # Ansible's YAML output wraps long messages at spaces
+    field = "hummingbot_bots[0].controllers[0].backtest_report: bot bot1, controller pmm_rsi_llm"
+    assert field in flowed and problem in flowed, failure[-3000:]
+    recap = re.search(rf"^{HOST}\s*:.*changed=(\d+)", output, re.M)
+    assert recap is None or recap.group(1) == "0", output[-3000:]
+    assert host_fingerprint(PORT) == before, f"the host changed although the backtest gate failed ({report})"
+
+
+def test_backtest_gate_passes_a_report_that_backs_the_signal(inventory, gate_reports):
+    bots = [signal_bot(gate_reports["good"])]
+    result = run_bots(inventory, {**GOOD, "hummingbot_bots": bots}, "--tags", "preflight")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

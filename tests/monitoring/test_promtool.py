@@ -1,6 +1,6 @@
 """The real promtool and amtool (Debian's packages, in images) accept everything in monitoring/.
 
-    pytest -q tests/monitoring            # needs Docker; builds or reuses the images
+pytest -q tests/monitoring            # needs Docker; builds or reuses the images
 """
 
 import os

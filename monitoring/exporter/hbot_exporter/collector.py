@@ -48,7 +48,10 @@ CONTROLLER_CUSTOM = {
     "flatten_quote": ("hbot_controller_flatten_quote", "Quote amount the controller is closing at market."),
     "killed": ("hbot_controller_killed", "1 when the controller's kill switch has latched."),
     "signal": ("hbot_controller_signal", "Directional controller signal (-1, 0, 1)."),
-    "open_executors": ("hbot_controller_open_executors", "Executors the controller reports open."),
+    "open_executors": (
+        "hbot_controller_open_executors",
+        "Active executors of the controller (the runner's count, MQTT).",
+    ),
 }
 
 
@@ -352,6 +355,13 @@ class HbotCollector(Collector):
             for key, value in state.custom.items():
                 name, doc = CONTROLLER_CUSTOM[key]
                 families.gauge(name, doc, labels, value)
+            if state.running is not None:
+                families.gauge(
+                    "hbot_controller_running",
+                    "1 when the bot reports the controller RUNNING (0: stopped or not started).",
+                    labels,
+                    state.running,
+                )
             reference = state.custom.get("reference_price")
             for side, quoting in sorted(state.quoting.items()):
                 families.gauge(

@@ -5,8 +5,12 @@ Topics (hummingbot/remote_iface/mqtt.py and the v2 controllers script, Hummingbo
                                           The ts field is fixed at import time in commlib, so the
                                           age is measured from when the exporter received it.
   <namespace>/<instance_id>/performance  {controller_id: {"performance": PerformanceReport,
-                                          "custom_info": get_custom_info()}} every second; an empty
-                                          dict per controller when the strategy stops.
+                                          "custom_info": get_custom_info(), "status": RunnableStatus
+                                          name, "open_executors": n}} every second (the project's V2
+                                          runner); an empty dict per controller when the strategy stops.
+PerformanceReport carries PnL and volume but no count of active executors, and the controllers'
+custom_info carries none either, so the runner reports `open_executors` beside `status`; a
+controller of its own may still put it in custom_info (the report-level value wins).
 Payloads come from the network: anything oversized, not JSON or not shaped like the above is
 counted, marks that bot's MQTT source down until a good message arrives, and is otherwise ignored.
 """
@@ -46,8 +50,9 @@ CUSTOM_INFO_FIELDS = (
     "flatten_quote",
     "killed",
     "signal",
-    "open_executors",
 )
+# RunnableStatus names (hummingbot/strategy_v2/models/base.py); only RUNNING counts as running.
+RUNNING_STATUS = "RUNNING"
 TOPICS = ("hb", "performance")
 
 
@@ -57,6 +62,7 @@ class ControllerState:
     custom: dict[str, float] = field(default_factory=dict)
     quoting: dict[str, float] = field(default_factory=dict)  # side -> 1/0
     best_price: dict[str, float] = field(default_factory=dict)  # side -> first level price
+    running: float | None = None  # 1 when the runner reports the controller RUNNING, None if unsaid
 
 
 @dataclass
@@ -80,6 +86,15 @@ def number(value: Any) -> float | None:
     except (ValueError, OverflowError):
         return None
     return result if math.isfinite(result) else None
+
+
+def open_executor_count(report: dict[str, Any], custom: dict[str, Any]) -> float | None:
+    """Active executors of a controller: the runner's report-level count, else custom_info's."""
+    for source in (report, custom):
+        value = number(source.get("open_executors"))
+        if value is not None and value >= 0:
+            return value
+    return None
 
 
 def parse_performance(payload: Any, controllers: LabelGuard) -> dict[str, ControllerState | None]:
@@ -107,6 +122,12 @@ def parse_performance(payload: Any, controllers: LabelGuard) -> dict[str, Contro
             value = number(custom.get(name))
             if value is not None:
                 state.custom[name] = value
+        open_executors = open_executor_count(report, custom)
+        if open_executors is not None:
+            state.custom["open_executors"] = open_executors
+        status = report.get("status")
+        if isinstance(status, str):
+            state.running = 1.0 if status == RUNNING_STATUS else 0.0
         for side in ("buy", "sell"):
             quoting = number(custom.get(f"quote_{side}"))
             if quoting is not None:

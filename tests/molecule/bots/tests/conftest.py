@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+import re
+import subprocess
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = "/opt/hbot"
 BOT = "bot1"
@@ -47,3 +54,49 @@ class Bot:
 @pytest.fixture
 def bot(host) -> Bot:
     return Bot(host)
+
+
+# --- Driving the playbooks as an operator does ---------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[4]
+SCENARIO = Path(__file__).resolve().parents[1]
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+).*?failed=(?P<failed>\d+)", re.M
+)
+
+
+@dataclass
+class PlayResult:
+    rc: int
+    output: str
+
+    @property
+    def changed(self) -> int:
+        recaps = list(RECAP.finditer(self.output))
+        assert recaps, f"no PLAY RECAP in the output:\n{self.output[-2000:]}"
+        return sum(int(match["changed"]) for match in recaps)
+
+
+def declared_bots() -> list[dict]:
+    """The scenario's bots, exactly as molecule.yml declares them (tests derive their changes from it)."""
+    config = yaml.safe_load((SCENARIO / "molecule.yml").read_text())
+    return copy.deepcopy(config["provisioner"]["inventory"]["host_vars"]["molecule-bots"]["hummingbot_bots"])
+
+
+def play(playbook: str, timeout: float = 1500, **extra_vars) -> PlayResult:
+    """ansible-playbook against the scenario's host, with the scenario's inventory and environment."""
+    command = [
+        "ansible-playbook",
+        "-i",
+        os.environ["MOLECULE_INVENTORY_FILE"],
+        str(REPO / "playbooks" / playbook),
+    ]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    plain = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}  # the recap is parsed
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO, env=plain)
+    return PlayResult(done.returncode, done.stdout + done.stderr)
+
+
+def started_at(bot: Bot, container: str | None = None) -> str:
+    return json.loads(bot.sudo(f"docker inspect {container or bot.container}"))[0]["State"]["StartedAt"]

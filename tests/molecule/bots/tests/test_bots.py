@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from conftest import Bot
 
 BOT_DIRS = {
     "": 0o750,
@@ -90,7 +91,34 @@ def test_compose_project_runs_the_bot_and_the_broker(bot):
     for line in bot.sudo("docker compose -p hbot ps --all --format json").splitlines():
         entry = json.loads(line)
         services[entry["Service"]] = entry["State"]
-    assert services == {"mosquitto": "running", "bot1": "running"}
+    assert services == {"mosquitto": "running", "bot1": "running", "bot2": "running"}
+
+
+def test_bots_on_one_host_have_their_own_folder_database_and_mqtt_id(host):
+    """bot1 and bot2 share the host, the broker and the compose project, nothing else."""
+    seen = {}
+    for name in ("bot1", "bot2"):
+        bot = Bot(host, name)
+        labels = bot.inspect()["Config"]["Labels"]
+        mounts = {m["Destination"]: m["Source"] for m in bot.inspect()["Mounts"]}
+        client = bot.read("conf/conf_client.yml")
+        seen[name] = {
+            "data": mounts["/home/hummingbot/data"],
+            "conf": mounts["/home/hummingbot/conf"],
+            "database": labels["hbot.database"],
+            "instance_id": next(
+                line.split(":", 1)[1].strip() for line in client.splitlines() if "instance_id:" in line
+            ),
+        }
+        assert seen[name]["data"] == f"/opt/hbot/{name}/data"
+        assert seen[name]["database"] == f"/opt/hbot/{name}/data/{name}.sqlite"
+        assert seen[name]["instance_id"] == name
+        bot.wait_for_log(f"logs/logs_{name}.log", "Login succeeded")
+        with host.sudo():
+            assert host.file(seen[name]["database"]).is_file
+    for key in ("data", "conf", "database", "instance_id"):
+        assert seen["bot1"][key] != seen["bot2"][key], key
+    assert Bot(host, "bot2").inspect()["HostConfig"]["NanoCpus"] == 500_000_000
 
 
 def test_plugin_controller_and_shared_base_are_mounted_read_only(bot):

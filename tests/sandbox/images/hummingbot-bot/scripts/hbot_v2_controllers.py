@@ -15,6 +15,7 @@ import json
 import os
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from hummingbot import root_path
 from hummingbot.connector.connector_base import ConnectorBase
@@ -24,6 +25,16 @@ from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 
 HEALTH_FILE = root_path() / "logs" / "health.json"
+
+
+def process_identity() -> dict:
+    """This process's pid and kernel start time: the healthcheck tells a heartbeat of this run from a
+    stale one left in the bind-mounted logs/ by an earlier container."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        return {"pid": os.getpid(), "start_ticks": int(fields[19])}
+    except (OSError, IndexError, ValueError):
+        return {"pid": os.getpid()}
 
 
 class HbotV2ControllersConfig(StrategyV2ConfigBase):
@@ -45,6 +56,7 @@ class HbotV2Controllers(StrategyV2Base):
         self._last_report = 0.0
         self._unready_since: float | None = None
         self._last_unready_log = 0.0
+        self._identity = process_identity()
 
     # --- clock entry point: readiness and heartbeat run even while connectors are not ready ----------
 
@@ -89,6 +101,7 @@ class HbotV2Controllers(StrategyV2Base):
         not_ready = self._not_ready()
         health = {
             "updated": time.time(),
+            "process": self._identity,
             "ready": not not_ready,
             "not_ready_since": self._unready_since,
             "connectors": {
@@ -166,6 +179,10 @@ class HbotV2Controllers(StrategyV2Base):
                 "performance": performance.dict() if performance else {},
                 "custom_info": controller.get_custom_info(),
                 "status": controller.status.name,
+                # PerformanceReport has no count of live executors; the exporter reads this one.
+                "open_executors": sum(
+                    1 for executor in self.get_executors_by_controller(controller_id) if not executor.is_done
+                ),
             }
         self._pub(report)
 
