@@ -20,8 +20,26 @@ BOT_CONTAINER = "hbot-bot1"
 BOT_DATA = "/opt/hbot/bot1/data"
 ALERTS_FILE = "/var/lib/alert-sink/alerts.jsonl"
 SEEDER = Path(__file__).resolve().parents[1] / "seed_trades.py"
-# Panels whose every query needs a quoting controller, which needs a reachable exchange.
-NEEDS_AN_EXCHANGE = {"bots/Quote spread"}
+BOT_CLIENT_CONFIG = "/opt/hbot/bot1/conf/conf_client.yml"
+# What a quoting controller publishes (Hummingbot's performance report with the shared base's
+# custom_info). The live bot cannot quote without an exchange, so the test publishes this for a
+# controller named "quoting_double": a TEST DOUBLE of a quoting bot, read by the real exporter.
+DOUBLE_SELL_SPREAD = 'hbot_controller_quote_spread_ratio{controller="quoting_double",side="sell"}'
+QUOTING_DOUBLE = {
+    "quoting_double": {
+        "status": "RUNNING",
+        "open_executors": 2,
+        "performance": {"realized_pnl_quote": 0, "unrealized_pnl_quote": 0, "volume_traded": 0},
+        "custom_info": {
+            "reference_price": 2000.0,
+            "spread_floor": 0.002,
+            "quote_buy": 1,
+            "quote_sell": 1,
+            "buy_prices": [1992.0],
+            "sell_prices": [2010.0],
+        },
+    }
+}
 # Host and container panels that must show data in the sandbox (the rest may be legitimately empty,
 # e.g. no OOM kill in the last hour).
 HOST_AND_CONTAINER_MUSTS = {
@@ -85,6 +103,41 @@ def seeded(host):
     return json.loads(out.splitlines()[-1])
 
 
+@pytest.fixture
+def quoting_double(host, stack):
+    """Publish QUOTING_DOUBLE on the bot's performance topic, with the bot's own broker account."""
+    import yaml
+
+    with host.sudo():
+        client = yaml.safe_load(host.file(BOT_CLIENT_CONFIG).content_string)
+    exporter_image = host.ansible.get_variables()["monitoring_exporter_image"]  # has paho-mqtt
+    bridge = client["mqtt_bridge"]
+    topic = f"{bridge['mqtt_namespace']}/{client['instance_id']}/performance"
+    publish = (
+        "import json, os, paho.mqtt.publish as p; "
+        "p.single(os.environ['TOPIC'], os.environ['PAYLOAD'], hostname=os.environ['BROKER'], port=1883, "
+        "auth={'username': os.environ['MQTT_USER'], 'password': os.environ['MQTT_PASSWORD']})"
+    )
+    with host.sudo():
+        host.check_output(
+            "docker run --rm --network hbot_mqtt -e TOPIC=%s -e PAYLOAD=%s -e BROKER=%s -e MQTT_USER=%s"
+            " -e MQTT_PASSWORD=%s --entrypoint python3 %s -c %s",
+            topic,
+            json.dumps(QUOTING_DOUBLE),
+            bridge["mqtt_host"],
+            bridge["mqtt_username"],
+            bridge["mqtt_password"],
+            exporter_image,
+            publish,
+        )
+    stack.wait_for(
+        lambda: value_of(stack, DOUBLE_SELL_SPREAD),
+        timeout=90,
+        what="the quoting double's spreads exported",
+    )
+    return QUOTING_DOUBLE
+
+
 def test_the_exporter_follows_the_live_bot_over_mqtt(stack):
     # The bot's heartbeat reaches the exporter through the broker with the read-only monitor account.
     stack.wait_for(lambda: value_of(stack, f'hbot_up{{bot="{BOT}"}}') == 1, timeout=240, what="hbot_up 1")
@@ -124,7 +177,15 @@ def dashboard_queries():
                 yield f"{path.stem}/{panel['title']}", target["expr"]
 
 
-def test_every_panel_query_runs_and_the_bot_panels_have_data(stack, seeded):
+def test_a_quoting_controllers_spreads_are_exported(stack, quoting_double):
+    custom = quoting_double["quoting_double"]["custom_info"]
+    sell = value_of(stack, DOUBLE_SELL_SPREAD)
+    buy = value_of(stack, 'hbot_controller_quote_spread_ratio{controller="quoting_double",side="buy"}')
+    assert sell == pytest.approx(custom["sell_prices"][0] / custom["reference_price"] - 1)
+    assert buy == pytest.approx(1 - custom["buy_prices"][0] / custom["reference_price"])
+
+
+def test_every_panel_query_runs_and_the_bot_panels_have_data(stack, seeded, quoting_double):
     # The exporter has read the seeded rows before the panels are checked.
     stack.wait_for(
         lambda: (value_of(stack, f'sum(hbot_fills_total{{bot="{BOT}"}})') or 0) >= seeded["fills"],
@@ -145,7 +206,7 @@ def test_every_panel_query_runs_and_the_bot_panels_have_data(stack, seeded):
         with_data[panel] = with_data.get(panel, False) or bool(answer["data"]["result"])
     empty = sorted(panel for panel, has in with_data.items() if not has)
     print(f"\n{len(queries)} queries in {len(with_data)} panels ran; without data: {empty}")
-    bot_panels = {panel for panel in with_data if panel.startswith("bots/")} - NEEDS_AN_EXCHANGE
+    bot_panels = {panel for panel in with_data if panel.startswith("bots/")}
     assert not bot_panels & set(empty), f"bot panels without data: {sorted(bot_panels & set(empty))}"
     assert not HOST_AND_CONTAINER_MUSTS & set(empty), sorted(HOST_AND_CONTAINER_MUSTS & set(empty))
 
