@@ -97,7 +97,7 @@ molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 
 	cd tests && molecule test -s monitoring
 
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
-	HBOT_RUNTIME_KIND=hummingbot-analysis tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
+	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
 results: venv  ## Regenerate docs/strategy-results.md: every built-in on every shared candle file, 0.1% fee
 	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --fee 0.001 --fill-gaps \

@@ -40,15 +40,15 @@ def check_fee(fee: Any) -> float:
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
-    """A controller config YAML file as a mapping."""
+    """A YAML (or JSON) file holding a mapping, such as a controller config; InputError names the file."""
     try:
         data = yaml.safe_load(Path(path).read_text())
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML: {error}") from None
+        raise InputError(f"{path}: not valid YAML/JSON: {error}") from None
     if not isinstance(data, Mapping):
-        raise InputError(f"{path}: expected a mapping of controller config fields, got {type(data).__name__}")
+        raise InputError(f"{path}: expected a mapping, got {type(data).__name__}")
     return dict(data)
 
 

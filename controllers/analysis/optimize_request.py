@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
 from controllers.analysis.compare import Market
-from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError
+from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, read_config
 from controllers.analysis.inputs import check_fee as check_backtest_fee
 from controllers.analysis.inputs import warmup_bars as strategy_warmup
 from controllers.analysis.optimize_space import (
@@ -181,14 +180,9 @@ def read_mapping(option: str, path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise RequestError(f"{option} {path}: cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise RequestError(f"{option} {path}: not valid YAML/JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise RequestError(f"{option} {path}: expected a mapping, got {type(data).__name__}")
-    return data
+        return read_config(path)
+    except InputError as error:
+        raise RequestError(f"{option} {error}") from None
 
 
 def backtestable_spec(registry: StrategyRegistry, controller: str):

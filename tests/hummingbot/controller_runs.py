@@ -92,7 +92,7 @@ class RunResult:
     rows: int
     wall_seconds: float
     summary: dict[str, Any]
-    executors: pd.DataFrame  # one row per executor, see executors_table()
+    executors: pd.DataFrame  # one row per executor, see controllers.analysis.engine.executors_table()
     trace: pd.DataFrame  # the adapter's per-tick record (market makers), else empty
     features: pd.DataFrame  # timestamp, reference_price (and signal for directional)
     params: dict[str, Any] = field(default_factory=dict)  # resolved limits: floor, max inventory, ...
@@ -159,32 +159,6 @@ def build_config(case: Case) -> Any:
     return cls(**values)
 
 
-def executors_table(executors: list[Any]) -> pd.DataFrame:
-    rows = []
-    for e in executors:
-        config = e.config
-        rows.append(
-            {
-                "id": e.id,
-                "timestamp": float(e.timestamp),
-                "close_timestamp": float(e.close_timestamp) if e.close_timestamp is not None else math.nan,
-                "close_type": e.close_type.name if e.close_type is not None else None,
-                "side": config.side.name,
-                "level_id": getattr(config, "level_id", None),
-                "entry_price": float(config.entry_price)
-                if getattr(config, "entry_price", None)
-                else math.nan,
-                "amount": float(config.amount),
-                "filled_amount_quote": float(e.filled_amount_quote),
-                "net_pnl_quote": float(e.net_pnl_quote),
-                "cum_fees_quote": float(e.cum_fees_quote),
-                "is_active": bool(e.is_active),
-                "is_trading": bool(e.is_trading),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def run_case(case: Case) -> RunResult:
     frame = load_candles(case.candles)
     if case.rows is not None:
@@ -210,7 +184,7 @@ def run_case(case: Case) -> RunResult:
         rows=len(frame),
         wall_seconds=result.wall_seconds,
         summary=result.summary,
-        executors=executors_table(result.executors),
+        executors=backtest_harness.engine.executors_table(result.executors),
         trace=trace,
         features=features[keep].reset_index(drop=True),
         params=params,

@@ -9,8 +9,8 @@
 # no bytecode, no pytest cache. The container has no network unless HBOT_RUNTIME_NETWORK says
 # otherwise, so whatever runs here is offline by construction.
 #
-# Environment: HBOT_RUNTIME_KIND (hummingbot; hummingbot-analysis adds matplotlib, Optuna and
-# PostgreSQL), HBOT_RUNTIME_SUITE (trixie), HBOT_CANDLES_DIR (<repo>/../shared/data/candles),
+# Environment: HBOT_RUNTIME_KIND (hummingbot-analysis: the Hummingbot runtime plus matplotlib, Optuna
+# and PostgreSQL; `hummingbot` for the bare runtime), HBOT_RUNTIME_SUITE (trixie), HBOT_CANDLES_DIR (<repo>/../shared/data/candles),
 # HBOT_RUNTIME_NETWORK (none), HBOT_RUNTIME_RW (none; e.g. "docs"), PYTHON (python3, runs sandboxctl
 # on the host).
 set -euo pipefail
@@ -19,7 +19,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SUITE=${HBOT_RUNTIME_SUITE:-trixie}
 CANDLES=${HBOT_CANDLES_DIR:-$REPO/../shared/data/candles}
 NETWORK=${HBOT_RUNTIME_NETWORK:-none}
-KIND=${HBOT_RUNTIME_KIND:-hummingbot}
+KIND=${HBOT_RUNTIME_KIND:-hummingbot-analysis}
 
 IMAGE=$("${PYTHON:-python3}" "$REPO/tests/sandbox/sandboxctl.py" build --kind "$KIND" --suite "$SUITE")
 

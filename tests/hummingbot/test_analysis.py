@@ -1,7 +1,7 @@
 """`hbot-strategies backtest` and `compare` end to end in the analysis runtime (real Hummingbot engine,
 real candles, matplotlib), offline:
 
-    HBOT_RUNTIME_KIND=hummingbot-analysis tests/hummingbot/run_in_runtime.sh \
+    tests/hummingbot/run_in_runtime.sh \
         pytest -q tests/hummingbot/test_analysis.py
 """
 
@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
-pytest.importorskip("matplotlib", reason="needs the hummingbot-analysis runtime image")
 
 from controllers.analysis.fingerprint import config_fingerprint  # noqa: E402
 from controllers.plugin_system import cli  # noqa: E402

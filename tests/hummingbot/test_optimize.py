@@ -2,7 +2,7 @@
 
 Runs inside the analysis runtime (Optuna, psycopg2 and Debian's PostgreSQL):
 
-    HBOT_RUNTIME_KIND=hummingbot-analysis tests/hummingbot/run_in_runtime.sh \
+    tests/hummingbot/run_in_runtime.sh \
         pytest -q tests/hummingbot/test_optimize.py
 
 Searches are kept small (a few trials on a few hundred real 5-minute bars) so each test stays well
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-optuna = pytest.importorskip("optuna", reason="Optuna is in the hummingbot-analysis runtime only")
+pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
+import optuna  # noqa: E402  (the analysis runtime has it; a missing Optuna is a failure, not a skip)
 
 from controllers.analysis.optimize import search_and_report  # noqa: E402
 from controllers.analysis.optimize_engine import evaluate_window  # noqa: E402
@@ -182,8 +183,7 @@ def as_database_user(command: list[str]) -> list[str]:
 def postgres() -> Iterator[str]:
     """Debian's PostgreSQL on 127.0.0.1, in a throw-away cluster on the runtime's tmpfs."""
     binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not binaries:
-        pytest.skip("no PostgreSQL in this image (use HBOT_RUNTIME_KIND=hummingbot-analysis)")
+    assert binaries, "no PostgreSQL in this image: run in the hummingbot-analysis runtime (the default)"
     bin_dir = binaries[-1].parent
     root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
     if os.geteuid() == 0:

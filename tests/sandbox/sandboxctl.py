@@ -22,6 +22,7 @@ Dockerfiles without the marker are hashed and built exactly as before.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -336,6 +337,20 @@ def down(names: list[str] | None) -> None:
         log(f"removing {name}")
         run("docker", "rm", "-f", "-v", name, capture=True)
         run("docker", "volume", "rm", "-f", f"{name}-docker", check=False, capture=True)
+
+
+@contextlib.contextmanager
+def scanner(name: str):
+    """A second machine (nmap, curl) on the sandbox network, for tests that probe a VPS from outside;
+    removed afterwards. Yields its container name."""
+    image = build_image("scanner", "bookworm")
+    ensure_network()
+    run("docker", "rm", "-f", name, check=False, capture=True)
+    run("docker", "run", "-d", "--name", name, "--label", LABEL, "--network", NETWORK, image, capture=True)
+    try:
+        yield name
+    finally:
+        run("docker", "rm", "-f", name, check=False, capture=True)
 
 
 def write_inventory(path: Path, hosts: list[dict], group: str = "vps") -> None:

@@ -72,10 +72,5 @@ def outside(host) -> Outside:
 @pytest.fixture(scope="session")
 def scanner() -> str:
     """A second machine on the sandbox network, with nmap."""
-    image = sandboxctl.build_image("scanner", "bookworm")
-    name = "hbot-sandbox-scanner"
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
-    subprocess.run(["docker", "run", "-d", "--name", name, "--label", sandboxctl.LABEL, "--network",
-                    sandboxctl.NETWORK, image], check=True, capture_output=True)
-    yield name
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    with sandboxctl.scanner("hbot-sandbox-scanner") as name:
+        yield name

@@ -90,24 +90,5 @@ def stack(host) -> Stack:
 @pytest.fixture(scope="session")
 def scanner() -> str:
     """A second machine on the sandbox network (nmap, curl), named for this scenario only."""
-    image = sandboxctl.build_image("scanner", "bookworm")
-    name = "hbot-sandbox-mon-scanner"
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
-    subprocess.run(
-        [
-            "docker",
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--label",
-            sandboxctl.LABEL,
-            "--network",
-            sandboxctl.NETWORK,
-            image,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    yield name
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    with sandboxctl.scanner("hbot-sandbox-mon-scanner") as name:
+        yield name

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, Stack
 
 BOT = "bot1"
 BOT_CONTAINER = "hbot-bot1"
@@ -103,10 +103,12 @@ def seeded(host):
     return json.loads(out.splitlines()[-1])
 
 
-@pytest.fixture
-def quoting_double(host, stack):
-    """Publish QUOTING_DOUBLE on the bot's performance topic, with the bot's own broker account."""
+@pytest.fixture(scope="module")
+def quoting_double(host):
+    """Publish QUOTING_DOUBLE once, on the bot's performance topic, with the bot's own broker account."""
     import yaml
+
+    stack = Stack(host)
 
     with host.sudo():
         client = yaml.safe_load(host.file(BOT_CLIENT_CONFIG).content_string)
