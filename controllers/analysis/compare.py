@@ -168,6 +168,7 @@ def run_case(case: Case) -> dict[str, Any]:
         "engine_max_drawdown_pct": run.summary.get("max_drawdown_pct"),
         "engine_profit_factor": run.summary.get("profit_factor"),
         "engine_accuracy": run.summary.get("accuracy"),
+        "executors": len(run.executors),  # what the engine's cost follows (one simulation each)
         "wall_seconds": round(run.wall_seconds, 1),
     }
 

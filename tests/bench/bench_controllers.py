@@ -42,11 +42,14 @@ BACKTEST_CONTROLLERS = ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_t
 TICK_GOAL = 0.2
 COMMAND = "python3 tests/bench/bench_controllers.py"
 BACKTEST_NOTE = (
-    "Rows/s follows the number of executors a controller creates (each is simulated over the candles"
-    " ahead), not its own tick, which is ~0.02-0.04x the yardstick's. fixed_spread looks fast because"
-    " its kill switch trips early on this file at the defaults and it stops quoting; inventory_mm and"
-    " pmm_rsi_llm quote all the way through. Runs are sequential on a shared, loaded 2-core machine,"
-    " so differences of a few tens of percent between runs are load, not code."
+    "Rows/s follows the number of executors a controller creates (the engine simulates each one over"
+    " the candles ahead, a few ms apiece), not its own tick. The yardstick keeps an unfilled quote for"
+    " two candles whatever the price does (Hummingbot's 300 s refresh); the market makers replace a"
+    " quote at every candle once it sits more than 0.2 of its spread from where the plan wants it (the"
+    " seed's 30 s refresh). A 0.5 tolerance would meet the goal but lost PnL and Sharpe in 4 of 5"
+    " markets for both, so the defaults keep quotes fresh: docs/experiments/refresh-tolerance/."
+    " fixed_spread looks fast because its kill switch trips early on this file at the defaults and it"
+    " stops quoting."
 )
 
 

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Stack
+from conftest import REPO, Stack, run_playbook
 
 BOT = "bot1"
 BOT_CONTAINER = "hbot-bot1"
@@ -81,6 +81,10 @@ def bot_down_notifications(notifications: list[dict], status: str) -> list[dict]
 def seeded(host):
     """Fills, orders and executors written into the live bot's database: a TEST DOUBLE for the
     exchange (none is reachable here), through the bot image's own Hummingbot models."""
+    return seed_trades(host)
+
+
+def seed_trades(host) -> dict:
     import sandboxctl
 
     with host.sudo():
@@ -216,6 +220,31 @@ def test_every_panel_query_runs_and_the_bot_panels_have_data(stack, seeded, quot
 def test_cadvisor_sees_the_bot_container(stack):
     memory = value_of(stack, f'container_memory_working_set_bytes{{name="{BOT_CONTAINER}"}}')
     assert memory and memory > 0
+
+
+def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host, seeded):
+    """restore.yml replaces data/ whole (a new folder, without the exporter's ACL); the play gives
+    the ACL back, and the exporter then reads the restored database, fills written after included."""
+    with host.sudo():
+        folder_before = host.check_output("stat -c %%i %s", BOT_DATA)
+    backup = run_playbook("backup.yml", "-e", f"bots={BOT}")
+    assert backup.returncode == 0, backup.stdout[-3000:]
+    restore = run_playbook("restore.yml", "-e", f"bot={BOT}")
+    assert restore.returncode == 0, restore.stdout[-3000:]
+    assert "restored conf and data from" in restore.stdout
+    with host.sudo():
+        assert host.check_output("stat -c %%i %s", BOT_DATA) != folder_before
+        acl = host.check_output("getfacl -pn %s", BOT_DATA)
+    assert "user:65534:r-x" in acl and "default:user:65534:r-x" in acl, acl
+    fills = f'sum(hbot_fills_total{{bot="{BOT}"}})'
+    restored = value_of(stack, fills) or 0
+    more = seed_trades(host)
+    stack.wait_for(
+        lambda: (value_of(stack, fills) or 0) >= restored + more["fills"],
+        timeout=90,
+        what="fills written into the restored database scraped",
+    )
+    assert value_of(stack, f'hbot_exporter_db_up{{bot="{BOT}"}}') == 1
 
 
 def test_a_stopped_bot_pages_through_alertmanager_and_resolves_when_back(stack, host):
