@@ -58,7 +58,7 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         )
     except InputError as error:
         return _fail(str(error))
-    out = (args.out or Path(f"backtest-{job.controller}-{Path(job.candles.path).stem}")).absolute()
+    out = (args.out or Path(f"backtest-{job.controller}-{Path(job.candles.path).stem}")).resolve()
     try:
         check_output_dir(out)
     except OutputError as error:
@@ -150,7 +150,7 @@ def _command_line(args: argparse.Namespace) -> str:
 def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     from controllers.analysis import compare
 
-    out = args.out.absolute()
+    out = args.out.resolve()
     markdown, table = out.with_suffix(".md"), out.with_suffix(".csv")
     try:
         templates = _templates(args, registry)

@@ -69,8 +69,8 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
     return build_request(
         registry,
         controller=args.controller,
-        candles=[path.absolute() for path in args.candles],
-        output=args.out.absolute(),
+        candles=[path.resolve() for path in args.candles],
+        output=args.out.resolve(),
         trials=args.trials,
         workers=args.workers,
         train_fraction=args.train_fraction,
@@ -86,14 +86,17 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
 
 
 def runtime_argv(args: argparse.Namespace, request: OptimizeRequest) -> list[str]:
-    """The same command for the runtime, with absolute paths and the validated defaults made explicit."""
+    """The same command for the runtime, with resolved paths and the validated defaults made explicit.
+
+    Resolved, not just absolute: the runtime mounts each input at its real path only, so a path
+    through `..` (the docs' `../shared/...`) would not exist inside the container."""
     argv = ["optimize", request.controller, "--candles", *(str(m.market.path) for m in request.markets)]
     argv += ["--out", str(request.output), "--trials", str(request.trials), "--workers", str(request.workers)]
     argv += ["--train-fraction", repr(request.train_fraction), "--fee", repr(request.fee)]
     argv += ["--storage", request.storage, "--study", request.study_name]
     for option, value in (("--space", args.space), ("--config", args.config)):
         if value is not None:
-            argv += [option, str(value.absolute())]
+            argv += [option, str(value.resolve())]
     for option, value in (("--last-rows", args.last_rows), ("--seed", args.seed)):
         if value is not None:
             argv += [option, str(value)]
@@ -104,11 +107,11 @@ def runtime_argv(args: argparse.Namespace, request: OptimizeRequest) -> list[str
 
 def runtime_mounts(args: argparse.Namespace, request: OptimizeRequest) -> tuple[list[Path], list[Path]]:
     read_only = [Path(m.market.path) for m in request.markets]
-    read_only += [p.absolute() for p in (args.space, args.config) if p is not None]
+    read_only += [p.resolve() for p in (args.space, args.config) if p is not None]
     writable = [request.output]
     database = sqlite_path(request.storage)
     if database is not None:
-        writable.append(database.absolute().parent)
+        writable.append(database.resolve().parent)
     return read_only, writable
 
 

@@ -147,7 +147,7 @@ def sqlite_path(url: str) -> Path | None:
 def absolute_sqlite(url: str) -> str:
     """A SQLite URL with an absolute path: the runtime's working directory is not the caller's."""
     path = sqlite_path(url)
-    return url if path is None or path.is_absolute() else f"sqlite:///{path.absolute()}"
+    return url if path is None else f"sqlite:///{path.resolve()}"
 
 
 def check_positive(option: str, value: int | None) -> int | None:

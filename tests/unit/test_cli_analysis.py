@@ -153,6 +153,46 @@ def test_good_input_reaches_the_runtime_with_absolute_paths(tmp_path, capsys, mo
     assert writable == [tmp_path]
 
 
+@pytest.mark.parametrize("command", ["backtest", "compare", "optimize"])
+def test_paths_through_a_parent_folder_reach_the_runtime_resolved(tmp_path, monkeypatch, command):
+    """The runtime mounts each input at its real path only, so `../shared/...` (as the docs write it)
+    must arrive resolved, or the file does not exist inside the container."""
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(
+        runtime,
+        "run_in_runtime",
+        lambda argv, inputs, writable, *_: calls.append((argv, inputs, writable)) or 0,
+    )
+    for folder in ("shared", "repo", "reports"):
+        (tmp_path / folder).mkdir()
+    candles = write_candles(tmp_path / "shared", rows=2000)
+    write_config(tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    through = f"../shared/{candles.name}"
+    args = {
+        "backtest": ["backtest", "../config.yml", "--candles", through, "--out", "../reports/run"],
+        "compare": ["compare", "--configs", "../config.yml", "--candles", through, "--out", "../reports/cmp"],
+        "optimize": [
+            "optimize",
+            "inventory_mm",
+            "--candles",
+            through,
+            "--out",
+            "../reports/opt",
+            "--trials",
+            "2",
+        ],
+    }[command]
+    assert cli.main(args) == 0
+    [(argv, inputs, writable)] = calls
+    assert str(candles.resolve()) in argv
+    assert candles.resolve() in [Path(p).resolve() for p in inputs]  # run_in_runtime mounts these
+    reports = (tmp_path / "reports").resolve()
+    assert writable and all(Path(p).resolve().is_relative_to(reports) for p in writable), writable
+    assert not [item for item in argv if "/.." in item], argv
+
+
 def test_a_report_appears_whole_or_not_at_all(tmp_path):
     from controllers.analysis.output import staged_output
 
