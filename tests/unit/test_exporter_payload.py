@@ -45,14 +45,14 @@ def parsed(report: dict) -> dict:
 def test_report_level_open_executors_and_status_are_read():
     state = parsed(RUNNER_REPORT)["mm1"]
     assert state.custom["open_executors"] == 4
-    assert state.running == 1.0
+    assert state.custom["running"] == 1.0
     assert state.performance["global_pnl_quote"] == 0.3
 
 
 def test_a_stopped_controller_reports_not_running():
     report = {"mm1": {**RUNNER_REPORT["mm1"], "status": "TERMINATED", "open_executors": 0}}
     state = parsed(report)["mm1"]
-    assert state.running == 0.0
+    assert state.custom["running"] == 0.0
     assert state.custom["open_executors"] == 0
 
 
@@ -67,7 +67,7 @@ def test_custom_info_count_is_the_fallback_and_the_report_level_value_wins():
 def test_a_count_that_is_not_a_non_negative_number_is_left_out(bad):
     state = parsed({"mm1": {"performance": {}, "custom_info": {}, "open_executors": bad}})["mm1"]
     assert "open_executors" not in state.custom
-    assert state.running is None  # no status said: no running gauge rather than a guess
+    assert "running" not in state.custom  # no status said: no running gauge rather than a guess
 
 
 def test_the_scrape_exports_open_executors_and_running(tmp_path):

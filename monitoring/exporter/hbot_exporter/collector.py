@@ -52,6 +52,10 @@ CONTROLLER_CUSTOM = {
         "hbot_controller_open_executors",
         "Active executors of the controller (the runner's count, MQTT).",
     ),
+    "running": (
+        "hbot_controller_running",
+        "1 when the bot reports the controller RUNNING (0: stopped or not started).",
+    ),
 }
 
 
@@ -355,13 +359,6 @@ class HbotCollector(Collector):
             for key, value in state.custom.items():
                 name, doc = CONTROLLER_CUSTOM[key]
                 families.gauge(name, doc, labels, value)
-            if state.running is not None:
-                families.gauge(
-                    "hbot_controller_running",
-                    "1 when the bot reports the controller RUNNING (0: stopped or not started).",
-                    labels,
-                    state.running,
-                )
             reference = state.custom.get("reference_price")
             for side, quoting in sorted(state.quoting.items()):
                 families.gauge(

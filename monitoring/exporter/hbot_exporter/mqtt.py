@@ -62,7 +62,6 @@ class ControllerState:
     custom: dict[str, float] = field(default_factory=dict)
     quoting: dict[str, float] = field(default_factory=dict)  # side -> 1/0
     best_price: dict[str, float] = field(default_factory=dict)  # side -> first level price
-    running: float | None = None  # 1 when the runner reports the controller RUNNING, None if unsaid
 
 
 @dataclass
@@ -127,7 +126,7 @@ def parse_performance(payload: Any, controllers: LabelGuard) -> dict[str, Contro
             state.custom["open_executors"] = open_executors
         status = report.get("status")
         if isinstance(status, str):
-            state.running = 1.0 if status == RUNNING_STATUS else 0.0
+            state.custom["running"] = 1.0 if status == RUNNING_STATUS else 0.0
         for side in ("buy", "sell"):
             quoting = number(custom.get(f"quote_{side}"))
             if quoting is not None:
