@@ -148,8 +148,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             self._closed_pnl += float(info.net_pnl_quote)
         self._closed_counted = len(self.stopped_executors_info)
         open_pnl, inventory = 0.0, 0.0
-        for simulation in self.active_executor_simulations:
-            info = simulation.get_executor_info_at_timestamp(row["timestamp"])
+        # Hummingbot's update_executors_info just listed the open executors first, at this bar
+        for info in self.controller.executors_info[: len(self.active_executor_simulations)]:
             open_pnl += float(info.net_pnl_quote)
             if info.is_trading:
                 sign = 1.0 if info.config.side == TradeType.BUY else -1.0

@@ -31,6 +31,7 @@ from hummingbot.strategy_v2.models.executors import CloseType
 from pydantic import BaseModel, ValidationError, create_model, model_validator
 
 from controllers.shared_base import core
+from controllers.shared_base.executor_ledger import ClosedExecutorLedger
 from controllers.shared_base.indicators import Bars
 from controllers.shared_base.params import format_validation_errors, strategy_field_names
 from controllers.shared_base.strategies.base import MarketMakingStrategy
@@ -231,8 +232,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         self.quote_plan: core.QuotePlan | None = None
         self.account: core.AccountState | None = None
         self.book: core.BookTop | None = None
-        self._closed_pnl: dict[str, float] = {}
-        self._closed_pnl_total = 0.0
+        self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
         self.trace: list[tuple] = []  # backtests only, see trace_frame()
 
     def make_strategy(self, config: Any) -> MarketMakingStrategy:
@@ -257,27 +257,11 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
 
     # --- inputs for the pure core -------------------------------------------------------------------
     def scan_executors(self) -> ExecutorScan:
-        """One pass over this controller's executors: inventory, PnL, busy levels, quotes, positions.
-
-        Hummingbot keeps every executor a controller ever ran in `executors_info` (the backtester too),
-        so this runs once per tick, and closed executors only cost a dictionary lookup.
-        """
+        """One pass over this controller's active executors: inventory, PnL, busy levels, quotes,
+        positions. Closed executors are read once, by the ledger (see executor_ledger.py)."""
         now = float(self.market_data_provider.time() or 0)
-        cooldown = float(self.config.cooldown_time)
         scan = ExecutorScan()
-        for e in self.executors_info:
-            if not e.is_active:
-                if e.id not in self._closed_pnl:
-                    pnl = float(e.net_pnl_quote)
-                    self._closed_pnl[e.id] = pnl
-                    self._closed_pnl_total += pnl
-                if (
-                    e.close_type == CloseType.STOP_LOSS
-                    and e.close_timestamp is not None
-                    and now - e.close_timestamp < cooldown
-                ):
-                    scan.cooling_levels.add(_level_id(e))
-                continue
+        for e in self.closed_executors.update(self.executors_info):
             scan.open_pnl += float(e.net_pnl_quote)
             if not isinstance(e.config, PositionExecutorConfig):
                 scan.busy_levels.add(_level_id(e))  # e.g. Hummingbot's own position rebalance order
@@ -288,7 +272,9 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
                 scan.positions.append((e.id, signed, e.timestamp, _level_id(e)))
             else:
                 scan.quotes.append(e)
-        scan.closed_pnl = self._closed_pnl_total
+        cooling = self.closed_executors.cooling(now, float(self.config.cooldown_time))
+        scan.cooling_levels = {_level_id(e) for e in cooling}
+        scan.closed_pnl = self.closed_executors.realised_pnl
         scan.inventory += self.held_inventory_quote()
         return scan
 
@@ -504,6 +490,7 @@ class SharedDirectionalController(_CandleFeatures, DirectionalTradingControllerB
         super().__init__(config, *args, **kwargs)
         self._backtest = _is_backtest(self.market_data_provider)
         self.risk_state = core.RiskState()
+        self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
 
     def params_model(self) -> type[BaseModel]:
         raise NotImplementedError
@@ -526,7 +513,8 @@ class SharedDirectionalController(_CandleFeatures, DirectionalTradingControllerB
         self.processed_data["signal"] = int(self.processed_data["signal"])
 
     def can_create_executor(self, signal: int) -> bool:
-        pnl = sum(float(e.net_pnl_quote) for e in self.executors_info)
+        active = self.closed_executors.update(self.executors_info)
+        pnl = self.closed_executors.realised_pnl + sum(float(e.net_pnl_quote) for e in active)
         self.risk_state = core.update_kill_switch(
             self.risk_state,
             pnl,

@@ -46,6 +46,9 @@ LIMIT_WINDOW = int(os.environ.get("HBOT_TEST_LIMIT_WINDOW", "500"))  # bars per 
 # One filled level is a quarter of the capital (2 levels a side, equal weights); a limit below that
 # is reached by any single fill, so the flatten path is exercised on every market.
 SMALL_LIMIT_PCT = 0.2
+# A stop-loss that trips often, and a cooldown longer than a 5 m bar, so the next tick sees it cooling.
+TIGHT_STOP_LOSS = 0.002
+LONG_COOLDOWN = 600
 FILES = candle_files()
 MARKETS = [path.stem for path in FILES]
 REL = 1e-9  # float rounding in price <-> spread conversions
@@ -75,6 +78,17 @@ def _cases() -> list[Case]:
             FLAGSHIP, eth, overrides=(("max_drawdown_pct", 0.0005),), rows=LIMIT_WINDOW, label="tiny_drawdown"
         ),
         Case("wide_spread_mm", eth, rows=LIMIT_WINDOW),
+        Case(
+            FLAGSHIP,
+            eth,
+            overrides=(
+                ("stop_loss", TIGHT_STOP_LOSS),
+                ("cooldown_time", LONG_COOLDOWN),
+                ("executor_refresh_time", LONG_COOLDOWN + 300),
+            ),
+            rows=LIMIT_WINDOW,
+            label="long_cooldown",
+        ),
     ]
     return cases
 
@@ -493,6 +507,23 @@ def test_example_plugin_quotes_its_own_wide_spreads(runs):
     ref = reference_at(run).reindex(run.executors["timestamp"]).to_numpy()
     spread = abs(run.executors["entry_price"].to_numpy() / ref - 1)
     assert spread.min() >= 0.01 * (1 - REL)
+
+
+def test_a_level_stays_empty_for_the_cooldown_after_its_stop_loss(runs):
+    """Hummingbot's cooldown, kept by the adapter from its closed-executor ledger: once a stop-loss
+    closes a level, nothing quotes that level again until cooldown_time has passed."""
+    run = run_of(runs, FLAGSHIP, "ETH-BTC_5m", "long_cooldown")
+    executors = run.executors
+    stops = executors[executors["close_type"] == "STOP_LOSS"]
+    assert len(stops) >= 5, "the tight stop-loss hardly tripped; the test would prove nothing"
+    reused = 0
+    for stop in stops.itertuples():
+        level, closed_at = stop.level_id, stop.close_timestamp
+        same_level = executors[(executors["level_id"] == level) & (executors["id"] != stop.id)]
+        later = same_level[same_level["timestamp"] >= closed_at]
+        assert (later["timestamp"] - closed_at >= LONG_COOLDOWN).all(), (level, closed_at)
+        reused += len(later) > 0
+    assert reused >= 5  # the levels did come back after their cooldown
 
 
 def test_kill_switch_stops_quoting_and_closes_positions_in_the_engine(runs):

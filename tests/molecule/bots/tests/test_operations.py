@@ -280,8 +280,10 @@ def test_bad_upgrade_stops_the_rollout_before_the_next_bot(bad_upgrade, bot2):
 BACKUPS = "/var/backups/hbot/bot1"
 
 
-def archives(bot: Bot) -> list[str]:
-    return sorted(bot.sudo(f"ls {BACKUPS}").split())
+def archives(bot: Bot, pre_restore: bool = False) -> list[str]:
+    """backup.yml's archives of the bot, oldest first; or the safety copies restores took."""
+    names = sorted(bot.sudo(f"ls {BACKUPS}").split())
+    return [name for name in names if name.endswith("-pre-restore.tar.gz") == pre_restore]
 
 
 def archived_fills(bot: Bot, archive: str) -> dict:
@@ -381,10 +383,27 @@ def test_restore_round_trip(bot):
     with bot.host.sudo():
         assert bot.host.file(f"{bot.dir}/conf").mode == 0o700
         assert bot.host.file(f"{bot.dir}/conf/connectors/binance.yml").mode == 0o600
-    # What the restore replaced was backed up first (not pruned), so it can be undone.
-    replaced = [name for name in archives(bot) if name > backed_up]
+    # What the restore replaced was backed up first, under its own name, so it can be undone.
+    assert archives(bot)[-1] == backed_up
+    replaced = archives(bot, pre_restore=True)
     assert len(replaced) == 1
     assert archived_fills(bot, replaced[0])["fills"] >= 1
+
+
+def test_a_second_restore_of_latest_does_not_undo_the_first(bot):
+    """The first restore's safety copy is the newest file, but `latest` still means backup.yml's newest;
+    the safety copy comes back only when named."""
+    time.sleep(1)  # archive names carry the second
+    again = play("restore.yml", bot="bot1")
+    assert again.rc == 0, again.output[-3000:]
+    assert f"restored conf and data from {archives(bot)[-1]}" in again.output
+    assert marker_fills(bot, "round-trip") == 1
+    assert marker_fills(bot, "after-backup") == 0
+    undo = play("restore.yml", bot="bot1", archive=archives(bot, pre_restore=True)[0])
+    assert undo.rc == 0, undo.output[-3000:]
+    assert marker_fills(bot, "after-backup") == 1
+    assert marker_fills(bot, "round-trip") == 0
+    assert len(archives(bot, pre_restore=True)) == 3  # one per restore, none pruned
 
 
 def test_retention_keeps_the_newest_archives(bot):
@@ -401,3 +420,4 @@ def test_retention_keeps_the_newest_archives(bot):
     assert len(after) == 2
     assert after[0] == before[-1]  # the newest before, and the one just made
     assert after[1] not in before
+    assert len(archives(bot, pre_restore=True)) == 3  # restores' safety copies are not retention's to prune

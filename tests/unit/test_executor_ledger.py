@@ -1,0 +1,140 @@
+"""ClosedExecutorLedger: every closed executor counted once, the same answer for any list shape, and
+the backtester's shape read in O(active + newly closed)."""
+
+import random
+from dataclasses import dataclass, replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from controllers.shared_base.executor_ledger import ClosedExecutorLedger
+
+STOP_LOSS, TIME_LIMIT = "STOP_LOSS", "TIME_LIMIT"
+
+
+@dataclass
+class Info:
+    """The ExecutorInfo attributes the ledger reads."""
+
+    id: str
+    is_active: bool
+    net_pnl_quote: float
+    close_type: str | None = None
+    close_timestamp: float | None = None
+
+
+class Watched(Info):
+    """An executor that counts how often it is read once `watched` is set."""
+
+    watched = False
+    reads = 0
+
+    def __getattribute__(self, name):
+        if name not in ("watched", "__class__") and object.__getattribute__(self, "watched"):
+            Watched.reads += 1
+        return object.__getattribute__(self, name)
+
+
+def closed(n, pnl, close_type=TIME_LIMIT, at=0.0, cls=Info):
+    return cls(f"c{n}", False, pnl, close_type, at)
+
+
+def active(n, pnl=0.5):
+    return Info(f"a{n}", True, pnl)
+
+
+def test_closed_executors_are_counted_once_and_active_ones_returned_in_order():
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    stopped = [closed(1, 2.0), closed(2, -0.5)]
+    assert ledger.update([active(1), active(2), *stopped]) == [active(1), active(2)]
+    assert ledger.realised_pnl == pytest.approx(1.5)
+    stopped.append(closed(3, 1.0))
+    assert ledger.update([active(2), *stopped]) == [active(2)]
+    assert ledger.realised_pnl == pytest.approx(2.5)
+    assert ledger.update([active(2), *stopped]) == [active(2)]  # a second read of the same tick adds nothing
+    assert ledger.realised_pnl == pytest.approx(2.5)
+
+
+def test_backtester_shape_skips_the_closed_block_without_reading_it():
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    stopped = [closed(n, 1.0, cls=Watched) for n in range(50)]
+    ledger.update([active(1), *stopped])
+    for executor in stopped:
+        executor.watched = True
+    Watched.reads = 0
+    stopped.append(closed(50, 3.0))
+    assert ledger.update([active(1), active(2), *stopped]) == [active(1), active(2)]
+    assert ledger.realised_pnl == pytest.approx(53.0)
+    assert Watched.reads == 1  # only `is_active` of the first closed one, to find where the block starts
+
+
+def test_a_list_of_another_shape_is_read_in_full_without_double_counting():
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    first = [closed(1, 2.0), active(1), closed(2, 1.0)]
+    assert ledger.update(first) == [active(1)]
+    # a live bot's report: fresh objects, another order, one more closed, one new active
+    second = [replace(first[2]), active(2), closed(3, -4.0), replace(first[0]), active(1)]
+    assert ledger.update(second) == [active(2), active(1)]
+    assert ledger.realised_pnl == pytest.approx(-1.0)
+
+
+def test_stop_losses_cool_for_the_cooldown_and_a_raised_cooldown_reaches_back():
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    stop = closed(1, -1.0, STOP_LOSS, at=100.0)
+    ledger.update([closed(2, 1.0, TIME_LIMIT, at=101.0), stop])
+    assert ledger.cooling(now=104.0, cooldown=5) == [stop]
+    assert ledger.cooling(now=105.0, cooldown=5) == []
+    assert ledger.cooling(now=110.0, cooldown=20) == [stop]
+
+
+def _brute_force(ticks, now, cooldown):
+    """What the ledger must equal: the union of every list seen, read whole."""
+    seen = {}
+    for executors in ticks:
+        for executor in executors:
+            if not executor.is_active:
+                seen.setdefault(executor.id, executor)
+    pnl = sum(executor.net_pnl_quote for executor in seen.values())
+    cooling = {
+        executor.id
+        for executor in seen.values()
+        if executor.close_type == STOP_LOSS and now - executor.close_timestamp < cooldown
+    }
+    return pnl, cooling
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    live_shape=st.booleans(),
+    ticks=st.integers(1, 25),
+    cooldown=st.sampled_from([0, 5, 30]),
+)
+def test_same_totals_as_reading_everything(seed, live_shape, ticks, cooldown):
+    rng = random.Random(seed)
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    running, stopped, lists = [], [], []
+    next_id = 0
+    for tick in range(ticks):
+        now = 10.0 * tick
+        still = []
+        for executor in running:
+            if rng.random() < 0.4:
+                close_type, closed_at = rng.choice([STOP_LOSS, TIME_LIMIT]), now - rng.randint(0, 9)
+                stopped.append(Info(executor.id, False, rng.uniform(-2, 2), close_type, closed_at))
+            else:
+                still.append(executor)
+        running = still + [Info(f"e{next_id + k}", True, 0.1) for k in range(rng.randint(0, 3))]
+        next_id += 4
+        if live_shape:  # fresh objects in any order, as a live report may give them
+            executors = [replace(executor) for executor in running + stopped]
+            rng.shuffle(executors)
+        else:  # Hummingbot's backtester: active first, then the same closed objects in closing order
+            executors = running + stopped
+        lists.append(executors)
+        got_active = ledger.update(executors)
+        pnl, cooling = _brute_force(lists, now, cooldown)
+        assert [e.id for e in got_active] == [e.id for e in executors if e.is_active]
+        assert ledger.realised_pnl == pytest.approx(pnl)
+        assert {e.id for e in ledger.cooling(now, cooldown)} == cooling
