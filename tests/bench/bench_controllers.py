@@ -51,8 +51,9 @@ BACKTEST_NOTE = (
     " PnL and Sharpe: docs/experiments/refresh-tolerance/ and docs/experiments/time-limit/. The adapter"
     " reads each closed executor once (controllers/shared_base/executor_ledger.py); re-reading all of"
     " them at every tick made long backtests quadratic, at 0.71x (inventory_mm) and 0.79x (pmm_rsi_llm)"
-    " the yardstick. Single runs vary with the machine's neighbours (one single-round run of this code"
-    " measured 0.91x and 0.96x, the yardstick 18% faster than in any other run), hence the rounds."
+    " the yardstick. A single backtest's time varies by 10-20% with the machine's neighbours, and the"
+    " market makers are near parity: one single-round run of this code measured 0.91x and 0.96x,"
+    " hence the rounds and the median."
     " fixed_spread looks fast because its kill switch trips early on this file at the defaults and it"
     " stops quoting."
 )
@@ -131,7 +132,7 @@ def _backtest_once(name: str, candles: Path, frame, rows: int | None) -> tuple[i
 
 def bench_backtests(candles: Path, rows: int | None, rounds: int) -> dict:
     """Every controller `rounds` times, in an order rotated each round so a drift in machine load hits
-    them alike; figures are the median round."""
+    them alike; figures are each controller's median."""
     frame = load_candles(candles)
     if rows:
         frame = most_volatile_window(frame, rows)  # the same window run_case picks for the controllers
@@ -198,10 +199,10 @@ def markdown(data: dict) -> str:
             "## b. Backtest speed in BacktestingEngineBase",
             "",
             f"Same candles ({bt['candles']}), fee 0.1%, each controller at its registry defaults, one"
-            f" process, {bt['rounds']} rounds in an order rotated each round; the median round is shown."
-            " The engine simulates every executor over the remaining candles, so its cost follows the"
-            " number of executors a controller creates more than the"
-            " controller's own tick. Goal: no slower than the yardstick.",
+            f" process, {bt['rounds']} rounds in an order rotated each round; each controller's median"
+            " is shown. The engine simulates every executor over the remaining candles, so its cost"
+            " follows the number of executors a controller creates more than the controller's own tick."
+            " Goal: no slower than the yardstick.",
             "",
             "| controller | rows | seconds (median) | each round | rows/s | × yardstick | executors"
             " | ms per executor | goal met |",
