@@ -9,14 +9,21 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export HBOT_SANDBOX_STATE ?= $(CURDIR)/inventories/sandbox/.state
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Day-2 targets act on INVENTORY (the sandbox unless you name yours), limited to LIMIT (hosts or groups).
+INVENTORY ?= inventories/sandbox/hosts.yml
+PLAY = ansible-playbook -i $(INVENTORY) $(if $(LIMIT),--limit $(LIMIT)) $(VAULT)
+ifeq ($(abspath $(INVENTORY)),$(CURDIR)/inventories/sandbox/hosts.yml)
 # The sandbox's vault password: generated at first use under .state/, never committed.
-export ANSIBLE_VAULT_PASSWORD_FILE ?= $(CURDIR)/tests/molecule/bots/sandbox_vault_pass.py
-SANDBOX := python3 tests/sandbox/sandboxctl.py
+export ANSIBLE_VAULT_PASSWORD_FILE ?= $(CURDIR)/sandbox/vault_pass.py
+endif
+# Your own inventory: ansible-vault asks for the password unless ANSIBLE_VAULT_PASSWORD_FILE names a file.
+VAULT = $(if $(ANSIBLE_VAULT_PASSWORD_FILE),,--ask-vault-pass)
+SANDBOX := python3 sandbox/sandboxctl.py
 DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
 RESULTS_CANDLES ?= ../shared/data/candles/*.csv
 
-.PHONY: help deps host-deps venv demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
+.PHONY: help deps host-deps venv test-deps demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,23 +38,31 @@ host-deps:  ## docker.io, debootstrap and mosquitto (exporter tests) from Debian
 	  for i in $$(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null; }
 
 venv: $(STAMP)  ## Project-local .venv and Ansible collections
-$(STAMP): pyproject.toml requirements.yml tests/example_plugin/pyproject.toml
+$(STAMP): pyproject.toml requirements.yml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip setuptools wheel
 	$(BIN)/pip install -q -e '.[test]'
-	$(BIN)/pip install -q ./tests/example_plugin
-	$(BIN)/python tests/tools/install_collections.py
+	$(BIN)/python tools/install_collections.py
 	touch $@
+
+# The test run's own strategy plugin (tests/example_plugin), installed in its own step: `make venv`, which
+# operators run, installs the product only.
+EXAMPLE_STAMP := $(VENV)/.example-plugin
+$(EXAMPLE_STAMP): $(STAMP) tests/example_plugin/pyproject.toml $(wildcard tests/example_plugin/hbot_example_strategy/*.py)
+	$(BIN)/pip install -q ./tests/example_plugin
+	touch $@
+
+test-deps: host-deps $(EXAMPLE_STAMP)
 
 demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to reach it
 	$(SANDBOX) up sandbox-vps:2222 --suite $(DEMO_SUITE) --reuse
 	@# No registry here: Docker first, then the locally built images go into the VPS's Docker.
 	ansible-playbook playbooks/host.yml
-	ansible-playbook tests/molecule/bots/sandbox_prepare.yml
-	ansible-playbook tests/molecule/monitoring/sandbox_images.yml
+	ansible-playbook sandbox/prepare_bots.yml
+	ansible-playbook sandbox/prepare_monitoring.yml
 	ansible-playbook playbooks/site.yml
 	@# The sandbox's stand-in for the operator's alert endpoint (the inventory's webhook URL).
-	ansible-playbook tests/molecule/monitoring/alert_sink.yml
+	ansible-playbook sandbox/alert_sink.yml
 	@echo; $(SANDBOX) status
 	@echo; echo "Running on sandbox-vps:"; ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 \
 	  -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1 \
@@ -56,23 +71,23 @@ demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to
 	@echo "Dashboards:  make tunnel HOST=sandbox-vps   (Prometheus, Alertmanager; Grafana where images can be pulled)"
 	@echo "Alerts:      delivered to /var/lib/alert-sink/alerts.jsonl on the VPS (try: docker stop hbot-bot1 there)"
 
-logs:  ## A bot's errors.log, log tail and health: make logs BOT=bot1
-	ansible-playbook playbooks/bot_logs.yml -e bot=$(BOT)
+logs:  ## A bot's errors.log, log tail and health: make logs BOT=bot1 [INVENTORY=...] [LIMIT=host]
+	$(PLAY) playbooks/bot_logs.yml -e bot=$(BOT)
 
-upgrade:  ## Rolling upgrade with rollback: make upgrade [BOTS=bot1,bot2] [IMAGE=repo:tag]
-	ansible-playbook playbooks/upgrade.yml -e bots=$(or $(BOTS),all) $(if $(IMAGE),-e image=$(IMAGE))
+upgrade:  ## Rolling upgrade with rollback, host by host: make upgrade [INVENTORY=...] [LIMIT=...] [BOTS=bot1,bot2] [IMAGE=repo:tag]
+	$(PLAY) playbooks/upgrade.yml -e bots=$(or $(BOTS),all) $(if $(IMAGE),-e image=$(IMAGE))
 
-backup:  ## Archive bots' conf and data (consistent SQLite copies, retention): make backup [BOTS=bot1]
-	ansible-playbook playbooks/backup.yml -e bots=$(or $(BOTS),all)
+backup:  ## Archive bots' conf and data (consistent SQLite copies, retention): make backup [INVENTORY=...] [LIMIT=...] [BOTS=bot1]
+	$(PLAY) playbooks/backup.yml -e bots=$(or $(BOTS),all)
 
-restore:  ## Put back a bot's conf and data: make restore BOT=bot1 [ARCHIVE=bot1-20260101T000000Z.tar.gz]
-	ansible-playbook playbooks/restore.yml -e bot=$(BOT) -e archive=$(or $(ARCHIVE),latest)
+restore:  ## Put back a bot's conf and data: make restore BOT=bot1 [INVENTORY=...] [LIMIT=host] [ARCHIVE=bot1-20260101T000000Z.tar.gz]
+	$(PLAY) playbooks/restore.yml -e bot=$(BOT) -e archive=$(or $(ARCHIVE),latest)
 
 tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make tunnel HOST=sandbox-vps [INVENTORY=...]
 	monitoring/tunnel.sh $(HOST) $(INVENTORY)
 
 TEST_STAGES := lint unit monitoring integration molecule runtime
-test: deps  ## Everything CI runs (each stage timed)
+test: test-deps  ## Everything CI runs (each stage timed)
 	@for stage in $(TEST_STAGES); do start=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
 	  echo "== make $$stage: $$(( $$(date +%s) - start )) s"; done
 
@@ -111,8 +126,9 @@ bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
 down:  ## Remove every sandbox host
 	$(SANDBOX) down
 
-status:  ## List sandbox hosts
-	$(SANDBOX) status
+status:  ## Each bot's state, health and last heartbeat: make status [INVENTORY=...] [LIMIT=...]; plus the sandbox hosts
+	@if [ "$(abspath $(INVENTORY))" = "$(CURDIR)/inventories/sandbox/hosts.yml" ]; then $(SANDBOX) status; fi
+	$(PLAY) playbooks/status.yml
 
 clean: down  ## Remove sandbox hosts, the venv and collections
 	rm -rf $(VENV) .ansible

@@ -6,7 +6,7 @@
 #   HBOT_MONITORING_SUITES="bookworm trixie" monitoring/check.sh   # both: older and newer
 #
 # Templates are rendered with monitoring/examples/vars.yml (or $HBOT_MONITORING_VARS) first.
-# The images are built once and reused (tests/sandbox/sandboxctl.py caches them by content).
+# The images are built once and reused (sandbox/sandboxctl.py caches them by content).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,8 +21,8 @@ trap 'rm -rf "$RENDERED"' EXIT
 chmod -R a+rX "$RENDERED"
 
 for suite in $SUITES; do
-    prometheus=$(python3 "$REPO/tests/sandbox/sandboxctl.py" build --kind prometheus --suite "$suite")
-    alertmanager=$(python3 "$REPO/tests/sandbox/sandboxctl.py" build --kind alertmanager --suite "$suite")
+    prometheus=$(python3 "$REPO/sandbox/sandboxctl.py" build --kind prometheus --suite "$suite")
+    alertmanager=$(python3 "$REPO/sandbox/sandboxctl.py" build --kind alertmanager --suite "$suite")
     run=(docker run --rm --network none -v "$HERE:/monitoring:ro" -v "$RENDERED:/rendered:ro")
     echo "== $suite: $("${run[@]}" --entrypoint promtool "$prometheus" --version | head -1)"
     "${run[@]}" --entrypoint promtool "$prometheus" check config /rendered/prometheus.yml

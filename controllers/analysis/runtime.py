@@ -2,7 +2,7 @@
 
 The operator's venv (Python 3.11) has no Hummingbot, so `hbot-strategies backtest|compare` check
 their inputs on the host and then run themselves again in the image (`hummingbot-analysis`, built
-locally by tests/sandbox/sandboxctl.py and cached by content hash), offline (`--network none`):
+locally by sandbox/sandboxctl.py and cached by content hash), offline (`--network none`):
 
 * the repository read-only at /src (the code that runs is the checkout's);
 * every input file read-only at its own absolute path, so paths inside configs still resolve
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SANDBOXCTL = REPO_ROOT / "tests/sandbox/sandboxctl.py"
+SANDBOXCTL = REPO_ROOT / "sandbox/sandboxctl.py"
 DEFAULT_KIND = "hummingbot-analysis"
 
 

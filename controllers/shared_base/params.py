@@ -32,6 +32,18 @@ PASSTHROUGH_FIELDS = frozenset(
 )
 
 
+# A spread at or above this is a typo, not a quote (1.5 is 150%: a buy at no price, a sell at 2.5x).
+MAX_SPREAD = 0.5
+# Candle intervals Hummingbot 2.12's candle feeds offer, per exchange (INTERVALS in
+# hummingbot/data_feed/candles_feed/<exchange>_*_candles/constants.py); 1M is left out (no fixed length).
+CANDLE_INTERVALS = {
+    "binance": ("1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"),
+    "bitget": ("1m", "3m", "5m", "15m", "30m", "1h", "4h", "6h", "12h", "1d", "3d", "1w"),
+    "bybit": ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "1w"),
+}
+ANY_EXCHANGE_INTERVALS = tuple(sorted({i for intervals in CANDLE_INTERVALS.values() for i in intervals}))
+
+
 def updatable(prompt: str, **extra: Any) -> dict[str, Any]:
     """json_schema_extra marking a field hot-reloadable in Hummingbot (every 10 s)."""
     return {"prompt": prompt, "prompt_on_new": True, "is_updatable": True, **extra}
@@ -66,7 +78,9 @@ def strategy_field_names(model: type[BaseModel]) -> list[str]:
 class StrictParams(BaseModel):
     """Unknown keys are errors: a typo in a config must not silently fall back to a default."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinity are refused everywhere: NaN compares false with every limit, so a NaN spread or a
+    # 1e309 (= inf) amount would pass every bound below.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     # Hummingbot-owned passthrough fields, loosely typed; Hummingbot validates them in the bot.
     id: str | None = None
@@ -144,8 +158,16 @@ class TradingParams(StrictParams):
 
     @field_validator("interval")
     @classmethod
-    def _known_interval(cls, interval: str) -> str:
+    def _known_interval(cls, interval: str, info: ValidationInfo) -> str:
         interval_seconds(interval)
+        source = info.data.get("candles_connector") or info.data.get("connector_name") or ""
+        exchange = str(source).split("_")[0]
+        offered = CANDLE_INTERVALS.get(exchange, ANY_EXCHANGE_INTERVALS)
+        if interval not in offered:
+            raise ValueError(
+                f"{interval!r} is not a candle interval Hummingbot offers for {exchange or 'any exchange'}; "
+                f"use one of {', '.join(offered)}"
+            )
         return interval
 
     @property
@@ -201,9 +223,16 @@ class MarketMakingParams(TradingParams):
     @classmethod
     def _spreads_positive_and_above_fee_floor(cls, spreads: list[float], info: ValidationInfo) -> list[float]:
         floor = _floor_from(info)
+        if not spreads:
+            raise ValueError("no quote level: give at least one spread (e.g. [0.004])")
         for level, spread in enumerate(spreads):
             if spread < 0:
                 raise ValueError(f"level {level}: negative spread {spread}")
+            if spread >= MAX_SPREAD:
+                raise ValueError(
+                    f"level {level}: spread {spread} is {spread:.0%} of the price; spreads are fractions "
+                    f"(0.004 = 0.4%) below {MAX_SPREAD}"
+                )
             if floor is not None and spread < floor:
                 raise ValueError(f"level {level}: spread {spread} is below the fee floor {floor:.6f}")
         return spreads

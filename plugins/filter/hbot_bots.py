@@ -7,6 +7,7 @@ e.g. `hummingbot_bots[0].controllers[1].config.total_amount_quote: ...`.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -22,6 +23,26 @@ RESERVED_NAMES = {"mosquitto"}
 HUMMINGBOT_UPDATABLE = {"manual_kill_switch"}
 CONTAINER_ROOT = PurePosixPath("/home/hummingbot")
 STATES = ("enabled", "stopped")
+BOT_KEYS = (
+    "name", "image", "connector", "credentials", "controllers", "cpus", "memory", "state",
+    "max_global_drawdown_quote", "dir", "limits",
+)
+CONTROLLER_KEYS = ("plugin", "id", "config", "backtest_report")
+
+
+def unknown_keys(where: str, entry: dict, known: tuple[str, ...]) -> list[str]:
+    """One error per key not in `known`, with the nearest known key when one is close."""
+    errors = []
+    for key in sorted(set(map(str, entry)) - set(known)):
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(known)}"
+        errors.append(f"{where}.{key}: unknown field{hint}")
+    return errors
+
+
+def bot_folder(bot: dict, root: str) -> str:
+    """A bot's host folder: its `dir`, or <hummingbot_root>/<name>."""
+    return str(bot.get("dir", f"{root}/{bot.get('name')}")).rstrip("/")
 
 
 def _registry():
@@ -31,6 +52,13 @@ def _registry():
         sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
         from controllers.plugin_system.registry import load_registry
     return load_registry()
+
+
+def _untagged(value: Any) -> Any:
+    """The inventory's data as plain Python: ansible-core 2.19 hands filters tagged subclasses of str, float
+    and friends, which pydantic refuses ("buy_spreads.0: Input should be a valid number" for a float list),
+    so a list that `hbot-strategies validate` accepts would fail here. A JSON round trip drops the tags."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _image_pinned(image: str) -> bool:
@@ -70,6 +98,7 @@ def _plan_controllers(registry, where: str, bot: dict, errors: list) -> tuple[li
         if not isinstance(entry, dict):
             errors.append(f"{at}: expected a mapping with plugin and config")
             continue
+        errors.extend(unknown_keys(at, entry, CONTROLLER_KEYS))
         plugin = entry.get("plugin")
         if plugin not in registry.names():
             errors.append(f"{at}.plugin: unknown controller {plugin!r}; known: {', '.join(registry.names())}")
@@ -143,6 +172,7 @@ def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: 
     """Validate every bot and controller; return the plan the role applies (or the errors)."""
     errors: list[str] = []
     planned: list[dict] = []
+    bots, credentials = _untagged(bots), _untagged(credentials)
     if not isinstance(bots, list):
         return {
             "errors": [f"hummingbot_bots: expected a list of bots, got {type(bots).__name__}"],
@@ -161,6 +191,10 @@ def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: 
         if not isinstance(bot, dict):
             errors.append(f"{where}: expected a mapping (name, connector, credentials, controllers, ...)")
             continue
+        errors.extend(unknown_keys(where, bot, BOT_KEYS))
+        limits = bot.get("limits", {})
+        if not isinstance(limits, dict):
+            errors.append(f"{where}.limits: expected a mapping of alert limits (max_drawdown_quote, ...)")
         name = bot.get("name")
         if not isinstance(name, str) or not BOT_NAME.match(name) or name in RESERVED_NAMES:
             errors.append(
@@ -220,7 +254,7 @@ def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: 
             errors.append(
                 f"{where}.max_global_drawdown_quote: {drawdown!r} must be a positive number or unset"
             )
-        folder = str(bot.get("dir", f"{defaults['root']}/{name}")).rstrip("/")
+        folder = bot_folder(bot, defaults["root"])
         if not folder.startswith("/") or "/../" in f"{folder}/" or "/./" in f"{folder}/":
             errors.append(f"{where}.dir: {folder!r} must be an absolute path without . or ..")
         database = f"{folder}/data/{name}.sqlite"
@@ -267,6 +301,30 @@ def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: 
     return {"errors": errors, "bots": planned if not errors else []}
 
 
+def hbot_exporter_bots(bots: Any, root: str) -> list[dict]:
+    """What the bot exporter reads for each bot the bots role runs on this host (every bot not declared
+    stopped): its database, errors.log and MQTT instance id, from the one declaration in hummingbot_bots,
+    and its alert limits (the bot's `limits`). Malformed entries are skipped here: the bots preflight
+    names them."""
+    if not isinstance(bots, list):
+        return []
+    watched = []
+    for bot in bots:
+        if not isinstance(bot, dict) or not isinstance(bot.get("name"), str) or bot.get("state") == "stopped":
+            continue
+        folder, name = bot_folder(bot, root), bot["name"]
+        watched.append(
+            {
+                "name": name,
+                "db_path": f"{folder}/data/{name}.sqlite",
+                "errors_log_path": f"{folder}/logs/errors.log",
+                "mqtt_instance_id": name,
+                "limits": bot.get("limits") or {},
+            }
+        )
+    return watched
+
+
 class FilterModule:
     def filters(self):
-        return {"hbot_bots_plan": hbot_bots_plan}
+        return {"hbot_bots_plan": hbot_bots_plan, "hbot_exporter_bots": hbot_exporter_bots}

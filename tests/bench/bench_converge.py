@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+sys.path.insert(0, str(REPO / "sandbox"))
 
 import sandboxctl  # noqa: E402
 

@@ -181,7 +181,7 @@ def generate_in_runtime(out: Path, fills: int, executors: int, batches: int) -> 
     image = subprocess.run(
         [
             sys.executable,
-            str(REPO / "tests/sandbox/sandboxctl.py"),
+            str(REPO / "sandbox/sandboxctl.py"),
             "build",
             "--kind",
             "hummingbot",

@@ -25,7 +25,7 @@ NAMESPACE = f"hbotcold{os.getpid()}"
 os.environ["HBOT_IMAGE_NAMESPACE"] = NAMESPACE  # read by sandboxctl at import
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+sys.path.insert(0, str(REPO / "sandbox"))
 sys.path.insert(0, str(REPO / "tests" / "bench"))
 
 import sandboxctl  # noqa: E402

@@ -21,7 +21,7 @@ CANDLES=${HBOT_CANDLES_DIR:-$REPO/../shared/data/candles}
 NETWORK=${HBOT_RUNTIME_NETWORK:-none}
 KIND=${HBOT_RUNTIME_KIND:-hummingbot-analysis}
 
-IMAGE=$("${PYTHON:-python3}" "$REPO/tests/sandbox/sandboxctl.py" build --kind "$KIND" --suite "$SUITE")
+IMAGE=$("${PYTHON:-python3}" "$REPO/sandbox/sandboxctl.py" build --kind "$KIND" --suite "$SUITE")
 
 [ "$#" -gt 0 ] || set -- pytest -q tests/hummingbot
 

@@ -33,8 +33,6 @@ GOOD = {
     "hummingbot_mqtt_password": "mqtt-password-for-tests",
     "hummingbot_mqtt_monitor_password": "monitor-password-for-tests",
     "hummingbot_credentials": {"main": {"api_key": "k" * 24, "api_secret": "s" * 24}},
-    "hummingbot_image": "hbot-hummingbot-bot:trixie",
-    "hummingbot_mosquitto_image": "hbot-mosquitto:trixie",
     "hummingbot_pull_images": False,
     "hummingbot_bots": [GOOD_BOT],
 }

@@ -69,7 +69,7 @@ def test_every_panel_query_parses_with_the_real_promtool(tmp_path):
     tmp_path.chmod(0o755)
     (tmp_path / "panels.yml").chmod(0o644)
     image = subprocess.run(
-        ["python3", str(REPO / "tests" / "sandbox" / "sandboxctl.py"), "build", "--kind", "prometheus"],
+        ["python3", str(REPO / "sandbox" / "sandboxctl.py"), "build", "--kind", "prometheus"],
         capture_output=True,
         text=True,
         check=True,

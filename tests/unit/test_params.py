@@ -124,3 +124,32 @@ def test_refresh_tolerance_is_a_fraction_of_the_spread():
     FixedSpreadParams(refresh_tolerance=0)  # 0: Hummingbot's plain time-based refresh
     assert_rejected(FixedSpreadParams, "refresh_tolerance", "less than or equal to 1", refresh_tolerance=1.5)
     assert_rejected(FixedSpreadParams, "refresh_tolerance", "greater than or equal", refresh_tolerance=-0.1)
+
+
+# --- Absurd and non-finite values: refused by name, whatever else they would pass --------------------
+
+
+@pytest.mark.parametrize("field", ["buy_spreads", "sell_spreads"])
+def test_a_spread_of_150_percent_is_refused_as_a_typo(field):
+    assert_rejected(InventoryMMParams, f"{field}", "spreads are fractions", **{field: [0.004, 1.5]})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("buy_spreads", [float("nan")]), ("total_amount_quote", 1e309), ("fee_maker", float("nan"))],
+)
+def test_non_finite_values_are_refused(field, value):
+    errors = errors_for(InventoryMMParams, **{field: value})
+    assert any(line.startswith(field) and "finite" in line for line in errors), errors
+
+
+@pytest.mark.parametrize("field", ["buy_spreads", "sell_spreads"])
+def test_a_side_with_no_quote_level_is_refused(field):
+    assert_rejected(InventoryMMParams, field, "no quote level", **{field: []})
+
+
+def test_an_interval_the_candle_feed_does_not_offer_is_refused():
+    assert_rejected(InventoryMMParams, "interval", "not a candle interval Hummingbot offers", interval="7m")
+    bitget = {"connector_name": "bitget", "interval": "2h"}
+    assert_rejected(InventoryMMParams, "interval", "for bitget", **bitget)
+    assert InventoryMMParams(connector_name="bybit", interval="2h").interval == "2h"

@@ -8,6 +8,7 @@ import time
 import pytest
 from conftest import Bot
 
+PYTHON = "/opt/conda/envs/hummingbot/bin/python"  # the official image's conda env
 BOT_DIRS = {
     "": 0o750,
     "conf": 0o700,
@@ -36,14 +37,39 @@ def test_bot_folders_exist_with_their_modes(host, bot, relative, mode):
 
 
 def test_built_ins_were_copied_out_of_the_image(host, bot):
+    """The image's own scripts/ and controllers/ land in the bot's folders (mounted over the image's)."""
     with host.sudo():
-        script = host.file(f"{bot.dir}/scripts/hbot_v2_controllers.py")
-        assert script.is_file
-        assert "class HbotV2Controllers" in script.content_string
+        assert host.file(f"{bot.dir}/scripts/sandbox_builtin.py").is_file
         assert host.file(f"{bot.dir}/controllers/market_making/__init__.py").is_file
         manifest = json.loads(host.file(f"{bot.dir}/.hbot-builtins.json").content_string)
-    assert "scripts/hbot_v2_controllers.py" in manifest["files"]
+    assert "scripts/sandbox_builtin.py" in manifest["files"]
+    assert "scripts/hbot_v2_controllers.py" not in manifest["files"]  # the role's, not the image's
     assert manifest["image"].startswith("sha256:")
+
+
+def test_bot_runs_the_official_image_unmodified_with_the_roles_helpers_mounted(host, bot):
+    """The image is the tag production pulls; everything of this project comes in as read-only mounts."""
+    config = bot.inspect()
+    assert config["Config"]["Image"] == "hummingbot/hummingbot:version-2.12.0"
+    image = json.loads(bot.sudo("docker image inspect hummingbot/hummingbot:version-2.12.0"))[0]
+    assert config["Config"]["Cmd"][-1].endswith("./bin/hummingbot_quickstart.py 2>> ./logs/errors.log")
+    assert image["Config"]["Cmd"][-1] == (
+        "conda activate hummingbot && ./bin/hummingbot_quickstart.py 2>> ./logs/errors.log"
+    )
+    mounts = {m["Destination"]: m for m in config["Mounts"]}
+    for path in ("scripts/hbot_v2_controllers.py", "bin/hbot_healthcheck.py"):
+        mount = mounts[f"/home/hummingbot/{path}"]
+        assert mount["RW"] is False, path
+        assert mount["Source"] == f"/opt/hbot/.helpers/{path.split('/')[-1]}", path
+    with host.sudo():
+        helper = host.file("/opt/hbot/.helpers/hbot_v2_controllers.py")
+        assert helper.user == "root" and helper.mode == 0o644
+        assert "class HbotV2Controllers" in helper.content_string
+    # Nothing of the role's is baked into the image: it holds no helper of ours.
+    listing = bot.sudo(
+        "docker run --rm --entrypoint ls hummingbot/hummingbot:version-2.12.0 bin scripts /opt/conda/envs"
+    )
+    assert "hbot_" not in listing and "hummingbot" in listing
 
 
 def test_secret_files_are_0600_in_0700_folders(host, bot):
@@ -113,7 +139,7 @@ def test_bots_on_one_host_have_their_own_folder_database_and_mqtt_id(host):
         assert seen[name]["data"] == f"/opt/hbot/{name}/data"
         assert seen[name]["database"] == f"/opt/hbot/{name}/data/{name}.sqlite"
         assert seen[name]["instance_id"] == name
-        bot.wait_for_log(f"logs/logs_{name}.log", "Login succeeded")
+        bot.wait_for_log(f"logs/logs_{name}.log", "EXCHANGE UNREACHABLE")
         with host.sudo():
             assert host.file(seen[name]["database"]).is_file
     for key in ("data", "conf", "database", "instance_id"):
@@ -173,7 +199,9 @@ def test_broker_requires_a_password(bot):
 
 
 def test_password_login_succeeded(bot):
-    log = bot.wait_for_log("logs/logs_bot1.log", "Login succeeded")
+    """The official quickstart logs in with CONFIG_PASSWORD and starts the script (it logs no "login
+    succeeded" of its own: a wrong password ends with "Invalid password." instead)."""
+    log = bot.wait_for_log("logs/logs_hummingbot.log", "Starting script strategy: hbot_v2_controllers")
     assert "Invalid password" not in log
 
 
@@ -198,7 +226,7 @@ def test_unreachable_exchange_is_reported_not_crash_looped(bot):
     state = bot.inspect()["State"]
     assert state["Running"] is True
     assert bot.inspect()["RestartCount"] == 0
-    probe = bot.sudo("docker exec hbot-bot1 python bin/hbot_healthcheck.py || true")
+    probe = bot.sudo(f"docker exec hbot-bot1 {PYTHON} bin/hbot_healthcheck.py || true")
     assert probe.startswith("unhealthy: exchange unreachable"), probe
 
 

@@ -16,10 +16,11 @@ from conftest import Bot, declared_bots, play, started_at
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-BOT_IMAGE = "hbot-hummingbot-bot:trixie"
+BOT_IMAGE = "hummingbot/hummingbot:version-2.12.0"  # the tag production pulls, as the sandbox loads it
 NEXT_IMAGE = f"{BOT_IMAGE}-next"
 BROKEN_IMAGE = f"{BOT_IMAGE}-broken"
 BROKER = "hbot-mosquitto-1"
+PYTHON = "/opt/conda/envs/hummingbot/bin/python"  # the official image's conda env
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def image_of(bot: Bot) -> str:
 def started(bot: Bot) -> str:
     """The image's own healthcheck, --started: logged in, strategy and every controller running."""
     with bot.host.sudo():
-        return bot.host.run(f"docker exec {bot.container} python bin/hbot_healthcheck.py --started").stdout
+        return bot.host.run(f"docker exec {bot.container} {PYTHON} bin/hbot_healthcheck.py --started").stdout
 
 
 def wait_started(bot: Bot, timeout: float = 300) -> str:
@@ -64,7 +65,7 @@ def wait_started(bot: Bot, timeout: float = 300) -> str:
 
 # --- Config changes: hot-reloadable vs restart, operator-edited built-ins ----------------------------
 
-EDITED_BUILTIN = "scripts/hbot_v2_controllers.py"
+EDITED_BUILTIN = "scripts/sandbox_builtin.py"  # a built-in of the image (the sandbox stand-in)
 OPERATOR_NOTE = "# operator note: kept across converges"
 
 
@@ -207,10 +208,10 @@ def test_bad_upgrade_input_is_rejected_before_any_change(bot):
     unknown = play("upgrade.yml", bots="bot1,bot9", image=NEXT_IMAGE)
     assert unknown.rc != 0
     assert "bots: 'bot9' is not a bot on this host" in unknown.output
-    unpinned = play("upgrade.yml", bots="bot1", image="hbot-hummingbot-bot:latest")
+    unpinned = play("upgrade.yml", bots="bot1", image="hummingbot/hummingbot:latest")
     assert unpinned.rc != 0
-    assert 'image: "hbot-hummingbot-bot:latest" has no version' in unpinned.output
-    missing = play("upgrade.yml", bots="bot1", image="hbot-hummingbot-bot:v9.9.9")
+    assert 'image: "hummingbot/hummingbot:latest" has no version' in unpinned.output
+    missing = play("upgrade.yml", bots="bot1", image="hummingbot/hummingbot:version-9.9.9")
     assert missing.rc != 0
     assert "not all on the host" in missing.output
     assert started_at(bot) == before
@@ -266,7 +267,7 @@ def test_bad_upgrade_is_rolled_back_to_the_old_image_with_data_intact(bad_upgrad
     assert marker_fills(bot, "before-upgrade") == 1
     assert marker_fills(bot, "before-bad-upgrade") == 1
     # The bad version really ran, and said why where every crash goes (stderr -> logs/errors.log).
-    assert "unrecognized arguments: --no-such-flag" in bot.read("logs/errors.log")
+    assert "broken release" in bot.read("logs/errors.log")
 
 
 def test_bad_upgrade_stops_the_rollout_before_the_next_bot(bad_upgrade, bot2):

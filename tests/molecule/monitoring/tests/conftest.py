@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+sys.path.insert(0, str(REPO / "sandbox"))
 
 import sandboxctl  # noqa: E402
 

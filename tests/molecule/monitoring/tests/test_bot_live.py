@@ -116,7 +116,10 @@ def quoting_double(host):
 
     with host.sudo():
         client = yaml.safe_load(host.file(BOT_CLIENT_CONFIG).content_string)
-    exporter_image = host.ansible.get_variables()["monitoring_exporter_image"]  # has paho-mqtt
+    with host.sudo():  # the exporter's runtime, built on the host, has paho-mqtt
+        exporter_image = host.check_output(
+            "docker inspect --format '{{.Config.Image}}' hbot-monitoring-hbot-exporter-1"
+        )
     bridge = client["mqtt_bridge"]
     topic = f"{bridge['mqtt_namespace']}/{client['instance_id']}/performance"
     publish = (

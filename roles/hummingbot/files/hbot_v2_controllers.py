@@ -1,0 +1,248 @@
+"""hbot-fleet's V2 runner: runs the controllers its config lists (conf/controllers/*.yml).
+
+What the bots role relies on:
+- Controllers come from `controllers_config`; Hummingbot re-reads their YAML every 10 s, so fields
+  marked is_updatable change live without a restart.
+- `manual_kill_switch: true` in a controller's YAML stops it and its executors; `false` restarts it.
+- `max_global_drawdown_quote` stops every controller once total PnL falls that far below its peak.
+- Per-controller performance and custom info go to MQTT (`<namespace>/<instance_id>/performance`).
+- Every tick writes logs/health.json (clock alive, which connectors are ready and why not); the
+  container healthcheck (bin/hbot_healthcheck.py) reads it. An exchange that stays unreachable is
+  logged as "EXCHANGE UNREACHABLE" once a minute instead of failing silently.
+- SIGTERM (docker stop) winds the bot down like Hummingbot's `stop` command, which stops the
+  executors and cancels open orders, then exits. The official image's quickstart installs no
+  handler, so Hummingbot (PID 1 under the role's exec'd CMD) would otherwise ignore the signal and
+  be SIGKILLed with its orders still on the book.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from hummingbot import root_path
+from hummingbot.connector.connector_base import ConnectorBase
+from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
+from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
+from hummingbot.strategy_v2.models.base import RunnableStatus
+from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+
+HEALTH_FILE = root_path() / "logs" / "health.json"
+STOP_TIMEOUT = 20  # seconds to stop executors and cancel orders; the role's stop_grace_period is longer
+
+
+def process_identity() -> dict:
+    """This process's pid and kernel start time: the healthcheck tells a heartbeat of this run from a
+    stale one left in the bind-mounted logs/ by an earlier container."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        return {"pid": os.getpid(), "start_ticks": int(fields[19])}
+    except (OSError, IndexError, ValueError):
+        return {"pid": os.getpid()}
+
+
+class HbotV2ControllersConfig(StrategyV2ConfigBase):
+    script_file_name: str = os.path.basename(__file__)
+    markets: dict[str, set[str]] = {}
+    candles_config: list[CandlesConfig] = []
+    controllers_config: list[str] = []
+    max_global_drawdown_quote: Decimal | None = None
+    performance_report_interval: float = 1.0
+    unready_report_interval: float = 60.0
+
+
+class HbotV2Controllers(StrategyV2Base):
+    def __init__(self, connectors: dict[str, ConnectorBase], config: HbotV2ControllersConfig):
+        super().__init__(connectors, config)
+        self.config = config
+        self._peak_pnl = Decimal("0")
+        self._stopped_by_drawdown = False
+        self._last_report = 0.0
+        self._unready_since: float | None = None
+        self._last_unready_log = 0.0
+        self._identity = process_identity()
+        self._handle_stop_signals()
+
+    # --- docker stop: cancel orders, then exit -------------------------------------------------------
+
+    def _handle_stop_signals(self):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not started by Hummingbot's event loop (e.g. imported by a test)
+            return
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, lambda: asyncio.ensure_future(stop_and_exit()))
+
+    # --- clock entry point: readiness and heartbeat run even while connectors are not ready ----------
+
+    def tick(self, timestamp: float):
+        super().tick(timestamp)
+        try:
+            self._watch_connectors()
+            self._publish_performance()
+        finally:
+            self._write_health()
+
+    def _not_ready(self) -> dict[str, list[str]]:
+        """Connector name -> the readiness checks it still fails (Hummingbot's status_dict)."""
+        return {
+            name: [check for check, ok in connector.status_dict.items() if not ok]
+            for name, connector in self.connectors.items()
+            if not connector.ready
+        }
+
+    def _watch_connectors(self):
+        now = time.time()
+        not_ready = self._not_ready()
+        if not not_ready:
+            if self._unready_since is not None:
+                self.logger().info(
+                    f"Exchange reachable: all connectors ready after {now - self._unready_since:.0f}s"
+                )
+                self._unready_since = None
+            return
+        self._unready_since = self._unready_since or now
+        if now - self._last_unready_log < self.config.unready_report_interval:
+            return
+        self._last_unready_log = now
+        for name, failing in not_ready.items():
+            status = self.connectors[name].network_status.name
+            self.logger().error(
+                f"EXCHANGE UNREACHABLE: {name} not ready for {now - self._unready_since:.0f}s "
+                f"(network {status}; waiting for {', '.join(failing) or 'readiness'}); no orders are placed"
+            )
+
+    def _write_health(self):
+        not_ready = self._not_ready()
+        health = {
+            "updated": time.time(),
+            "process": self._identity,
+            "ready": not not_ready,
+            "not_ready_since": self._unready_since,
+            "connectors": {
+                name: {
+                    "ready": name not in not_ready,
+                    "network": connector.network_status.name,
+                    "waiting_for": not_ready.get(name, []),
+                }
+                for name, connector in self.connectors.items()
+            },
+            "controllers": {cid: controller.status.name for cid, controller in self.controllers.items()},
+            "stopped_by_drawdown": self._stopped_by_drawdown,
+        }
+        partial = HEALTH_FILE.with_suffix(".tmp")
+        partial.write_text(json.dumps(health))
+        partial.replace(HEALTH_FILE)
+
+    # --- trading: only runs once every connector is ready -------------------------------------------
+
+    def on_tick(self):
+        super().on_tick()
+        if self._is_stop_triggered:
+            return
+        self._apply_kill_switches()
+        self._apply_global_drawdown()
+
+    def _stop_controller(self, controller_id: str, reason: str):
+        self.logger().info(f"Stopping controller {controller_id}: {reason}")
+        self.controllers[controller_id].stop()
+        executors = self.get_executors_by_controller(controller_id)
+        self.executor_orchestrator.execute_actions(
+            [
+                StopExecutorAction(controller_id=controller_id, executor_id=e.id)
+                for e in executors
+                if e.is_active
+            ]
+        )
+
+    def _apply_kill_switches(self):
+        for controller_id, controller in self.controllers.items():
+            killed = controller.config.manual_kill_switch
+            if killed and controller.status == RunnableStatus.RUNNING:
+                self._stop_controller(controller_id, "manual_kill_switch is set")
+            elif (
+                not killed
+                and controller.status == RunnableStatus.TERMINATED
+                and not self._stopped_by_drawdown
+            ):
+                self.logger().info(f"Starting controller {controller_id} again: manual_kill_switch cleared")
+                controller.start()
+
+    def _apply_global_drawdown(self):
+        limit = self.config.max_global_drawdown_quote
+        if limit is None or self._stopped_by_drawdown:
+            return
+        pnl = sum(
+            (Decimal(str(self.get_performance_report(cid).global_pnl_quote)) for cid in self.controllers),
+            Decimal("0"),
+        )
+        self._peak_pnl = max(self._peak_pnl, pnl)
+        if self._peak_pnl - pnl > Decimal(str(limit)):
+            self._stopped_by_drawdown = True
+            for controller_id in self.controllers:
+                self._stop_controller(controller_id, f"global drawdown {self._peak_pnl - pnl} > {limit}")
+
+    def _publish_performance(self):
+        now = time.time()
+        if self._pub is None or now - self._last_report < self.config.performance_report_interval:
+            return
+        self._last_report = now
+        report = {}
+        for controller_id, controller in self.controllers.items():
+            performance = self.controller_reports.get(controller_id, {}).get("performance")
+            report[controller_id] = {
+                "performance": performance.dict() if performance else {},
+                "custom_info": controller.get_custom_info(),
+                "status": controller.status.name,
+                # PerformanceReport has no count of live executors; the exporter reads this one.
+                "open_executors": sum(
+                    1 for executor in self.get_executors_by_controller(controller_id) if not executor.is_done
+                ),
+            }
+        self._pub(report)
+
+    def apply_initial_setting(self):
+        """Perpetual connectors: the controllers' leverage and position mode before the first order."""
+        modes = {}
+        for controller in self.controllers.values():
+            config = controller.config.model_dump()
+            connector = config.get("connector_name")
+            if not connector or not self.is_perpetual(connector):
+                continue
+            if "position_mode" in config:
+                modes[connector] = config["position_mode"]
+            if "leverage" in config and "trading_pair" in config:
+                self.connectors[connector].set_leverage(
+                    leverage=config["leverage"], trading_pair=config["trading_pair"]
+                )
+        for connector, mode in modes.items():
+            self.connectors[connector].set_position_mode(mode)
+
+    def create_actions_proposal(self) -> list[CreateExecutorAction]:
+        return []  # the controllers propose their own executors
+
+    def stop_actions_proposal(self) -> list[StopExecutorAction]:
+        return []
+
+
+async def stop_and_exit() -> None:
+    """What Hummingbot's `stop` command does (stop the strategy and its executors, cancel outstanding
+    orders, remove connectors), bounded by STOP_TIMEOUT, then exit: the MQTT bridge's non-daemon
+    threads would keep the process alive."""
+    from hummingbot.client.hummingbot_application import HummingbotApplication
+
+    log = logging.getLogger("hummingbot.hbot_v2_controllers")
+    log.info("Stop signal: stopping the strategy and cancelling open orders")
+    try:
+        await asyncio.wait_for(HummingbotApplication.main_application().stop_loop(), STOP_TIMEOUT)
+        log.info("Stopped")
+    except Exception as error:  # still exit; the reason goes to the log
+        log.error("Clean stop failed: %r", error)
+    with contextlib.suppress(Exception):
+        logging.shutdown()
+    os._exit(0)

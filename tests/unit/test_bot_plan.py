@@ -1,0 +1,141 @@
+"""The bots' plan (plugins/filter/hbot_bots.py): each bot declared once serves the bots role and the
+monitoring layer's exporter, and a misspelt field is refused by name, before anything changes."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("hbot_bots", REPO / "plugins/filter/hbot_bots.py")
+plan_module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plan_module)
+
+DEFAULTS = {
+    "image": "hummingbot/hummingbot:version-2.12.0",
+    "cpus": 1.0,
+    "memory": "1g",
+    "root": "/opt/hbot",
+    "script": "hbot_v2_controllers.py",
+}
+KEYS = {"binance": ["api_key", "api_secret"]}
+CREDENTIALS = {"main": {"api_key": "k" * 24, "api_secret": "s" * 24}}
+BOT = {
+    "name": "bot1",
+    "connector": "binance",
+    "credentials": "main",
+    "controllers": [
+        {"plugin": "fixed_spread", "config": {"trading_pair": "ETH-USDT", "total_amount_quote": 10}}
+    ],
+    "limits": {"max_drawdown_quote": 5},
+}
+
+
+def plan(*bots):
+    return plan_module.hbot_bots_plan(list(bots), DEFAULTS, CREDENTIALS, KEYS)
+
+
+def test_the_exporter_reads_what_the_bots_role_writes():
+    second = {**copy.deepcopy(BOT), "name": "bot2", "dir": "/srv/bots/two/"}
+    second["limits"] = {"no_fill_seconds": 60}
+    stopped = {**copy.deepcopy(BOT), "name": "bot3", "state": "stopped"}
+    planned = {bot["name"]: bot for bot in plan(BOT, second, stopped)["bots"]}
+    watched = plan_module.hbot_exporter_bots([BOT, second, stopped], "/opt/hbot")
+    assert [w["name"] for w in watched] == ["bot1", "bot2"]  # a bot declared stopped raises no alerts
+    for entry in watched:
+        bot = planned[entry["name"]]
+        assert entry["db_path"] == bot["database"]
+        assert entry["errors_log_path"] == f"{bot['dir']}/logs/errors.log"
+        assert entry["mqtt_instance_id"] == bot["name"]
+    assert watched[0]["limits"] == {"max_drawdown_quote": 5}
+    assert watched[1]["db_path"] == "/srv/bots/two/data/bot2.sqlite"
+
+
+def test_exporter_derivation_skips_what_the_preflight_rejects():
+    assert plan_module.hbot_exporter_bots("not a list", "/opt/hbot") == []
+    assert plan_module.hbot_exporter_bots([{"connector": "binance"}, "bot"], "/opt/hbot") == []
+
+
+def test_a_misspelt_bot_field_is_refused_with_the_nearest_name():
+    typo = {k: v for k, v in BOT.items() if k != "limits"} | {"limts": {"max_drawdown_quote": 5}}
+    errors = plan(typo)["errors"]
+    assert "hummingbot_bots[0].limts: unknown field; did you mean 'limits'?" in errors
+
+
+def test_a_misspelt_controller_field_is_refused_with_the_nearest_name():
+    bot = copy.deepcopy(BOT)
+    bot["controllers"][0]["confg"] = bot["controllers"][0].pop("config")
+    errors = plan(bot)["errors"]
+    assert "hummingbot_bots[0].controllers[0].confg: unknown field; did you mean 'config'?" in errors
+
+
+def test_a_field_with_no_near_name_lists_the_known_ones():
+    errors = plan({**BOT, "wallet": "x"})["errors"]
+    assert any(e.startswith("hummingbot_bots[0].wallet: unknown field; known: name, image") for e in errors)
+
+
+def test_limits_must_be_a_mapping():
+    assert "hummingbot_bots[0].limits: expected a mapping of alert limits (max_drawdown_quote, ...)" in plan(
+        {**BOT, "limits": 5}
+    )["errors"]
+
+
+def test_a_valid_bot_plans_without_errors():
+    result = plan(BOT)
+    assert result["errors"] == []
+    assert result["bots"][0]["database"] == "/opt/hbot/bot1/data/bot1.sqlite"
+
+
+def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventory(tmp_path):
+    """What `hbot-strategies validate` accepts, the inventory accepts: each built-in's default config,
+    written as YAML group_vars the way an operator writes them, goes through Ansible's templating into
+    the plan with no error, and a list-valued field stays a list (ansible-core tags its values)."""
+    import yaml
+
+    from controllers.plugin_system.registry import load_registry
+
+    registry = load_registry()
+    builtins = [name for name in registry.names() if registry.plugin_of(name) == "builtins"]
+    assert "inventory_mm" in builtins
+    controllers = []
+    for name in builtins:
+        config = registry.default_config(name)
+        config.pop("connector_name", None)
+        controllers.append({"plugin": name, "id": f"{name}_1", "config": config})
+    lists = {"buy_spreads": [0.004, 0.008], "sell_spreads": "0.005"}  # a list, and Hummingbot's CSV form
+    controllers.append({"plugin": "inventory_mm", "id": "lists", "config": lists})
+    bots = [{"name": "bot1", "connector": "binance", "credentials": "main", "controllers": controllers}]
+    (tmp_path / "group_vars").mkdir()
+    group_vars = yaml.safe_dump({"bots": bots, "credentials": CREDENTIALS})
+    (tmp_path / "group_vars" / "all.yml").write_text(group_vars)
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": local}}}))
+    (tmp_path / "plan.yml").write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.copy:\n        dest: \"{{ out }}\"\n"
+        "        content: \"{{ bots | hbot_bots_plan(defaults, credentials, keys) | to_json }}\"\n"
+        "        mode: '0600'\n"
+    )
+    out = tmp_path / "plan.json"
+    extra = json.dumps({"out": str(out), "defaults": DEFAULTS, "keys": KEYS})
+    playbook = Path(sys.executable).with_name("ansible-playbook")  # the venv's, beside this Python
+    run = subprocess.run(
+        [str(playbook), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "plan.yml"), "-e", extra],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")},
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["errors"] == []
+    planned = {c["id"]: c["config"] for c in result["bots"][0]["controllers"]}
+    assert set(planned) == {f"{name}_1" for name in builtins} | {"lists"}
+    assert planned["lists"]["buy_spreads"] == [0.004, 0.008]
+    for name in builtins:  # the same rules: the registry accepts what the inventory planned
+        assert registry.validate(planned[f"{name}_1"]) == []
