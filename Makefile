@@ -23,7 +23,7 @@ DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
 RESULTS_CANDLES ?= ../shared/data/candles/*.csv
 
-.PHONY: help deps host-deps venv test-deps demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
+.PHONY: help deps host-deps venv test-deps rehearsal demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to
 	@# No registry here: Docker first, then the locally built images go into the VPS's Docker.
 	ansible-playbook playbooks/host.yml
 	ansible-playbook sandbox/prepare_bots.yml
-	ansible-playbook sandbox/prepare_monitoring.yml
+	ansible-playbook sandbox/monitoring_images.yml
 	ansible-playbook playbooks/site.yml
 	@# The sandbox's stand-in for the operator's alert endpoint (the inventory's webhook URL).
 	ansible-playbook sandbox/alert_sink.yml
@@ -86,7 +86,7 @@ restore:  ## Put back a bot's conf and data: make restore BOT=bot1 [INVENTORY=..
 tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make tunnel HOST=sandbox-vps [INVENTORY=...]
 	monitoring/tunnel.sh $(HOST) $(INVENTORY)
 
-TEST_STAGES := lint unit monitoring integration molecule runtime
+TEST_STAGES := lint unit monitoring integration molecule rehearsal runtime
 test: test-deps  ## Everything CI runs (each stage timed)
 	@for stage in $(TEST_STAGES); do start=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
 	  echo "== make $$stage: $$(( $$(date +%s) - start )) s"; done
@@ -110,6 +110,9 @@ molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 
 	cd tests && molecule test -s host
 	cd tests && molecule test -s bots
 	cd tests && molecule test -s monitoring
+
+rehearsal:  ## The production path as an operator walks it: a copy of inventories/production on two sandbox VPSes, then upgrades
+	pytest -q -p no:cacheprovider tests/rehearsal
 
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot

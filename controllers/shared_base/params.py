@@ -7,6 +7,7 @@ apply identical rules. Every rule rejects with the offending field named in the 
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -61,13 +62,28 @@ def parse_csv_list(value: Any) -> Any:
 
 
 def format_validation_errors(error: ValidationError) -> list[str]:
-    """One 'field: message' line per problem."""
+    """One 'field: message' line per problem; an unknown field names the nearest known one."""
     lines = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "(config)"
         message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden" and len(item["loc"]) == 1:
+            message = f"unknown field{_nearest_field(error.title, str(item['loc'][0]))}"
         lines.append(f"{location}: {message}")
     return lines
+
+
+def _nearest_field(model_name: str, field: str) -> str:
+    """'; did you mean ...?' with the closest field of the params model named `model_name`, if any."""
+    pending, fields = [StrictParams], []
+    while pending:
+        model = pending.pop()
+        if model.__name__ == model_name:
+            fields = [name for name in model.model_fields if name not in PASSTHROUGH_FIELDS]
+            break
+        pending.extend(model.__subclasses__())
+    near = difflib.get_close_matches(field, fields, n=1)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 def strategy_field_names(model: type[BaseModel]) -> list[str]:

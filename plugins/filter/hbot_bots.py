@@ -214,9 +214,11 @@ def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: 
             )
         connector = bot.get("connector")
         if connector not in connector_keys:
+            near = difflib.get_close_matches(str(connector), sorted(connector_keys), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"known: {', '.join(sorted(connector_keys))}"
             errors.append(
-                f"{where}.connector: {connector!r} is not one of {sorted(connector_keys)} "
-                f"(extend hummingbot_connector_key_fields for others)"
+                f"{where}.connector: {connector!r} is not a connector Hummingbot knows; {hint} "
+                f"(hummingbot_connector_key_fields)"
             )
             connector = None
         ref = bot.get("credentials")

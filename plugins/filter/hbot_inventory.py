@@ -2,8 +2,9 @@
 
 - `hbot_unknown_settings`: a variable with a role's prefix that no role knows (a typo such as
   `hummingbot_bot` would otherwise drop every bot silently), with the nearest known name.
-- `hbot_placeholders`: values still holding what the shipped example inventory says to replace. The
-  message names the variable and the field, never the value (it may be a secret).
+- `hbot_inventory_problems`: values still holding what the shipped example inventory says to replace,
+  example addresses, and vault variables referenced but never defined. The message names the file, line
+  and field (or the vault variable and field), never the value (it may be a secret).
 - `hbot_unencrypted_vaults`: vault files of the inventory that are not ansible-vault encrypted.
 
 Pure functions over plain data; the task passes what Ansible sees.
@@ -72,27 +73,80 @@ def _walk(value: Any, path: str):
         yield path, value
 
 
-def hbot_placeholders(settings: Any) -> list[str]:
-    """Fields that still hold a placeholder of the example inventory, or an example address. `settings`
-    maps variable names to their (templated) values."""
-    errors = []
-    plain = json.loads(json.dumps(settings, default=str))
-    for name in sorted(plain):
-        for path, value in _walk(plain[name], name):
-            if not isinstance(value, str):
-                continue
-            for pattern, what in PLACEHOLDERS:
-                if pattern.search(value):
-                    errors.append(f"{path}: still {what}; replace it with your own")
-                    break
-            else:
-                if name == "ansible_host":
+def _placeholder(value: str) -> str | None:
+    for pattern, what in PLACEHOLDERS:
+        if pattern.search(value):
+            return what
+    return None
+
+
+def _walk_nodes(node: yaml.Node, path: str):
+    """(field path, scalar node) for every scalar of a composed YAML document, keeping line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        for key, item in node.value:
+            yield from _walk_nodes(item, f"{path}.{key.value}" if path else str(key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _walk_nodes(item, f"{path}[{index}]")
+    elif isinstance(node, yaml.ScalarNode):
+        yield path, node
+
+
+def _inventory_files(root: Path) -> list[Path]:
+    """The inventory's plain YAML files: hosts files and group/host vars (encrypted ones are read through
+    Ansible instead; examples are not read)."""
+    files = [p for p in sorted(root.glob("*.y*ml")) if p.is_file()]
+    for folder in ("group_vars", "host_vars"):
+        found = sorted((root / folder).rglob("*"))
+        files += [p for p in found if p.is_file() and p.suffix in (".yml", ".yaml", "")]
+    return [p for p in files if not p.read_bytes().startswith(b"$ANSIBLE_VAULT;")]
+
+
+def hbot_inventory_problems(inventory_dir: str, defined: Any, vault_values: Any) -> list[str]:
+    """Placeholders of the example inventory still in place, documentation addresses, and references to
+    vault variables that nothing defines. Plain files are read as YAML (file, line and field named);
+    `vault_values` are the vault_* variables as Ansible decrypted them (field named). A value is never
+    shown, except an example address."""
+    root = Path(inventory_dir)
+    known = {str(name) for name in defined}
+    errors, plain_names = [], set()
+    for path in _inventory_files(root):
+        where = path.relative_to(root)
+        try:
+            documents = list(yaml.compose_all(path.read_text()))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            errors.append(f"{where}{line}: not valid YAML: {getattr(error, 'problem', error)}")
+            continue
+        for document in documents:
+            if isinstance(document, yaml.MappingNode):
+                plain_names.update(str(key.value) for key, _ in document.value)
+            for field, node in _walk_nodes(document, ""):
+                at = f"{where}:{node.start_mark.line + 1}: {field}"
+                value = str(node.value)
+                what = _placeholder(value)
+                if what:
+                    errors.append(f"{at}: still {what}; replace it with your own")
+                    continue
+                if field.endswith("ansible_host"):
                     try:
                         address = ipaddress.ip_address(value)
                     except ValueError:
-                        continue
-                    if any(address in network for network in EXAMPLE_NETWORKS):
-                        errors.append(f"{path}: {value} is a documentation address (the example's)")
+                        address = None
+                    if address and any(address in network for network in EXAMPLE_NETWORKS):
+                        errors.append(f"{at}: {value} is a documentation address (the example's)")
+                for name in sorted(set(re.findall(r"(?<![\w.])(vault_[A-Za-z0-9_]+)", value)) - known):
+                    errors.append(
+                        f"{at}: {name} is not defined; put it in group_vars/all/vault.yml "
+                        f"(from vault.yml.example) and encrypt that file"
+                    )
+    plain = json.loads(json.dumps(vault_values or {}, default=str))
+    for name in sorted(set(plain) - plain_names):  # those in plain files were read above, with their line
+        for field, value in _walk(plain[name], name):
+            what = _placeholder(value) if isinstance(value, str) else None
+            if what:
+                errors.append(f"{field} (vault): still {what}; replace it with your own")
     return errors
 
 
@@ -114,6 +168,6 @@ class FilterModule:
     def filters(self):
         return {
             "hbot_unknown_settings": hbot_unknown_settings,
-            "hbot_placeholders": hbot_placeholders,
+            "hbot_inventory_problems": hbot_inventory_problems,
             "hbot_unencrypted_vaults": hbot_unencrypted_vaults,
         }

@@ -34,6 +34,16 @@ CASES = [
     ("firewall-port", {"hardening_firewall_allowed_tcp_ports": [0]}, "hardening_firewall_allowed_tcp_ports"),
     ("docker-log-size", {"docker_log_max_size": "huge"}, "docker_log_max_size"),
     ("docker-group-type", {"docker_admin_in_docker_group": "maybe"}, "docker_admin_in_docker_group"),
+    # Checked before anything changes, like every other input: ports, receivers, misspelt settings.
+    ("monitoring-port-clash", {"monitoring_alertmanager_port": 9090}, "monitoring_alertmanager_port"),
+    ("monitoring-port-range", {"monitoring_prometheus_port": 70000}, "monitoring_prometheus_port"),
+    ("monitoring-port-is-ssh", {"monitoring_prometheus_port": 22}, "monitoring_prometheus_port"),
+    ("webhook-without-scheme", {"monitoring_alert_webhooks": [{"url": "alerts.example.org/hook"}]},
+     "monitoring_alert_webhooks[].url"),
+    ("telegram-handle",
+     {"monitoring_alert_telegram": {"bot_token": "123456789:" + "A" * 35, "chat_id": "@me"}},
+     "monitoring_alert_telegram.chat_id"),
+    ("misspelt-setting", {"hummingbot_bot": []}, "hummingbot_bot: no role has such a setting; did you mean"),
 ]
 
 @pytest.fixture(scope="module")
@@ -62,7 +72,8 @@ def test_bad_input_fails_in_preflight_and_changes_nothing(inventory, extra_vars,
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     failure = output[output.find("fatal:"):] if "fatal:" in output else output
-    assert variable in failure, f"the error does not name {variable}:\n{failure[-3000:]}"
+    flowed = " ".join(failure.split())  # Ansible's YAML output wraps long messages at spaces
+    assert variable in flowed, f"the error does not name {variable}:\n{failure[-3000:]}"
     recap = re.search(rf"^{HOST}\s*:.*changed=(\d+)", output, re.M)
     assert recap and recap.group(1) == "0", output[-3000:]
     assert host_fingerprint(PORT) == before, f"the host changed although preflight failed on {variable}"

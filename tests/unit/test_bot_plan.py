@@ -139,3 +139,14 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
     assert planned["lists"]["buy_spreads"] == [0.004, 0.008]
     for name in builtins:  # the same rules: the registry accepts what the inventory planned
         assert registry.validate(planned[f"{name}_1"]) == []
+
+
+def test_a_misspelt_connector_is_refused_with_hummingbots_nearest_name():
+    shipped = json.loads((REPO / "roles/hummingbot/files/hummingbot_connectors.json").read_text())
+    shipped = shipped["connectors"]
+    result = plan_module.hbot_bots_plan([{**BOT, "connector": "binanse"}], DEFAULTS, CREDENTIALS, shipped)
+    assert (
+        "hummingbot_bots[0].connector: 'binanse' is not a connector Hummingbot knows; "
+        "did you mean 'binance'? (hummingbot_connector_key_fields)"
+    ) in result["errors"]
+    assert plan_module.hbot_bots_plan([BOT], DEFAULTS, CREDENTIALS, shipped)["errors"] == []

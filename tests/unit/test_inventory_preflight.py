@@ -37,30 +37,63 @@ def test_every_documented_and_default_setting_is_known():
     assert inventory.hbot_unknown_settings(sorted(known), ROLES) == []
 
 
-def test_the_untouched_example_inventory_has_every_placeholder_named():
-    settings = {}
-    for path in sorted((PRODUCTION / "group_vars" / "all").glob("*.yml*")):
-        settings.update(yaml.safe_load(path.read_text()))
-    hosts = yaml.safe_load((PRODUCTION / "hosts.yml").read_text())
-    settings["ansible_host"] = hosts["all"]["children"]["vps"]["hosts"]["mm-vps-1"]["ansible_host"]
-    errors = inventory.hbot_placeholders(settings)
-    named = {error.split(":")[0] for error in errors}
+def defined_names(root: Path) -> list[str]:
+    """The variables Ansible would define from the inventory's plain files (what the task passes)."""
+    names = set()
+    for path in (root / "group_vars").rglob("*.yml"):
+        names.update(yaml.safe_load(path.read_text()) or {})
+    return sorted(names)
+
+
+def test_the_untouched_copy_names_every_placeholder_and_every_missing_secret(tmp_path):
+    mine = tmp_path / "mine"
+    shutil.copytree(PRODUCTION, mine)
+    errors = inventory.hbot_inventory_problems(str(mine), defined_names(mine), {})
+    joined = "\n".join(errors)
+    host = "all.children.vps.hosts.mm-vps-1.ansible_host"
+    assert f"hosts.yml:9: {host}: 203.0.113.10 is a documentation address" in joined
+    key = "hardening_admin_authorized_keys[0]"
+    assert f"group_vars/all/main.yml:4: {key}: still the example's placeholder" in joined
+    for secret in ("vault_hummingbot_config_password", "vault_hummingbot_credentials",
+                   "vault_monitoring_telegram_bot_token"):
+        assert f"{secret} is not defined; put it in group_vars/all/vault.yml" in joined, secret
+
+
+def test_the_example_vault_copied_unedited_is_named_field_by_field_never_by_value(tmp_path):
+    mine = tmp_path / "mine"
+    shutil.copytree(PRODUCTION, mine)
+    example = (mine / "group_vars/all/vault.yml.example").read_text()
+    (mine / "group_vars/all/vault.yml").write_text(example)
+    errors = inventory.hbot_inventory_problems(str(mine), defined_names(mine), {})
+    fields = {error.split(": ")[1] for error in errors if error.startswith("group_vars/all/vault.yml:")}
     assert {
-        "ansible_host",
-        "hardening_admin_authorized_keys[0]",
         "vault_hummingbot_config_password",
         "vault_hummingbot_credentials.bitget_main.api_key",
+        "vault_hummingbot_credentials.bitget_main.passphrase",
         "vault_monitoring_telegram_bot_token",
         "vault_monitoring_telegram_chat_id",
-    } <= named
-    secret = settings["vault_hummingbot_config_password"]
-    assert all(secret not in error for error in errors)  # named, never echoed
+    } <= fields
+    assert not any("is not defined" in error for error in errors)
+    secret = yaml.safe_load(example)["vault_hummingbot_config_password"]
+    assert all(secret not in error for error in errors)
 
 
-def test_real_values_pass():
-    assert inventory.hbot_placeholders(
-        {"ansible_host": "198.18.0.7", "vault_x": {"key": "a-real-secret-1234"}, "hummingbot_cpus": 1.0}
-    ) == []
+def test_placeholders_inside_an_encrypted_vault_are_named_by_variable():
+    vault = {"vault_x": {"key": "replace-me"}, "vault_y": "a-real-secret-1234"}
+    errors = inventory.hbot_inventory_problems(str(REPO / "inventories" / "sandbox"), [], vault)
+    assert "vault_x.key (vault): still the example's placeholder; replace it with your own" in errors
+    assert not any(error.startswith("vault_y") for error in errors)
+
+
+def test_a_vault_value_read_through_another_variable_is_not_taken_for_a_vault_variable(tmp_path):
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text('x: "{{ bots_vault.vault_secret }}"\n')
+    assert inventory.hbot_inventory_problems(str(tmp_path), ["x"], {}) == []
+
+
+def test_the_sandbox_inventory_passes():
+    sandbox = REPO / "inventories" / "sandbox"
+    assert inventory.hbot_inventory_problems(str(sandbox), defined_names(sandbox), {}) == []
 
 
 def test_an_unencrypted_vault_file_is_refused(tmp_path):

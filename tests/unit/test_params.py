@@ -94,7 +94,9 @@ def test_refresh_must_exceed_cooldown(refresh):
 
 
 def test_unknown_field_is_named():
-    assert_rejected(FixedSpreadParams, "buy_spread", "Extra inputs", buy_spread=[0.01])
+    nearest = "unknown field; did you mean 'buy_spreads'?"
+    assert_rejected(FixedSpreadParams, "buy_spread", nearest, buy_spread=[0.01])
+    assert_rejected(FixedSpreadParams, "wallet", "unknown field", wallet="x")
 
 
 def test_strategy_specific_rules():

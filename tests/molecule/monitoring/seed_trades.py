@@ -5,7 +5,8 @@ an exchange would have produced, written through Hummingbot's own SQLAlchemy mod
 image's code, so the schema and encodings are the real ones) into the live bot's database, for
 the real exporter to read. Runs inside the bot image:
 
-    docker run --rm -v /opt/hbot/bot1/data:/data IMAGE python seed_trades.py /data/bot1.sqlite RUN_ID
+    docker run --rm -v /opt/hbot/bot1/data:/data -e PYTHONPATH=/home/hummingbot \
+      --entrypoint /opt/conda/envs/hummingbot/bin/python IMAGE seed_trades.py /data/bot1.sqlite RUN_ID
 
 Prints one JSON line with what it wrote (the test checks the exporter reports the same).
 """

@@ -242,3 +242,27 @@ def test_bot_publishes_its_performance_over_mqtt(bot):
 def test_errors_log_receives_stderr(bot):
     with bot.host.sudo():
         assert bot.host.file(f"{bot.dir}/logs/errors.log").exists
+
+
+def test_docker_stop_winds_the_bot_down_instead_of_killing_it(bot):
+    """Under the official image's CMD a shell is PID 1 and ignores SIGTERM, so every stop would end in
+    SIGKILL after the grace period with the orders still on the book. The role execs Hummingbot as PID 1
+    and its V2 script stops the strategy (executors, open orders) and exits on SIGTERM."""
+    assert bot.inspect()["State"]["Pid"] > 0
+    assert bot.sudo(f"docker exec {bot.container} cat /proc/1/comm").strip().startswith("python")
+    bot.sudo(f"docker stop {bot.container}")
+    state = bot.inspect()["State"]
+    assert state["ExitCode"] == 0, state  # 137: killed after the grace period
+    stopping = "Stop signal: stopping the strategy and cancelling open orders"
+    log = bot.wait_for_log("logs/logs_bot1.log", stopping)
+    assert "stop command initiated" in log
+    bot.sudo(f"docker start {bot.container}")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        with bot.host.sudo():
+            probe = f"docker exec {bot.container} {PYTHON} bin/hbot_healthcheck.py --started"
+            verdict = bot.host.run(probe).stdout
+        if verdict.startswith("started:"):
+            return
+        time.sleep(5)
+    pytest.fail(f"{bot.name} did not start again: {verdict}")

@@ -172,7 +172,7 @@ def python_command(interpreter: str, script: str) -> str:
 def in_bot(bot: Bot, script: str, detach: bool = False) -> str:
     """Python inside the bot's running container (Hummingbot's own packages, its live data/)."""
     return bot.sudo(
-        f"docker exec {'-d ' if detach else ''}{bot.container} " + python_command("python", script)
+        f"docker exec {'-d ' if detach else ''}{bot.container} " + python_command(PYTHON, script)
     )
 
 

@@ -98,7 +98,9 @@ def seed_trades(host) -> dict:
     with host.sudo():
         out = host.check_output(
             "docker run --rm --network none -v %s:/data -v /usr/local/lib/seed_trades.py:/seed.py:ro"
-            " --entrypoint python %s /seed.py /data/%s.sqlite %s",
+            # The official image's env; Hummingbot is imported from its source tree, as in the image.
+            " -e PYTHONPATH=/home/hummingbot --entrypoint /opt/conda/envs/hummingbot/bin/python"
+            " %s /seed.py /data/%s.sqlite %s",
             BOT_DATA,
             image,
             BOT,
