@@ -27,6 +27,7 @@ PLACEHOLDERS = (
     (re.compile(r"replace-?me|PLACEHOLDER|replaceWithYourOwn", re.I), "the example's placeholder"),
     (re.compile(r"^-1001234567890$"), "the example's Telegram chat id"),
 )
+PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 # Documentation address ranges (RFC 5737, RFC 3849): an example host, never a real VPS.
 EXAMPLE_NETWORKS = tuple(
     ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
@@ -125,6 +126,12 @@ def hbot_inventory_problems(inventory_dir: str, defined: Any, vault_values: Any)
             for field, node in _walk_nodes(document, ""):
                 at = f"{where}:{node.start_mark.line + 1}: {field}"
                 value = str(node.value)
+                if PRIVATE_KEY.search(value):
+                    errors.append(
+                        f"{at}: holds a private key in a plain file (not shown); remove it now, and if it "
+                        f"was ever committed or shared, make a new key pair. Only public keys go here."
+                    )
+                    continue
                 what = _placeholder(value)
                 if what:
                     errors.append(f"{at}: still {what}; replace it with your own")

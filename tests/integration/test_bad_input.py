@@ -83,3 +83,13 @@ def test_good_input_passes_preflight(inventory):
     """The fixture's inventory itself is valid: the preflight play succeeds (run with --tags preflight)."""
     result = run_playbook(inventory, "site.yml", None, "--tags", "preflight")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_private_key_given_as_the_admin_key_is_refused_and_never_shown(inventory):
+    body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+    pasted = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----"
+    result = run_playbook(inventory, "site.yml", {"hardening_admin_authorized_keys": [pasted]})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "hardening_admin_authorized_keys" in output and "(not shown)" in output, output[-3000:]
+    assert body not in output

@@ -106,3 +106,14 @@ def test_an_unencrypted_vault_file_is_refused(tmp_path):
     ]
     vault.write_text("$ANSIBLE_VAULT;1.1;AES256\n6162\n")
     assert inventory.hbot_unencrypted_vaults(str(tmp_path / "mine")) == []
+
+
+def test_a_private_key_pasted_in_a_plain_file_is_named_never_shown(tmp_path):
+    (tmp_path / "group_vars").mkdir()
+    body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+    pasted = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    settings = {"hardening_admin_authorized_keys": [pasted]}
+    (tmp_path / "group_vars" / "all.yml").write_text(yaml.safe_dump(settings))
+    errors = inventory.hbot_inventory_problems(str(tmp_path), ["hardening_admin_authorized_keys"], {})
+    assert len(errors) == 1 and "hardening_admin_authorized_keys[0]: holds a private key" in errors[0]
+    assert body not in errors[0]
