@@ -76,7 +76,8 @@ def test_a_misspelt_controller_field_is_refused_with_the_nearest_name():
 
 def test_a_field_with_no_near_name_lists_the_known_ones():
     errors = plan({**BOT, "wallet": "x"})["errors"]
-    assert any(e.startswith("hummingbot_bots[0].wallet: unknown field; known: name, image") for e in errors)
+    listed = "hummingbot_bots[0].wallet: unknown field; known: name, connector"
+    assert any(e.startswith(listed) for e in errors)
 
 
 def test_limits_must_be_a_mapping():
