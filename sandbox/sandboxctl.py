@@ -43,7 +43,7 @@ IMAGES = HERE / "images"
 STATE = Path(os.environ.get("HBOT_SANDBOX_STATE", REPO / "inventories" / "sandbox" / ".state"))
 MIRROR = os.environ.get("HBOT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 NETWORK = "hbot-sandbox"
-# Image names are <namespace>-<kind>; tests/bench/bench_images.py builds under a throwaway namespace to
+# Image names are <namespace>-<kind>; the image benchmark builds under a throwaway namespace to
 # time cold builds without touching the cached images.
 IMAGE_NAMESPACE = os.environ.get("HBOT_IMAGE_NAMESPACE", "hbot")
 LABEL = "hbot.sandbox"

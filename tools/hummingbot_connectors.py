@@ -5,7 +5,7 @@ Runs where Hummingbot is importable (the runtime image):
     sandbox/sandboxctl.py build --kind hummingbot-analysis --suite trixie   # then, in that image:
     python tools/hummingbot_connectors.py > roles/hummingbot/files/hummingbot_connectors.json
 
-tests/hummingbot/test_connectors_list.py fails when the shipped file differs from the image's Hummingbot.
+`make runtime` fails when the shipped file differs from the image's Hummingbot.
 """
 
 import json

@@ -48,11 +48,11 @@ def known_settings(roles_dir: str) -> list[str]:
     return sorted(names)
 
 
-def hbot_unknown_settings(names: Any, roles_dir: str, facts: Any = ()) -> list[str]:
-    """One error per role-prefixed variable that no role knows; `facts` are names the roles set at run
-    time (set_fact, register), which a later play may see."""
+def hbot_unknown_settings(names: Any, roles_dir: str) -> list[str]:
+    """One error per role-prefixed variable that no role knows (the check runs first in site.yml, before
+    any role has set a fact)."""
     known = known_settings(roles_dir)
-    allowed = set(known) | set(facts or ())
+    allowed = set(known)
     errors = []
     for name in sorted({str(n) for n in names}):
         if not name.startswith(PREFIXES) or name in allowed:
