@@ -77,6 +77,64 @@ def nearest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(known)}"
 
 
+PAPER_SUFFIX = "_paper_trade"
+REPLAY_IN_CONTAINER = CONTAINER_ROOT / "data/replay/candles.csv"  # beside it, a `halt` file pauses the feed
+REPLAY_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+TRADING_RULE_FIELDS = (
+    "min_order_size",
+    "min_price_increment",
+    "min_base_amount_increment",
+    "min_notional_size",
+)
+
+
+class ReplayDeclaration(BaseModel):
+    """paper.replay: recorded candles the paper connector replays (the sandbox, CI, a rehearsal)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    candles: str  # CSV on the control node (relative: to the inventory's folder)
+    trading_pair: str
+    speed: float = Field(default=60.0, gt=0, le=10_000)  # replayed seconds per real second
+    spread_bps: float = Field(default=2.0, gt=0, le=1_000)  # half-spread of the replayed book
+    history_bars: int = Field(default=500, ge=0)  # bars the strategies see as history at the start
+    trading_rules: dict[str, float] = Field(default_factory=dict)
+
+    _numbers = field_validator("speed", "spread_bps", "history_bars", mode="before")(number_or_error)
+
+    @field_validator("trading_rules")
+    @classmethod
+    def _rule_fields(cls, rules: dict[str, float]) -> dict[str, float]:
+        for name, value in rules.items():
+            if name not in TRADING_RULE_FIELDS:
+                raise ValueError(f"{name!r} is not a trading rule{nearest(name, TRADING_RULE_FIELDS)}")
+            if value < 0:
+                raise ValueError(f"{name}: {value} is below 0")
+        return rules
+
+
+class PaperDeclaration(BaseModel):
+    """paper: what a `mode: paper` bot trades with, and on which market data."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    balances: dict[str, float]
+    market: Literal["live", "replay"] = "live"
+    replay: ReplayDeclaration | None = None
+
+    @field_validator("balances")
+    @classmethod
+    def _some_balance(cls, balances: dict[str, float]) -> dict[str, float]:
+        if not balances:
+            raise ValueError(
+                "set the paper account's starting balance per asset, e.g. {USDT: 1000, ETH: 0.5}"
+            )
+        for asset, amount in balances.items():
+            if isinstance(amount, bool) or amount < 0:
+                raise ValueError(f"{asset}: {amount!r} must be a number, 0 or more")
+        return balances
+
+
 class BotDeclaration(BaseModel):
     """One entry of hummingbot_bots, as the operator writes it."""
 
@@ -90,6 +148,9 @@ class BotDeclaration(BaseModel):
     cpus: float | None = Field(default=None, gt=0, le=64)
     memory: str | None = None
     state: Literal["enabled", "stopped"] = "enabled"
+    # paper: Hummingbot's paper engine with the balances of `paper`, on live or replayed market data.
+    mode: Literal["live", "paper"] = "live"
+    paper: PaperDeclaration | None = None
     max_global_drawdown_quote: float | None = Field(default=None, gt=0)
     dir: str | None = None
     # The alert limits the monitoring layer's exporter applies to this bot (its config validates them).
@@ -139,6 +200,7 @@ class PlanDefaults(BaseModel):
     memory: str
     root: str
     script: str
+    inventory_dir: str = ""  # relative paths in the inventory (paper.replay.candles) are relative to it
 
     _pinned = field_validator("image")(pinned_or_error)
     _memory = field_validator("memory", mode="before")(memory_or_error)
@@ -180,7 +242,35 @@ def _updatable_fields(registry, name: str) -> set[str]:
     }
 
 
-def _plan_controllers(registry, where: str, bot: dict, errors: list) -> tuple[list, list]:
+def _paper_controller(full: dict, at: str, bot: dict, replay: dict | None, errors: list) -> None:
+    """A paper bot's controller trades on <exchange>_paper_trade and reads candles from the exchange
+    (live) or the replay, whose pair and bar interval it must match."""
+    if replay is not None:
+        if full.get("trading_pair") != replay["trading_pair"]:
+            errors.append(
+                f"{at}.config.trading_pair: {full.get('trading_pair')!r} but the bot's replay "
+                f"(paper.replay.trading_pair) holds {replay['trading_pair']!r}"
+            )
+        seconds = _interval_seconds(full.get("interval"))
+        if seconds is not None and seconds % replay["interval"]:
+            errors.append(
+                f"{at}.config.interval: {full.get('interval')!r} is not a multiple of the replay's "
+                f"{replay['interval']:.0f}s candles (paper.replay.candles)"
+            )
+    if "candles_connector" in full and not full.get("candles_connector"):
+        full["candles_connector"] = bot.get("connector")
+    full["connector_name"] = f"{bot.get('connector')}{PAPER_SUFFIX}"
+
+
+def _interval_seconds(interval: Any) -> int | None:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    match = re.fullmatch(r"([0-9]+)([smhdw])", str(interval or ""))
+    return int(match[1]) * units[match[2]] if match else None
+
+
+def _plan_controllers(
+    registry, where: str, bot: dict, errors: list, replay: dict | None = None
+) -> tuple[list, list]:
     controllers, ship = [], {}
     entries = bot.get("controllers")
     if not isinstance(entries, list) or not entries:
@@ -235,6 +325,8 @@ def _plan_controllers(registry, where: str, bot: dict, errors: list) -> tuple[li
         errors.extend(f"{at}.config.{problem}" for problem in problems)
         if problems:
             continue
+        if bot.get("mode") == "paper":
+            _paper_controller(full, at, bot, replay, errors)
         hot = sorted(_updatable_fields(registry, plugin))
         controllers.append(
             {
@@ -291,6 +383,70 @@ def _check_credentials(where: str, bot: dict, connector, credentials: dict, conn
         )
 
 
+def _read_replay(where: str, declaration: ReplayDeclaration, inventory_dir: str, errors: list) -> dict | None:
+    """The replay's candles on the control node: readable, with the columns and a regular interval."""
+    at = f"{where}.paper.replay.candles"
+    path = Path(declaration.candles)
+    if not path.is_absolute():
+        path = Path(inventory_dir or ".") / path
+    try:
+        with path.open(newline="") as handle:
+            header = handle.readline().strip().split(",")
+            rows = [handle.readline().strip().split(",") for _ in range(2)]
+        missing = [column for column in REPLAY_COLUMNS if column not in header]
+        if missing:
+            errors.append(
+                f"{at}: {path} lacks the columns {', '.join(missing)} (needs {', '.join(REPLAY_COLUMNS)})"
+            )
+            return None
+        stamps = [float(row[header.index("timestamp")]) for row in rows]
+    except (OSError, UnicodeDecodeError) as error:
+        errors.append(f"{at}: cannot read {path}: {error.strerror if isinstance(error, OSError) else error}")
+        return None
+    except (ValueError, IndexError):
+        errors.append(f"{at}: {path} needs at least two rows of numbers under its header")
+        return None
+    if stamps[1] <= stamps[0]:
+        errors.append(f"{at}: {path}'s timestamps must rise (seconds, one row per bar)")
+        return None
+    return {
+        "source": str(path.resolve()),
+        "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "trading_pair": declaration.trading_pair,
+        "interval": stamps[1] - stamps[0],
+    }
+
+
+def _plan_paper(
+    where: str, bot: BotDeclaration, inventory_dir: str, errors: list
+) -> tuple[dict, dict | None]:
+    """The `paper:` section of the V2 script's config (read by the role's hbot_paper.py), and the replay."""
+    if bot.mode == "live":
+        if bot.paper is not None:
+            errors.append(f"{where}.mode: 'live' trades real money; set mode: paper to use the paper section")
+        return {}, None
+    if bot.paper is None:
+        errors.append(f"{where}.paper: required with mode: paper (balances, and market: live or replay)")
+        return {}, None
+    paper = bot.paper
+    if (paper.market == "replay") != (paper.replay is not None):
+        errors.append(
+            f"{where}.paper.replay: required with market: replay"
+            if paper.replay is None
+            else f"{where}.paper.market: {paper.market!r} with a replay section; set market: replay"
+        )
+        return {}, None
+    section = {"exchange": None, "market": paper.market, "balances": paper.balances}
+    if paper.replay is None:
+        return section, None
+    replay = _read_replay(where, paper.replay, inventory_dir, errors)
+    section["replay"] = {
+        **paper.replay.model_dump(exclude={"candles"}),
+        "candles": str(REPLAY_IN_CONTAINER),
+    }
+    return section, replay
+
+
 def plan_bots(
     bots: Any, defaults: Any, credentials: Any, connector_keys: Mapping[str, list], registry
 ) -> dict:
@@ -341,7 +497,11 @@ def plan_bots(
                 f"(hummingbot_connector_key_fields)"
             )
             connector = None
-        _check_credentials(where, raw, connector, credentials, connector_keys, errors)
+        paper, replay = _plan_paper(where, bot, base.inventory_dir, errors) if bot else ({}, None)
+        if paper:
+            paper["exchange"] = connector
+        elif raw.get("mode", "live") == "live":
+            _check_credentials(where, raw, connector, credentials, connector_keys, errors)
         folder = bot_folder(raw, base.root)
         if folder in folders:
             errors.append(
@@ -349,7 +509,7 @@ def plan_bots(
                 f"({folder}/data/*.sqlite) with hummingbot_bots[{folders[folder]}]"
             )
         folders[folder] = index
-        controllers, files = _plan_controllers(registry, where, raw, errors)
+        controllers, files = _plan_controllers(registry, where, raw, errors, replay)
         if bot is None:
             continue
         script = {
@@ -358,6 +518,7 @@ def plan_bots(
             "candles_config": [],
             "controllers_config": [c["file"] for c in controllers],
             "max_global_drawdown_quote": bot.max_global_drawdown_quote,
+            "paper": paper,
         }
         planned.append(
             {
@@ -366,6 +527,8 @@ def plan_bots(
                 "image": bot.image or base.image,
                 "connector": connector,
                 "credentials": raw.get("credentials"),
+                "mode": bot.mode,
+                "replay": replay,
                 "state": bot.state,
                 "cpus": bot.cpus if bot.cpus is not None else base.cpus,
                 "memory": bot.memory or base.memory,
@@ -380,6 +543,7 @@ def plan_bots(
                         "script": script,
                         "controllers": [c["cold_digest"] for c in controllers],
                         "files": [f["digest"] for f in files],
+                        "replay": replay and replay["digest"],
                     }
                 ),
             }
@@ -406,6 +570,7 @@ def exporter_bots(bots: Any, root: str) -> list[dict]:
                 "errors_log_path": f"{folder}/logs/errors.log",
                 "mqtt_instance_id": name,
                 "limits": bot.get("limits") or {},
+                "mode": bot.get("mode") if bot.get("mode") in ("live", "paper") else "live",
             }
         )
     return watched

@@ -81,9 +81,10 @@ def test_a_field_with_no_near_name_lists_the_known_ones():
 
 
 def test_limits_must_be_a_mapping():
-    assert "hummingbot_bots[0].limits: expected a mapping of alert limits (max_drawdown_quote, ...)" in plan(
-        {**BOT, "limits": 5}
-    )["errors"]
+    assert (
+        "hummingbot_bots[0].limits: expected a mapping of alert limits (max_drawdown_quote, ...)"
+        in plan({**BOT, "limits": 5})["errors"]
+    )
 
 
 def test_a_valid_bot_plans_without_errors():
@@ -118,8 +119,8 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": local}}}))
     (tmp_path / "plan.yml").write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        "    - ansible.builtin.copy:\n        dest: \"{{ out }}\"\n"
-        "        content: \"{{ bots | hbot_bots_plan(defaults, credentials, keys) | to_json }}\"\n"
+        '    - ansible.builtin.copy:\n        dest: "{{ out }}"\n'
+        '        content: "{{ bots | hbot_bots_plan(defaults, credentials, keys) | to_json }}"\n'
         "        mode: '0600'\n"
     )
     out = tmp_path / "plan.json"
@@ -151,3 +152,88 @@ def test_a_misspelt_connector_is_refused_with_hummingbots_nearest_name():
         "did you mean 'binance'? (hummingbot_connector_key_fields)"
     ) in result["errors"]
     assert plan_module.hbot_bots_plan([BOT], DEFAULTS, CREDENTIALS, shipped)["errors"] == []
+
+
+# --- mode: paper ------------------------------------------------------------------------------------
+
+REPLAY_CSV = REPO / "sandbox/replay/ETH-BTC_5m.csv"
+
+
+def paper_bot(**paper):
+    bot = {k: v for k, v in copy.deepcopy(BOT).items() if k != "credentials"}
+    bot["controllers"][0]["config"] = {
+        "trading_pair": "ETH-BTC",
+        "total_amount_quote": 0.01,
+        "interval": "15m",
+    }
+    replay = {"candles": str(REPLAY_CSV), "trading_pair": "ETH-BTC", "speed": 120}
+    return {
+        **bot,
+        "mode": "paper",
+        "paper": {"balances": {"ETH": 1, "BTC": 0.1}, "market": "replay", "replay": replay, **paper},
+    }
+
+
+def test_a_paper_bot_needs_no_keys_and_trades_on_the_paper_connector_with_the_replay():
+    result = plan(paper_bot())
+    assert result["errors"] == []
+    bot = result["bots"][0]
+    config = bot["controllers"][0]["config"]
+    assert config["connector_name"] == "binance_paper_trade"
+    assert bot["mode"] == "paper"
+    assert bot["replay"]["source"] == str(REPLAY_CSV) and bot["replay"]["interval"] == 300
+    section = bot["script"]["paper"]
+    assert section["exchange"] == "binance" and section["balances"] == {"ETH": 1, "BTC": 0.1}
+    assert section["replay"]["candles"] == "/home/hummingbot/data/replay/candles.csv"
+    assert section["replay"]["speed"] == 120
+    live = plan(BOT)["bots"][0]
+    assert live["mode"] == "live" and live["script"]["paper"] == {}
+    assert live["controllers"][0]["config"]["connector_name"] == "binance"
+
+
+def test_paper_settings_that_cannot_run_are_refused_by_field():
+    cases = {
+        "hummingbot_bots[0].paper: required with mode: paper": {"mode": "paper"},
+        "hummingbot_bots[0].mode: 'live' trades real money": {"paper": {"balances": {"ETH": 1}}},
+        "hummingbot_bots[0].paper.replay: required with market: replay": {
+            "mode": "paper",
+            "paper": {"balances": {"ETH": 1}, "market": "replay"},
+        },
+        "hummingbot_bots[0].paper.balances: Value error, set the paper account": {
+            "mode": "paper",
+            "paper": {"balances": {}},
+        },
+    }
+    for expected, fields in cases.items():
+        bot = {k: v for k, v in copy.deepcopy(BOT).items() if k != "credentials"} | fields
+        errors = plan(bot)["errors"]
+        assert any(e.startswith(expected.replace("Value error, ", "")) for e in errors), (expected, errors)
+
+
+def test_a_replay_that_does_not_fit_the_controllers_is_refused_before_anything_changes(tmp_path):
+    bot = paper_bot()
+    bot["controllers"][0]["config"].update(trading_pair="LTC-BTC", interval="1m")
+    errors = plan(bot)["errors"]
+    assert any(
+        e.startswith("hummingbot_bots[0].controllers[0].config.trading_pair: 'LTC-BTC' but the bot's replay")
+        for e in errors
+    )
+    assert any(
+        e.startswith("hummingbot_bots[0].controllers[0].config.interval: '1m' is not a multiple")
+        for e in errors
+    )
+    missing = paper_bot()
+    missing["paper"]["replay"]["candles"] = str(tmp_path / "none.csv")
+    assert any(
+        e.startswith("hummingbot_bots[0].paper.replay.candles: cannot read") for e in plan(missing)["errors"]
+    )
+    (tmp_path / "bad.csv").write_text("time,price\n1,2\n")
+    bad = paper_bot()
+    bad["paper"]["replay"]["candles"] = str(tmp_path / "bad.csv")
+    assert any("lacks the columns timestamp, open" in e for e in plan(bad)["errors"])
+    rules = paper_bot()
+    rules["paper"]["replay"]["trading_rules"] = {"min_tick": 0.1}
+    assert any(
+        e.startswith("hummingbot_bots[0].paper.replay.trading_rules: 'min_tick' is not a trading rule")
+        for e in plan(rules)["errors"]
+    )

@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -17,13 +18,17 @@ from hbot_exporter.config import parse_config  # noqa: E402
 from hbot_exporter.mqtt import MqttListener  # noqa: E402
 
 
-def scrape(registry) -> dict[tuple[str, tuple], float]:
+def scrape(registry, modes=None) -> dict[tuple[str, tuple], float]:
+    """Samples by name and labels; every series of a bot must carry its mode (live unless `modes` says)."""
     text = generate_latest(registry).decode()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = dict(sample.labels)
+            if "bot" in labels:
+                assert labels.pop("mode") == (modes or {}).get(labels["bot"], "live"), sample
+            samples[(sample.name, tuple(sorted(labels.items())))] = sample.value
+    return samples
 
 
 def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
@@ -65,3 +70,48 @@ def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
     caplog.clear()
     scrape(registry)
     assert "is down" not in caplog.text
+
+
+def test_a_paper_bot_says_so_on_every_series(tmp_path):
+    """Paper PnL can never pass for real money: each bot's series carry its mode from the config."""
+    for bot in ("real", "practice"):
+        connection = create_bot_db(tmp_path / f"{bot}.sqlite")
+        sample_trading_day(connection)
+        connection.close()
+    config = parse_config(
+        {
+            "mqtt": {"host": "127.0.0.1", "port": 1},
+            "bots": [
+                {
+                    "name": bot,
+                    "db_path": str(tmp_path / f"{bot}.sqlite"),
+                    "errors_log_path": str(tmp_path / f"{bot}.log"),
+                    "mqtt_instance_id": bot,
+                    **({"mode": "paper"} if bot == "practice" else {}),
+                }
+                for bot in ("real", "practice")
+            ],
+        }
+    )
+    listener = MqttListener(config.mqtt, {"real": "real", "practice": "practice"}, config.max_label_values)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HbotCollector(config, build_sources(config), listener))
+    samples = scrape(registry, modes={"practice": "paper"})  # asserts the mode of every bot series
+    fills = ("pair", "BTC-USDT"), ("side", "buy")
+    assert samples[("hbot_fills_total", (("bot", "practice"), *fills))] == 2
+    assert samples[("hbot_fills_total", (("bot", "real"), *fills))] == 2
+    with pytest.raises(Exception, match="mode"):
+        parse_config(
+            {
+                **config.model_dump(mode="json"),
+                "bots": [
+                    {
+                        "name": "x",
+                        "db_path": "/x",
+                        "errors_log_path": "/y",
+                        "mqtt_instance_id": "x",
+                        "mode": "demo",
+                    }
+                ],
+            }
+        )

@@ -31,7 +31,7 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 pytestmark = pytest.mark.skipif(
     not Path(MOSQUITTO).exists(), reason="mosquitto is not installed (apt-get install mosquitto)"
 )
-ALLOWED_LABELS = {"bot", "controller", "pair", "side"}
+ALLOWED_LABELS = {"bot", "mode", "controller", "pair", "side"}
 ORDER_STATUSES = {"created", "filled", "completed", "cancelled", "failed", "expired", "other"}
 PERFORMANCE = {
     "pmm_btc": {
@@ -181,7 +181,10 @@ def scrape(registry) -> dict[tuple[str, frozenset], float]:
     samples = {}
     for family in text_string_to_metric_families(generate_latest(registry).decode()):
         for sample in family.samples:
-            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+            labels = dict(sample.labels)
+            if "bot" in labels:  # every series of a bot says whose money it is
+                assert labels.pop("mode") == "live", sample
+            samples[(sample.name, frozenset(labels.items()))] = sample.value
     return samples
 
 
@@ -390,8 +393,8 @@ def test_exporter_process_serves_metrics(tmp_path, broker):
                 body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
             except OSError:
                 time.sleep(0.1)
-        assert 'hbot_fills_total{bot="bot1",pair="BTC-USDT",side="buy"} 2.0' in body
-        assert 'hbot_exporter_errors_log_up{bot="bot1"} 0.0' in body  # no errors.log in this test
+        assert 'hbot_fills_total{bot="bot1",mode="live",pair="BTC-USDT",side="buy"} 2.0' in body
+        assert 'hbot_exporter_errors_log_up{bot="bot1",mode="live"} 0.0' in body  # no errors.log in this test
         assert "process_resident_memory_bytes" in body
     finally:
         process.terminate()

@@ -95,6 +95,6 @@ def test_the_scrape_exports_open_executors_and_running(tmp_path):
         for family in text_string_to_metric_families(generate_latest(registry).decode())
         for sample in family.samples
     }
-    labels = (("bot", "bot1"), ("controller", "mm1"))
+    labels = (("bot", "bot1"), ("controller", "mm1"), ("mode", "live"))
     assert samples[("hbot_controller_open_executors", labels)] == 4
     assert samples[("hbot_controller_running", labels)] == 1

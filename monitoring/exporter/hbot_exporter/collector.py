@@ -80,12 +80,16 @@ def build_sources(config: ExporterConfig) -> list[BotSources]:
 
 
 class Families:
-    """Metric families of one scrape, created on first use so every family is yielded once."""
+    """Metric families of one scrape, created on first use so every family is yielded once. Every
+    series of a bot also carries its `mode` (live or paper), so paper PnL never passes for real PnL."""
 
-    def __init__(self) -> None:
+    def __init__(self, modes: dict[str, str] | None = None) -> None:
         self._families: dict[str, Metric] = {}
+        self._modes = modes or {}
 
     def add(self, kind: str, name: str, doc: str, labels: dict[str, str], value: float) -> None:
+        if "bot" in labels:
+            labels = {**labels, "mode": self._modes.get(labels["bot"], "live")}
         family = self._families.get(name)
         if family is None:
             family_class = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
@@ -122,7 +126,7 @@ class HbotCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
-        families = Families()
+        families = Families({source.config.name: source.config.mode for source in self.sources})
         now = self.clock()
         mqtt_states = self.mqtt.snapshot() if self.mqtt else {}
         broker_up = bool(self.mqtt and self.mqtt.connected)

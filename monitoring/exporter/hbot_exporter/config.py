@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -41,6 +41,8 @@ class BotConfig(StrictModel):
     errors_log_path: Path
     mqtt_instance_id: str = Field(pattern=INSTANCE_ID_PATTERN)
     limits: BotLimits = Field(default_factory=BotLimits)
+    # paper: the bot trades on Hummingbot's paper engine; every series of the bot carries mode="paper".
+    mode: Literal["live", "paper"] = "live"
 
     @field_validator("db_path", "errors_log_path")
     @classmethod

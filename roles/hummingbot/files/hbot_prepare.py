@@ -6,7 +6,8 @@ bot's own image, with the bot folder mounted at /target and its conf/ at /home/h
    is missing or still exactly what an earlier image put there (.hbot-builtins.json records that);
    a file the operator changed is never overwritten, only reported by name.
 2. Unattended first boot with Hummingbot's own crypto (ETHKeyFileSecretManger): conf/.password_verification
-   and conf/connectors/<connector>.yml, rewritten only when the password or a key changes.
+   and conf/connectors/<connector>.yml, rewritten only when the password or a key changes (a paper bot,
+   HBOT_CONNECTOR empty, has no keys: only the password check).
 3. conf/conf_client.yml: instance_id and the mqtt_bridge section, written through Hummingbot's own model.
 
 Input (environment, never arguments): HBOT_IMAGE_ID, HBOT_CONFIG_PASSWORD, HBOT_CONNECTOR,
@@ -104,6 +105,8 @@ def first_boot(password: str, connector: str, keys: dict, changed: list) -> None
         store_password_verification(secrets)
         changed.append("conf/.password_verification")
     PASSWORD_VERIFICATION_PATH.chmod(0o600)
+    if not connector:  # a paper bot: Hummingbot's paper engine needs no keys
+        return
 
     template = AllConnectorSettings.get_connector_config_keys(connector)
     if template is None:
@@ -166,7 +169,7 @@ def main() -> int:
         sync_builtins(os.environ.get("HBOT_IMAGE_ID", ""), changed, edited)
         first_boot(
             os.environ.get("HBOT_CONFIG_PASSWORD", ""),
-            os.environ["HBOT_CONNECTOR"],
+            os.environ.get("HBOT_CONNECTOR", ""),
             json.loads(os.environ.get("HBOT_CONNECTOR_KEYS") or "{}"),
             changed,
         )

@@ -9,6 +9,9 @@ What the bots role relies on:
 - Every tick writes logs/health.json (clock alive, which connectors are ready and why not); the
   container healthcheck (bin/hbot_healthcheck.py) reads it. An exchange that stays unreachable is
   logged as "EXCHANGE UNREACHABLE" once a minute instead of failing silently.
+- `paper:` (set by the role for a `mode: paper` bot) trades on Hummingbot's paper engine with trading
+  rules, on live or replayed market data: scripts/hbot_paper.py, installed before Hummingbot creates
+  the connectors (init_markets) and serving the replay's candles to the controllers.
 - SIGTERM (docker stop) winds the bot down like Hummingbot's `stop` command, which stops the
   executors and cancels open orders, then exits. The official image's quickstart installs no
   handler, so Hummingbot (PID 1 under the role's exec'd CMD) would otherwise ignore the signal and
@@ -31,9 +34,14 @@ from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from scripts.hbot_paper import install as install_paper
+from scripts.hbot_paper import serve_paper_market
 
 HEALTH_FILE = root_path() / "logs" / "health.json"
-STOP_TIMEOUT = 20  # seconds to stop executors and cancel orders; the role's stop_grace_period is longer
+# Seconds to stop executors and cancel orders: Hummingbot waits up to 10 x 2 s for executors to close
+# their positions (max_executors_close_attempts); the role's stop_grace_period (40 s) is longer.
+STOP_TIMEOUT = 30
+UNREADY_GRACE = 10  # seconds a connector may be not ready before the log says the exchange is unreachable
 
 
 def process_identity() -> dict:
@@ -54,9 +62,17 @@ class HbotV2ControllersConfig(StrategyV2ConfigBase):
     max_global_drawdown_quote: Decimal | None = None
     performance_report_interval: float = 1.0
     unready_report_interval: float = 60.0
+    paper: dict = {}
 
 
 class HbotV2Controllers(StrategyV2Base):
+    paper_connector = None  # the paper connector install_paper registered, in paper mode
+
+    @classmethod
+    def init_markets(cls, config: HbotV2ControllersConfig):
+        super().init_markets(config)
+        cls.paper_connector = install_paper(config.paper, cls.markets)
+
     def __init__(self, connectors: dict[str, ConnectorBase], config: HbotV2ControllersConfig):
         super().__init__(connectors, config)
         self.config = config
@@ -67,6 +83,10 @@ class HbotV2Controllers(StrategyV2Base):
         self._last_unready_log = 0.0
         self._identity = process_identity()
         self._handle_stop_signals()
+
+    def initialize_controllers(self):
+        serve_paper_market(self.market_data_provider, self.paper_connector)
+        super().initialize_controllers()
 
     # --- docker stop: cancel orders, then exit -------------------------------------------------------
 
@@ -107,6 +127,8 @@ class HbotV2Controllers(StrategyV2Base):
                 self._unready_since = None
             return
         self._unready_since = self._unready_since or now
+        if now - self._unready_since < UNREADY_GRACE:
+            return  # a connector is never ready on the first ticks after a start
         if now - self._last_unready_log < self.config.unready_report_interval:
             return
         self._last_unready_log = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -17,6 +18,7 @@ import yaml
 ROOT = "/opt/hbot"
 BOT = "bot1"
 CONTAINER = f"hbot-{BOT}"
+PYTHON = "/opt/conda/envs/hummingbot/bin/python"  # the official image's conda env
 
 
 class Bot:
@@ -56,6 +58,17 @@ def bot(host) -> Bot:
     return Bot(host)
 
 
+def python_command(interpreter: str, script: str) -> str:
+    """A shell command running script with no quoting to get wrong."""
+    encoded = base64.b64encode(script.encode()).decode()
+    return f"{interpreter} -c \"import base64; exec(base64.b64decode('{encoded}'))\""
+
+
+def in_bot(bot: Bot, script: str, detach: bool = False) -> str:
+    """Python inside the bot's running container (Hummingbot's own packages, its live data/)."""
+    return bot.sudo(f"docker exec {'-d ' if detach else ''}{bot.container} " + python_command(PYTHON, script))
+
+
 # --- Driving the playbooks as an operator does ---------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[4]
@@ -79,7 +92,7 @@ class PlayResult:
 
 def declared_bots() -> list[dict]:
     """The scenario's bots, exactly as molecule.yml declares them (tests derive their changes from it)."""
-    config = yaml.safe_load((SCENARIO / "molecule.yml").read_text())
+    config = yaml.safe_load(os.path.expandvars((SCENARIO / "molecule.yml").read_text()))
     return copy.deepcopy(config["provisioner"]["inventory"]["host_vars"]["molecule-bots"]["hummingbot_bots"])
 
 

@@ -6,9 +6,8 @@ import json
 import time
 
 import pytest
-from conftest import Bot
+from conftest import PYTHON, Bot, in_bot
 
-PYTHON = "/opt/conda/envs/hummingbot/bin/python"  # the official image's conda env
 BOT_DIRS = {
     "": 0o750,
     "conf": 0o700,
@@ -139,7 +138,7 @@ def test_bots_on_one_host_have_their_own_folder_database_and_mqtt_id(host):
         assert seen[name]["data"] == f"/opt/hbot/{name}/data"
         assert seen[name]["database"] == f"/opt/hbot/{name}/data/{name}.sqlite"
         assert seen[name]["instance_id"] == name
-        bot.wait_for_log(f"logs/logs_{name}.log", "EXCHANGE UNREACHABLE")
+        bot.wait_for_log("logs/logs_hummingbot.log", "Strategy hbot_v2_controllers started successfully")
         with host.sudo():
             assert host.file(seen[name]["database"]).is_file
     for key in ("data", "conf", "database", "instance_id"):
@@ -185,8 +184,9 @@ def mqtt_client(bot, arguments: str):
     """A client in its own container on the internal network, as monitoring connects."""
     image = bot.sudo("docker inspect --format '{{.Config.Image}}' hbot-mosquitto-1").strip()
     with bot.host.sudo():
-        return bot.host.run(f"docker run --rm --network hbot_mqtt {image} "
-                            f"mosquitto_sub -h mosquitto {arguments}")
+        return bot.host.run(
+            f"docker run --rm --network hbot_mqtt {image} mosquitto_sub -h mosquitto {arguments}"
+        )
 
 
 def test_broker_requires_a_password(bot):
@@ -266,3 +266,42 @@ def test_docker_stop_winds_the_bot_down_instead_of_killing_it(bot):
             return
         time.sleep(5)
     pytest.fail(f"{bot.name} did not start again: {verdict}")
+
+
+# --- A paper bot on the replayed market -------------------------------------------------------------
+
+PAPER_FILLS = """
+import json, sqlite3
+c = sqlite3.connect('data/bot2.sqlite')
+fills = c.execute(
+    'SELECT f.market, f.trade_type, f.price, o.price FROM TradeFill f JOIN "Order" o ON o.id = f.order_id'
+).fetchall()
+executors = c.execute('SELECT COUNT(*) FROM Executors').fetchone()[0]
+print(json.dumps({"fills": fills, "executors": executors}))
+"""
+
+
+def test_the_paper_bot_trades_the_replayed_market_through_hummingbots_paper_engine(host):
+    """bot2 paper-trades the flagship on a replay of recorded candles, with no keys: its connector is
+    ready with trading rules, Hummingbot's paper engine fills its quotes at their own prices, and its
+    own database records the fills (market binance_PaperTrade) and the finished executors."""
+    paper = Bot(host, "bot2")
+    paper.wait_for_log("logs/logs_hummingbot.log", "Paper trading on binance_paper_trade (replay market)")
+    deadline = time.monotonic() + 600
+    seen = {}
+    while time.monotonic() < deadline:
+        seen = json.loads(in_bot(paper, PAPER_FILLS))
+        if {side for _, side, _, _ in seen["fills"]} == {"BUY", "SELL"} and seen["executors"] > 0:
+            break
+        time.sleep(10)
+    assert {side for _, side, _, _ in seen["fills"]} == {"BUY", "SELL"}, seen
+    assert seen["executors"] > 0, seen
+    for market, _, fill_price, order_price in seen["fills"]:
+        assert market == "binance_PaperTrade"
+        assert fill_price == order_price  # a resting quote fills at its own price, never better
+    health = json.loads(paper.read("logs/health.json"))
+    assert health["connectors"]["binance_paper_trade"]["ready"] is True, health
+    assert health["controllers"] == {"eth_btc_mm": "RUNNING"}
+    with host.sudo():
+        assert not host.file(f"{paper.dir}/conf/connectors/binance.yml").exists  # no keys for paper
+        assert host.file(f"{paper.dir}/data/replay/candles.csv").mode == 0o644

@@ -8,11 +8,10 @@ is what upgrade and restore wait for (hummingbot_rollout_wait_healthy: false in 
 
 from __future__ import annotations
 
-import base64
 import time
 
 import pytest
-from conftest import Bot, declared_bots, play, started_at
+from conftest import PYTHON, Bot, declared_bots, in_bot, play, python_command, started_at
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -20,7 +19,6 @@ BOT_IMAGE = "hummingbot/hummingbot:version-2.12.0"  # the tag production pulls, 
 NEXT_IMAGE = f"{BOT_IMAGE}-next"
 BROKEN_IMAGE = f"{BOT_IMAGE}-broken"
 BROKER = "hbot-mosquitto-1"
-PYTHON = "/opt/conda/envs/hummingbot/bin/python"  # the official image's conda env
 
 
 @pytest.fixture
@@ -161,19 +159,6 @@ with Session(engine) as session:
         trade_fee={{}}, exchange_trade_id="{marker}"))
     session.commit()
 """
-
-
-def python_command(interpreter: str, script: str) -> str:
-    """A shell command running script with no quoting to get wrong."""
-    encoded = base64.b64encode(script.encode()).decode()
-    return f"{interpreter} -c \"import base64; exec(base64.b64decode('{encoded}'))\""
-
-
-def in_bot(bot: Bot, script: str, detach: bool = False) -> str:
-    """Python inside the bot's running container (Hummingbot's own packages, its live data/)."""
-    return bot.sudo(
-        f"docker exec {'-d ' if detach else ''}{bot.container} " + python_command(PYTHON, script)
-    )
 
 
 def add_marker_fill(bot: Bot, marker: str) -> None:

@@ -1,0 +1,684 @@
+"""hbot-fleet's paper market: Hummingbot's own paper connector, with trading rules, on live market data
+or on a replay of recorded candles. The role mounts this file beside the V2 script (scripts/).
+
+Why it exists: Hummingbot's `<exchange>_paper_trade` connectors have no `trading_rules`, which every
+V2 executor reads when it is created (hummingbot/hummingbot#7434), so V2 bots cannot paper-trade. The
+connector is compiled Cython, so its class cannot be patched; it can be subclassed.
+
+How it plugs in, with no file of Hummingbot's changed:
+- The V2 script's `init_markets` runs before Hummingbot creates the strategy's connectors. `install`
+  builds each paper connector here and registers it with Hummingbot's ConnectorManager, which hands
+  back an existing connector as is; the clock, the markets recorder (TradeFill, Orders, Executors
+  rows) and the strategy then use it like any connector.
+- `PaperExchange` subclasses the compiled PaperTradeExchange: its own order matching, balances and
+  fill events, plus `trading_rules` and rule-based quantization.
+- live market: order books and trades from the real connector's public streams; trading rules from
+  its public exchange info (no keys), as Hummingbot's backtester gets them.
+- replay market: `ReplayMarket` walks recorded OHLCV candles (open, then the nearer extreme, the other
+  extreme, close) at `speed` times real time, and `ReplayDataSource` turns each step into an order
+  book snapshot and a trade, so the paper engine fills resting orders the way it does on live data:
+  a bid fills when a trade prints below it or the book's ask crosses it, at the bid's own price.
+  Strategies read the same replay through `candles_feed` (closed bars only: no look-ahead).
+  A file named `halt` beside the candles stops the feed (an exchange outage, for fault drills);
+  the connector then reports `market_feed_alive: false` until it is removed.
+"""
+
+import asyncio
+import csv
+import logging
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hummingbot.connector.exchange.paper_trade.paper_trade_exchange import PaperTradeExchange
+from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.core.data_type.common import TradeType
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
+from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
+from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
+from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
+from hummingbot.core.event.events import (
+    BuyOrderCreatedEvent,
+    MarketEvent,
+    OrderCancelledEvent,
+    OrderFilledEvent,
+    SellOrderCreatedEvent,
+)
+from hummingbot.core.utils.async_utils import safe_ensure_future
+
+PAPER_SUFFIX = "_paper_trade"
+FEED_TIMEOUT = 30.0  # seconds without a replay step before the feed counts as dead
+RULES_RETRY = 30.0  # seconds between attempts to read the live exchange's trading rules
+LOG = logging.getLogger("hummingbot.hbot_paper")
+
+
+class PaperConfigError(ValueError):
+    """A paper setting the bot cannot run with; the message names the field."""
+
+
+# --- settings (written by the role into the V2 script's config under `paper:`) ------------------------
+
+
+@dataclass(frozen=True)
+class ReplaySettings:
+    candles: Path  # CSV: timestamp (s, bar open), open, high, low, close, volume
+    trading_pair: str
+    speed: float = 60.0  # replayed seconds per real second
+    spread_bps: float = 2.0  # half-spread of the synthetic book around the replayed price
+    history_bars: int = 500  # bars already "in the past" when the replay starts (strategy warm-up)
+    rules: dict = field(default_factory=dict)  # TradingRule fields for the replayed pair
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    exchange: str
+    balances: dict[str, Decimal]
+    replay: ReplaySettings | None = None
+
+    @property
+    def connector(self) -> str:
+        return self.exchange + PAPER_SUFFIX
+
+    @classmethod
+    def parse(cls, raw: dict) -> "PaperSettings":
+        def need(mapping: dict, key: str, where: str) -> Any:
+            if mapping.get(key) in (None, ""):
+                raise PaperConfigError(f"paper.{where}{key} is required")
+            return mapping[key]
+
+        balances = {}
+        for asset, amount in (raw.get("balances") or {}).items():
+            try:
+                balances[str(asset).upper()] = Decimal(str(amount))
+            except ArithmeticError as error:
+                raise PaperConfigError(f"paper.balances.{asset}: {amount!r} is not a number") from error
+        replay = None
+        if raw.get("market", "live") == "replay":
+            spec = need(raw, "replay", "")
+            replay = ReplaySettings(
+                candles=Path(need(spec, "candles", "replay.")),
+                trading_pair=str(need(spec, "trading_pair", "replay.")),
+                speed=float(spec.get("speed", 60.0)),
+                spread_bps=float(spec.get("spread_bps", 2.0)),
+                history_bars=int(spec.get("history_bars", 500)),
+                rules=dict(spec.get("trading_rules") or {}),
+            )
+            if replay.speed <= 0 or replay.spread_bps <= 0:
+                raise PaperConfigError("paper.replay.speed and paper.replay.spread_bps must be above 0")
+        return cls(exchange=str(need(raw, "exchange", "")), balances=balances, replay=replay)
+
+
+# --- the replay: recorded candles -> a price path in real (or accelerated) time -----------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    timestamp: float
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+    def path(self) -> tuple[float, float, float, float]:
+        """Open, the nearer extreme first (a rising bar dips before it rallies), the other, close."""
+        if self.close >= self.open:
+            return (self.open, self.low, self.high, self.close)
+        return (self.open, self.high, self.low, self.close)
+
+
+def read_candles(path: Path) -> list[Bar]:
+    try:
+        with path.open(newline="") as handle:
+            rows = [
+                Bar(*(float(row[name]) for name in ("timestamp", "open", "high", "low", "close", "volume")))
+                for row in csv.DictReader(handle)
+            ]
+    except (OSError, KeyError, ValueError) as error:
+        raise PaperConfigError(f"paper.replay.candles: cannot read {path}: {error}") from error
+    if len(rows) < 2:
+        raise PaperConfigError(f"paper.replay.candles: {path} holds fewer than 2 bars")
+    return rows
+
+
+class ReplayMarket:
+    """Recorded bars replayed from `start` (a wall-clock time) at `speed`. At the end of the data it
+    starts again, scaled so that the next lap opens where the last one closed (no price jump)."""
+
+    POINTS = 4  # open, extreme, extreme, close
+
+    def __init__(
+        self, bars: list[Bar], settings: ReplaySettings, start: float, halt_file: Path | None = None
+    ):
+        self.bars = bars
+        self.settings = settings
+        self.interval = bars[1].timestamp - bars[0].timestamp
+        self.first_bar = min(settings.history_bars, len(bars) - 1)
+        self.start = start
+        self.halt_file = halt_file
+        self._lap_scale = bars[-1].close / bars[0].open
+        self._halted_for = 0.0
+        self._halted_at: float | None = None
+
+    def bar(self, k: int) -> Bar:
+        """Bar k of the endless replay (laps of the data, each scaled to continue the last)."""
+        lap, index = divmod(k, len(self.bars))
+        scale = self._lap_scale**lap
+        bar = self.bars[index]
+        return Bar(
+            bar.timestamp + lap * len(self.bars) * self.interval,
+            bar.open * scale,
+            bar.high * scale,
+            bar.low * scale,
+            bar.close * scale,
+            bar.volume,
+        )
+
+    def halted(self, now: float) -> bool:
+        """The halt file pauses the replayed clock: the market resumes where it stopped."""
+        halted = self.halt_file is not None and self.halt_file.exists()
+        if halted and self._halted_at is None:
+            self._halted_at = now
+        elif not halted and self._halted_at is not None:
+            self._halted_for += now - self._halted_at
+            self._halted_at = None
+        return halted
+
+    def step(self, now: float) -> int:
+        """Index of the current point: bar (first_bar + step // POINTS), point step % POINTS."""
+        elapsed = (self._halted_at or now) - self.start - self._halted_for
+        return max(0, int(elapsed * self.settings.speed * self.POINTS / self.interval))
+
+    def point(self, step: int) -> tuple[Bar, float]:
+        bar = self.bar(self.first_bar + step // self.POINTS)
+        return bar, bar.path()[step % self.POINTS]
+
+    def replay_time(self, step: int) -> float:
+        bar, _ = self.point(step)
+        return bar.timestamp + (step % self.POINTS) * self.interval / self.POINTS
+
+    def closed_bars(self, step: int, count: int) -> list[Bar]:
+        """The `count` bars that closed before the current one: what a strategy may know."""
+        current = self.first_bar + step // self.POINTS
+        return [self.bar(k) for k in range(max(0, current - count), current)]
+
+    def seconds_per_step(self) -> float:
+        return self.interval / self.settings.speed / self.POINTS
+
+
+def resample(bars: list[Bar], factor: int) -> list[Bar]:
+    """Bars `factor` times longer, aligned like exchange candles; only whole ones (no partial bar)."""
+    seconds = factor * (bars[1].timestamp - bars[0].timestamp) if len(bars) > 1 else 0
+    groups: dict[float, list[Bar]] = {}
+    for bar in bars:
+        groups.setdefault(bar.timestamp - bar.timestamp % seconds if seconds else bar.timestamp, []).append(
+            bar
+        )
+    return [
+        Bar(
+            start,
+            members[0].open,
+            max(b.high for b in members),
+            min(b.low for b in members),
+            members[-1].close,
+            sum(b.volume for b in members),
+        )
+        for start, members in groups.items()
+        if len(members) == factor
+    ]
+
+
+INTERVAL_SECONDS = {
+    "1s": 1,
+    "1m": 60,
+    "3m": 180,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "1h": 3600,
+    "2h": 7200,
+    "4h": 14400,
+    "6h": 21600,
+    "12h": 43200,
+    "1d": 86400,
+}
+
+
+class ReplayCandles:
+    """A candles feed over the replay, for any interval that is a multiple of the recorded one.
+    It answers what Hummingbot's candle feeds answer (`candles_df`, `ready`, `start`, `stop`)."""
+
+    max_records = 10**9  # Hummingbot's MarketDataProvider reuses a feed with at least the records asked
+
+    def __init__(self, market: ReplayMarket, interval: str, records: int):
+        seconds = INTERVAL_SECONDS.get(interval)
+        if seconds is None or seconds % market.interval:
+            raise PaperConfigError(
+                f"interval {interval!r}: the replay's candles are {market.interval:.0f}s bars; "
+                "use their interval or a multiple of it"
+            )
+        self.market = market
+        self.factor = int(seconds // market.interval)
+        self.records = records
+        self.ready = True
+
+    @property
+    def candles_df(self) -> pd.DataFrame:
+        step = self.market.step(time.time())
+        bars = self.market.closed_bars(step, (self.records + 1) * self.factor)
+        if self.factor > 1:
+            bars = resample(bars, self.factor)
+        frame = pd.DataFrame([bar.__dict__ for bar in bars[-self.records :]])
+        if len(frame):
+            frame["quote_asset_volume"] = frame["volume"] * frame["close"]
+            for column in ("n_trades", "taker_buy_base_volume", "taker_buy_quote_volume"):
+                frame[column] = 0.0
+        return frame
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+class ReplayDataSource(OrderBookTrackerDataSource):
+    """Order book snapshots and trades from the replay, in the shape the exchange streams give."""
+
+    LEVELS = 10
+
+    def __init__(self, market: ReplayMarket, trading_pairs: list[str]):
+        super().__init__(trading_pairs)
+        self.market = market
+        self._outputs: dict[str, asyncio.Queue] = {}
+        self._sent = -1
+        self.last_step_at = 0.0
+
+    def _book(self, trading_pair: str, price: float, volume: float, step: int) -> OrderBookMessage:
+        half = self.market.settings.spread_bps / 10_000
+        size = max(volume / self.market.POINTS, 1e-8)
+        bids = [[price * (1 - half * (1 + level)), size] for level in range(self.LEVELS)]
+        asks = [[price * (1 + half * (1 + level)), size] for level in range(self.LEVELS)]
+        content = {"trading_pair": trading_pair, "update_id": step + 1, "bids": bids, "asks": asks}
+        return OrderBookMessage(OrderBookMessageType.SNAPSHOT, content, self.market.replay_time(step))
+
+    async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
+        step = self.market.step(time.time())
+        bar, price = self.market.point(step)
+        return self._book(trading_pair, price, bar.volume, step)
+
+    async def get_last_traded_prices(
+        self, trading_pairs: list[str], domain: str | None = None
+    ) -> dict[str, float]:
+        _, price = self.market.point(self.market.step(time.time()))
+        return {pair: price for pair in trading_pairs}
+
+    async def listen_for_order_book_snapshots(self, ev_loop, output: asyncio.Queue):
+        self._outputs["snapshots"] = output
+        await asyncio.Event().wait()
+
+    async def listen_for_trades(self, ev_loop, output: asyncio.Queue):
+        self._outputs["trades"] = output
+        await asyncio.Event().wait()
+
+    async def listen_for_order_book_diffs(self, ev_loop, output: asyncio.Queue):
+        await asyncio.Event().wait()  # a replay sends whole books, never diffs
+
+    async def listen_for_subscriptions(self):
+        """The replay clock: every step since the last one becomes a trade and then a book."""
+        while True:
+            now = time.time()
+            if len(self._outputs) == 2 and not self.market.halted(now):
+                self._emit(self.market.step(now))
+                self.last_step_at = now
+            await asyncio.sleep(min(1.0, max(0.05, self.market.seconds_per_step() / 2)))
+
+    def _emit(self, step: int):
+        if self._sent < 0:
+            self._sent = step
+        for current in range(self._sent + 1, step + 1):
+            _, before = self.market.point(current - 1)
+            bar, price = self.market.point(current)
+            side = TradeType.SELL if price < before else TradeType.BUY
+            for pair in self._trading_pairs:
+                trade = {
+                    "trading_pair": pair,
+                    "trade_type": float(side.value),
+                    "trade_id": current,
+                    "update_id": current + 1,
+                    "price": price,
+                    "amount": max(bar.volume / self.market.POINTS, 1e-8),
+                }
+                timestamp = self.market.replay_time(current)
+                self._outputs["trades"].put_nowait(
+                    OrderBookMessage(OrderBookMessageType.TRADE, trade, timestamp)
+                )
+                self._outputs["snapshots"].put_nowait(self._book(pair, price, bar.volume, current))
+        self._sent = max(self._sent, step)
+
+    async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
+        return trading_pair in self._trading_pairs
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        return True
+
+
+# --- the connector ----------------------------------------------------------------------------------
+
+
+class PaperOrderTracker:
+    """What V2 executors read from a connector's order tracker: `fetch_order` -> InFlightOrder, with its
+    fills, fees and state. The paper engine has no tracker; this one is kept from the engine's own order
+    events. (Hummingbot's ClientOrderTracker would emit those events a second time.) Executors hold the
+    InFlightOrder it returns and read it later, so it is updated in place."""
+
+    KEEP_DONE = 2000  # finished orders kept for late lookups; older ones are forgotten (memory stays flat)
+    EVENTS = (
+        MarketEvent.BuyOrderCreated,
+        MarketEvent.SellOrderCreated,
+        MarketEvent.OrderFilled,
+        MarketEvent.BuyOrderCompleted,
+        MarketEvent.SellOrderCompleted,
+        MarketEvent.OrderCancelled,
+        MarketEvent.OrderFailure,
+    )
+
+    def __init__(self, connector):
+        self._orders: OrderedDict[str, InFlightOrder] = OrderedDict()
+        self._forwarder = SourceInfoEventForwarder(self._on_event)  # held here: PubSub keeps weak references
+        for event in self.EVENTS:
+            connector.add_listener(event, self._forwarder)
+
+    def fetch_order(self, client_order_id: str | None = None, exchange_order_id: str | None = None):
+        return self._orders.get(client_order_id or exchange_order_id)
+
+    @property
+    def active_orders(self) -> dict[str, InFlightOrder]:
+        return {oid: order for oid, order in self._orders.items() if not order.is_done}
+
+    def _order(self, order_id: str, event) -> InFlightOrder:
+        order = self._orders.get(order_id)
+        if order is None:  # a fill can be processed before the (async) creation event
+            is_buy = (
+                isinstance(event, BuyOrderCreatedEvent) or getattr(event, "trade_type", None) is TradeType.BUY
+            )
+            order = InFlightOrder(
+                client_order_id=order_id,
+                trading_pair=event.trading_pair,
+                order_type=getattr(event, "type", None) or event.order_type,
+                trade_type=TradeType.BUY if is_buy else TradeType.SELL,
+                amount=event.amount,
+                creation_timestamp=getattr(event, "creation_timestamp", event.timestamp),
+                price=event.price,
+                exchange_order_id=order_id,
+                initial_state=OrderState.OPEN,
+            )
+            self._orders[order_id] = order
+        return order
+
+    def _on_event(self, tag, connector, event):
+        if isinstance(event, (BuyOrderCreatedEvent, SellOrderCreatedEvent)):
+            self._order(event.order_id, event)
+        elif isinstance(event, OrderFilledEvent):
+            order = self._order(event.order_id, event)
+            order.update_with_trade_update(
+                TradeUpdate(
+                    trade_id=f"{event.exchange_trade_id}-{len(order.order_fills)}",
+                    client_order_id=event.order_id,
+                    exchange_order_id=event.order_id,
+                    trading_pair=event.trading_pair,
+                    fill_timestamp=event.timestamp,
+                    fill_price=event.price,
+                    fill_base_amount=event.amount,
+                    fill_quote_amount=event.amount * event.price,
+                    fee=event.trade_fee,
+                    is_taker=order.order_type.name == "MARKET",
+                )
+            )
+            if order.is_filled:
+                self._update(order, event.timestamp, OrderState.FILLED)
+        elif event.order_id in self._orders:
+            state = (
+                OrderState.CANCELED
+                if isinstance(event, OrderCancelledEvent)
+                else OrderState.FAILED
+                if tag == MarketEvent.OrderFailure.value
+                else OrderState.FILLED
+            )
+            self._update(self._orders[event.order_id], event.timestamp, state)
+
+    def _update(self, order: InFlightOrder, timestamp: float, state: OrderState):
+        if order.current_state in (OrderState.FILLED, OrderState.CANCELED, OrderState.FAILED):
+            return
+        order.update_with_order_update(
+            OrderUpdate(
+                trading_pair=order.trading_pair,
+                update_timestamp=timestamp,
+                new_state=state,
+                client_order_id=order.client_order_id,
+                exchange_order_id=order.exchange_order_id,
+            )
+        )
+        done = [oid for oid, kept in self._orders.items() if kept.is_done]
+        for oid in done[: max(0, len(done) - self.KEEP_DONE)]:
+            del self._orders[oid]
+
+
+def _quantum(increment: Decimal) -> Decimal:
+    return increment if increment > 0 else Decimal("1e-10")
+
+
+class PaperExchange(PaperTradeExchange):
+    """Hummingbot's paper connector plus the trading rules V2 executors read, and order quantization
+    to those rules. `rules_loader` is a coroutine function returning {trading pair: TradingRule}."""
+
+    def __init__(
+        self, tracker: OrderBookTracker, target_market, exchange: str, rules_loader, feed_alive=None
+    ):
+        super().__init__(tracker, target_market, exchange_name=exchange)
+        self._rules: dict[str, TradingRule] = {}
+        self._rules_loader = rules_loader
+        self._rules_task = None
+        self._feed_alive = feed_alive or (lambda: True)
+        self._order_tracker = PaperOrderTracker(self)
+
+    @property
+    def trading_rules(self) -> dict[str, TradingRule]:
+        return self._rules
+
+    @property
+    def status_dict(self) -> dict[str, bool]:
+        return {
+            **super().status_dict,
+            "trading_rules_initialized": len(self._rules) > 0,
+            "market_feed_alive": bool(self._feed_alive()),
+        }
+
+    async def start_network(self):
+        await super().start_network()
+        if self._rules_task is None or self._rules_task.done():
+            self._rules_task = safe_ensure_future(self._load_rules())
+
+    async def stop_network(self):
+        if self._rules_task is not None:
+            self._rules_task.cancel()
+        await super().stop_network()
+
+    async def _load_rules(self):
+        while not self._rules:
+            try:
+                self._rules = dict(await self._rules_loader())
+                LOG.info("Paper trading rules for %s: %s", self.name, ", ".join(sorted(self._rules)))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # an unreachable exchange: the connector stays not ready
+                LOG.warning(
+                    "Cannot read %s's trading rules (%s); retrying in %.0fs", self.name, error, RULES_RETRY
+                )
+                await asyncio.sleep(RULES_RETRY)
+
+    async def _get_last_traded_price(self, trading_pair: str) -> float:
+        """What Hummingbot's MarketDataProvider reads to feed the RateOracle (fee conversions, PnL)."""
+        for _ in range(40):  # its first read comes before the first book; it allows 5 s
+            if trading_pair in self.trading_pairs:  # the paper engine knows the pair once its book is in
+                break
+            await asyncio.sleep(0.1)
+        last = self.get_order_book(trading_pair).last_trade_price
+        return float(last) if last == last and last > 0 else float(self.get_mid_price(trading_pair))
+
+    def get_order_price_quantum(self, trading_pair: str, price: Decimal) -> Decimal:
+        rule = self._rules.get(trading_pair)
+        return (
+            _quantum(rule.min_price_increment)
+            if rule
+            else super().get_order_price_quantum(trading_pair, price)
+        )
+
+    def get_order_size_quantum(self, trading_pair: str, order_size: Decimal) -> Decimal:
+        rule = self._rules.get(trading_pair)
+        return (
+            _quantum(rule.min_base_amount_increment)
+            if rule
+            else super().get_order_size_quantum(trading_pair, order_size)
+        )
+
+    def quantize_order_price(self, trading_pair: str, price: Decimal) -> Decimal:
+        quantum = self.get_order_price_quantum(trading_pair, price)
+        return (price / quantum).to_integral_value(rounding=ROUND_DOWN) * quantum
+
+    def quantize_order_amount(
+        self, trading_pair: str, amount: Decimal, price: Decimal = Decimal("0")
+    ) -> Decimal:
+        quantum = self.get_order_size_quantum(trading_pair, amount)
+        amount = (amount / quantum).to_integral_value(rounding=ROUND_DOWN) * quantum
+        rule = self._rules.get(trading_pair)
+        return Decimal("0") if rule and amount < rule.min_order_size else amount
+
+
+def replay_rules(settings: ReplaySettings, price: float) -> dict[str, TradingRule]:
+    """The replayed pair's rules: the inventory's, else a tick of 1e-4 of the price (rounded to a
+    power of ten, as exchanges list them) and no minimum beyond one tick."""
+    tick = Decimal(1).scaleb(math.floor(math.log10(price * 1e-4)))
+    rules = {
+        "min_price_increment": tick,
+        "min_base_amount_increment": Decimal("1e-6"),
+        "min_order_size": Decimal("1e-6"),
+        "min_notional_size": Decimal("0"),
+        **{key: Decimal(str(value)) for key, value in settings.rules.items()},
+    }
+    try:
+        return {settings.trading_pair: TradingRule(settings.trading_pair, **rules)}
+    except TypeError as error:
+        raise PaperConfigError(f"paper.replay.trading_rules: {error}") from error
+
+
+def build_connector(
+    settings: PaperSettings, trading_pairs: list[str], now: float | None = None
+) -> PaperExchange:
+    """The paper connector for `settings`, on the live exchange's public data or on the replay."""
+    from hummingbot.client.config.config_helpers import get_connector_class
+    from hummingbot.client.settings import AllConnectorSettings
+
+    known = AllConnectorSettings.get_connector_settings()
+    if settings.exchange not in known:
+        raise PaperConfigError(f"paper.exchange: {settings.exchange!r} is not a Hummingbot connector")
+    target = get_connector_class(settings.exchange)
+    if settings.replay is None:
+        source = known[settings.exchange].non_trading_connector_instance_with_default_configuration(
+            trading_pairs=trading_pairs
+        )
+
+        async def live_rules():
+            await source._update_trading_rules()
+            return {pair: rule for pair, rule in source.trading_rules.items() if pair in trading_pairs}
+
+        connector = PaperExchange(source.order_book_tracker, target, settings.exchange, live_rules)
+    else:
+        replay = settings.replay
+        if trading_pairs != [replay.trading_pair]:
+            raise PaperConfigError(
+                f"paper.replay.trading_pair: the replay holds {replay.trading_pair}; "
+                f"the controllers trade {', '.join(trading_pairs)}"
+            )
+        bars = read_candles(replay.candles)
+        market = ReplayMarket(
+            bars, replay, time.time() if now is None else now, replay.candles.parent / "halt"
+        )
+        source = ReplayDataSource(market, trading_pairs)
+        rules = replay_rules(replay, bars[market.first_bar].open)
+
+        async def fixed_rules():
+            return rules
+
+        def feed_alive() -> bool:
+            return time.time() - source.last_step_at < FEED_TIMEOUT
+
+        connector = PaperExchange(
+            OrderBookTracker(source, trading_pairs), target, settings.exchange, fixed_rules, feed_alive
+        )
+        connector.replay = market
+        # The paper engine fills a market order 5 s after it is placed: 5 min of a 60x replay. On the
+        # replay it fills at the next tick instead, against the then replayed book.
+        connector.TRADE_EXECUTION_DELAY = 1.0
+    for asset, amount in settings.balances.items():
+        connector.set_balance(asset, amount)
+    return connector
+
+
+def install(raw: dict, markets: dict) -> PaperExchange | None:
+    """Called from the V2 script's init_markets: register the paper connector before Hummingbot
+    would create its own (which has no trading rules). Returns it, or None when not in paper mode."""
+    if not raw:
+        return None
+    from hummingbot.client.hummingbot_application import HummingbotApplication
+    from hummingbot.client.settings import AllConnectorSettings
+
+    settings = PaperSettings.parse(raw)
+    names = set(AllConnectorSettings.paper_trade_connectors_names or [])
+    if settings.exchange not in names:  # e.g. bitget: not among Hummingbot's default paper exchanges
+        AllConnectorSettings.initialize_paper_trade_settings(sorted(names | {settings.exchange}))
+    manager = HummingbotApplication.main_application().trading_core.connector_manager
+    if settings.connector in manager.connectors:
+        return manager.connectors[settings.connector]
+    pairs = sorted(markets.get(settings.connector, ()))
+    if not pairs:
+        raise PaperConfigError(f"paper.exchange: no controller trades on {settings.connector}")
+    connector = build_connector(settings, pairs)
+    manager.connectors[settings.connector] = connector
+    LOG.info(
+        "Paper trading on %s (%s market) for %s",
+        settings.connector,
+        "replay" if settings.replay else "live",
+        ", ".join(pairs),
+    )
+    return connector
+
+
+def serve_paper_market(market_data_provider, connector: PaperExchange | None):
+    """Hummingbot's MarketDataProvider reads prices for the RateOracle (fee conversions) from a public
+    connector of the controllers' connector name, which for <exchange>_paper_trade does not exist: it
+    reads them from the paper connector. On the replay, every candles feed is the replay's too."""
+    if connector is None:
+        return
+    market_data_provider._non_trading_connectors[connector.name + PAPER_SUFFIX] = connector
+    market = getattr(connector, "replay", None)
+    if market is None:
+        return
+    feeds: dict[tuple, ReplayCandles] = {}
+
+    def get_candles_feed(config):
+        key = (config.interval, config.max_records)
+        if key not in feeds:
+            feeds[key] = ReplayCandles(market, config.interval, config.max_records)
+            market_data_provider.candles_feeds[
+                f"{config.connector}_{config.trading_pair}_{config.interval}"
+            ] = feeds[key]
+        return feeds[key]
+
+    market_data_provider.get_candles_feed = get_candles_feed
