@@ -70,6 +70,12 @@ demo: deps  ## Provision the sandbox VPS with playbooks/site.yml and show how to
 	@echo; echo "SSH in:      ssh -i $(HBOT_SANDBOX_STATE)/id_ed25519 -o UserKnownHostsFile=$(HBOT_SANDBOX_STATE)/known_hosts -p 2222 ops@127.0.0.1"
 	@echo "Dashboards:  make tunnel HOST=sandbox-vps   (Prometheus, Alertmanager; Grafana where images can be pulled)"
 	@echo "Alerts:      delivered to /var/lib/alert-sink/alerts.jsonl on the VPS (try: docker stop hbot-bot1 there)"
+	@echo; echo "Trading:     bot1 paper-trades the flagship inventory_mm on a 60x replay of recorded Binance ETH-BTC"
+	@echo "             candles (Hummingbot's paper engine: no money, no exchange; every metric has mode=\"paper\")."
+	@echo "  its fills: make logs BOT=bot1   (Hummingbot's own log of orders and fills), or its database"
+	@echo "             /opt/hbot/bot1/data/bot1.sqlite on the VPS (TradeFill rows, market binance_PaperTrade)"
+	@echo "  its PnL:   make tunnel HOST=sandbox-vps, then"
+	@echo "             http://127.0.0.1:9090/classic/graph?g0.expr=hbot_controller_global_pnl_quote&g1.expr=hbot_fills_total"
 
 logs:  ## A bot's errors.log, log tail and health: make logs BOT=bot1 [INVENTORY=...] [LIMIT=host]
 	$(PLAY) playbooks/bot_logs.yml -e bot=$(BOT)

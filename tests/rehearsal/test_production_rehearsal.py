@@ -36,6 +36,7 @@ import sandboxctl  # noqa: E402
 
 HOSTS = [("mm-vps-1", 2611), ("mm-vps-2", 2612)]  # named as in the example's hosts.yml
 BOT = "bitget_mm1"  # the example's bot, as shipped
+PAPER_BOT = "bitget_paper1"  # the example's paper bot (Hummingbot's paper engine on bitget's public data)
 IMAGE = "hummingbot/hummingbot:version-2.12.0"  # the example's image, as shipped
 NEXT, BROKEN = f"{IMAGE}-next", f"{IMAGE}-broken"
 PYTHON = "/opt/conda/envs/hummingbot/bin/python"
@@ -59,11 +60,21 @@ def bot_state(host: str) -> dict:
     return json.loads(in_vps(host, f"docker inspect hbot-{BOT}"))[0]
 
 
-def started(host: str) -> str:
+def started(host: str, bot: str = BOT) -> str:
     probe = subprocess.run(
-        ["docker", "exec", sandboxctl.container(host), "docker", "exec", f"hbot-{BOT}", PYTHON,
-         "bin/hbot_healthcheck.py", "--started"],
-        capture_output=True, text=True,
+        [
+            "docker",
+            "exec",
+            sandboxctl.container(host),
+            "docker",
+            "exec",
+            f"hbot-{bot}",
+            PYTHON,
+            "bin/hbot_healthcheck.py",
+            "--started",
+        ],
+        capture_output=True,
+        text=True,
     )
     return probe.stdout.strip()
 
@@ -193,17 +204,34 @@ def test_the_bot_runs_on_the_official_image_with_the_roles_helpers(converged, ho
     assert state["Config"]["Image"] == IMAGE
     mounts = {m["Destination"]: m for m in state["Mounts"]}
     assert mounts["/home/hummingbot/scripts/hbot_v2_controllers.py"]["RW"] is False
-    verdict = wait_for(lambda: started(host) if started(host).startswith("started:") else None,
-                       f"{BOT} on {host} did not start")
+    verdict = wait_for(
+        lambda: started(host) if started(host).startswith("started:") else None,
+        f"{BOT} on {host} did not start",
+    )
     assert "inventory_mm_btc" in verdict
 
 
 @pytest.mark.parametrize("host", [name for name, _ in HOSTS])
-def test_each_hosts_exporter_reads_its_bot(converged, host):
-    """As Prometheus on that host sees it (queried on the VPS's loopback, where it listens)."""
-    query = f'hbot_exporter_db_up{{bot="{BOT}"}}'
+def test_the_paper_bot_starts_on_the_paper_engine_with_no_keys(converged, host):
+    """No exchange is reachable here, so it waits for bitget's trading rules, as it would for an outage."""
+    verdict = wait_for(
+        lambda: started(host, PAPER_BOT) if started(host, PAPER_BOT).startswith("started:") else None,
+        f"{PAPER_BOT} on {host} did not start",
+    )
+    assert "inventory_mm_btc_paper" in verdict
+    assert in_vps(host, f"ls /opt/hbot/{PAPER_BOT}/conf/connectors/ | wc -l").strip() == "0"
+    log = in_vps(host, f"cat /opt/hbot/{PAPER_BOT}/logs/logs_hummingbot.log")
+    assert "Paper trading on bitget_paper_trade (live market) for BTC-USDT" in log
+
+
+@pytest.mark.parametrize("host", [name for name, _ in HOSTS])
+@pytest.mark.parametrize(("bot", "mode"), [(BOT, "live"), (PAPER_BOT, "paper")])
+def test_each_hosts_exporter_reads_its_bots_and_their_mode(converged, host, bot, mode):
+    """As Prometheus on that host sees it (queried on the VPS's loopback, where it listens). A paper
+    bot's series say mode="paper", so its PnL is never read as real money."""
+    query = f'hbot_exporter_db_up{{bot="{bot}",mode="{mode}"}}'
     ask = (
-        "python3 -c \"import json, sys, urllib.parse, urllib.request; print(json.dumps(json.load("
+        'python3 -c "import json, sys, urllib.parse, urllib.request; print(json.dumps(json.load('
         "urllib.request.urlopen('http://127.0.0.1:9090/api/v1/query?query='"
         " + urllib.parse.quote(sys.argv[1])))['data']['result']))\""
         f" '{query}'"
@@ -213,7 +241,7 @@ def test_each_hosts_exporter_reads_its_bot(converged, host):
         result = json.loads(in_vps(host, ask))
         return result and result[0]["value"][1] == "1"
 
-    wait_for(database_read, f"Prometheus on {host} never saw its exporter read {BOT}'s database")
+    wait_for(database_read, f"Prometheus on {host} never saw its exporter read {bot}'s database ({mode})")
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +253,10 @@ def new_versions(converged, mine, env):
 def make_upgrade(mine: Path, env: dict, image: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", "upgrade", f"INVENTORY={mine / 'hosts.yml'}", f"IMAGE={image}"],
-        capture_output=True, text=True, cwd=REPO, timeout=1800,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1800,
         env={**os.environ, **env, "ANSIBLE_NOCOLOR": "1"},
     )
 

@@ -19,6 +19,8 @@ from prometheus_client.registry import Collector
 from .config import BotConfig, ExporterConfig
 from .database import BotDatabase, DatabaseSnapshot
 from .errors_log import ErrorsLogSnapshot, ErrorsLogTail
+from .health import HealthSnapshot, read_health
+from .labels import clean
 from .mqtt import BotMqttState, MqttListener
 
 LOG = logging.getLogger(__name__)
@@ -171,8 +173,15 @@ class HbotCollector(Collector):
             LOG.exception("bot %s: errors.log refresh failed", bot)
             errors_log = ErrorsLogSnapshot(up=False, error=repr(error))
         self._note(bot, "database", database.up, database.error)
+        try:
+            health = read_health(source.config.health_path)
+        except Exception as error:
+            LOG.exception("bot %s: health.json read failed", bot)
+            health = HealthSnapshot(up=False, error=repr(error))
         self._note(bot, "errors.log", errors_log.up, errors_log.error)
+        self._note(bot, "health.json", health.up, health.error)
         self._bot_liveness(families, bot, mqtt, broker_up, now)
+        self._health(families, bot, health, now)
         self._database(families, bot, database, now)
         self._errors_log(families, bot, errors_log)
         if mqtt is not None:
@@ -349,6 +358,71 @@ class HbotCollector(Collector):
             "hbot_errors_log_size_bytes", "Current size of logs/errors.log.", labels, log.size_bytes
         )
 
+    def _health(self, families: Families, bot: str, health: HealthSnapshot, now: float) -> None:
+        """Whether the bot can trade, from its own logs/health.json (a bot that cannot trade still
+        answers MQTT): connectors and what each waits for, quotes, rejected orders, short balances."""
+        labels = {"bot": bot}
+        families.gauge(
+            "hbot_exporter_health_up", "1 when the bot's logs/health.json was read.", labels, health.up
+        )
+        if not health.up:
+            return
+        if health.updated is not None:
+            families.gauge(
+                "hbot_health_age_seconds",
+                "Seconds since the bot's strategy last ticked (logs/health.json).",
+                labels,
+                max(now - health.updated, 0.0),
+            )
+        families.gauge(
+            "hbot_not_ready_seconds",
+            "Seconds the bot has had a connector not ready (0: every connector ready).",
+            labels,
+            max(now - health.not_ready_since, 0.0) if health.not_ready_since is not None else 0.0,
+        )
+        for connector, state in sorted(health.connectors.items()):
+            connector_labels = {"bot": bot, "connector": clean(connector)}
+            families.gauge(
+                "hbot_connector_ready",
+                "1 when the connector is ready to trade.",
+                connector_labels,
+                state.ready,
+            )
+            if not state.ready:
+                families.gauge(
+                    "hbot_connector_not_ready",
+                    "1 while the connector is not ready; reason: what it waits for.",
+                    {**connector_labels, "reason": clean(state.reason)},
+                    1.0,
+                )
+        for controller, quotes in sorted(health.quotes.items()):
+            controller_labels = {"bot": bot, "controller": clean(controller)}
+            families.gauge(
+                "hbot_controller_open_quotes",
+                "Open orders of the controller's executors (placed, not filled).",
+                controller_labels,
+                quotes.open_quotes,
+            )
+            if quotes.last_quote_at is not None:
+                families.gauge(
+                    "hbot_controller_last_quote_age_seconds",
+                    "Seconds since the controller last had an open order (or since the bot started).",
+                    controller_labels,
+                    max(now - quotes.last_quote_at, 0.0),
+                )
+        families.counter(
+            "hbot_order_failures_total",
+            "Orders the exchange rejected or lost, since the bot started.",
+            labels,
+            health.order_failures,
+        )
+        families.counter(
+            "hbot_insufficient_balance_total",
+            "Executors that could not open for want of balance, since the bot started.",
+            labels,
+            health.insufficient_balance,
+        )
+
     def _controllers(self, families: Families, bot: str, mqtt: BotMqttState, now: float) -> None:
         if (
             mqtt.last_performance is None
@@ -393,6 +467,13 @@ class HbotCollector(Collector):
             labels,
             limits.no_fill_seconds,
         )
+        if limits.no_quote_seconds is not None:
+            families.gauge(
+                "hbot_limit_no_quote_seconds",
+                "Configured time a running controller may have no open order before it alerts.",
+                labels,
+                limits.no_quote_seconds,
+            )
         if limits.max_drawdown_quote is not None:
             families.gauge(
                 "hbot_limit_max_drawdown_quote",

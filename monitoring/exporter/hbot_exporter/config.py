@@ -32,6 +32,8 @@ class BotLimits(StrictModel):
 
     max_drawdown_quote: Annotated[float, Field(gt=0)] | None = None
     no_fill_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # Off unless set: a directional controller may rightly hold no order for hours.
+    no_quote_seconds: Annotated[float, Field(gt=0)] | None = None
     max_inventory_base: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
@@ -43,6 +45,11 @@ class BotConfig(StrictModel):
     limits: BotLimits = Field(default_factory=BotLimits)
     # paper: the bot trades on Hummingbot's paper engine; every series of the bot carries mode="paper".
     mode: Literal["live", "paper"] = "live"
+
+    @property
+    def health_path(self) -> Path:
+        """logs/health.json, beside errors.log: the bot's own account of whether it can trade."""
+        return self.errors_log_path.with_name("health.json")
 
     @field_validator("db_path", "errors_log_path")
     @classmethod

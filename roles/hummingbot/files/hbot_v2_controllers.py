@@ -6,9 +6,11 @@ What the bots role relies on:
 - `manual_kill_switch: true` in a controller's YAML stops it and its executors; `false` restarts it.
 - `max_global_drawdown_quote` stops every controller once total PnL falls that far below its peak.
 - Per-controller performance and custom info go to MQTT (`<namespace>/<instance_id>/performance`).
-- Every tick writes logs/health.json (clock alive, which connectors are ready and why not); the
-  container healthcheck (bin/hbot_healthcheck.py) reads it. An exchange that stays unreachable is
-  logged as "EXCHANGE UNREACHABLE" once a minute instead of failing silently.
+- Every tick writes logs/health.json (clock alive, which connectors are ready and why not, each
+  controller's open quotes and when it last had one, rejected orders, executors refused for want of
+  balance); the container healthcheck (bin/hbot_healthcheck.py) and the monitoring exporter read it.
+  An exchange that stays unreachable is logged as "EXCHANGE UNREACHABLE" once a minute instead of
+  failing silently.
 - `paper:` (set by the role for a `mode: paper` bot) trades on Hummingbot's paper engine with trading
   rules, on live or replayed market data: scripts/hbot_paper.py, installed before Hummingbot creates
   the connectors (init_markets) and serving the replay's candles to the controllers.
@@ -30,10 +32,13 @@ from pathlib import Path
 
 from hummingbot import root_path
 from hummingbot.connector.connector_base import ConnectorBase
+from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
+from hummingbot.core.event.events import MarketEvent
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executors import CloseType
 from scripts.hbot_paper import install as install_paper
 from scripts.hbot_paper import serve_paper_market
 
@@ -82,11 +87,34 @@ class HbotV2Controllers(StrategyV2Base):
         self._unready_since: float | None = None
         self._last_unready_log = 0.0
         self._identity = process_identity()
+        self._started = time.time()
+        self._last_quote_at: dict[str, float] = {}
+        self._order_failures = 0
+        self._short_of_balance = 0
+        self._short_of_balance_seen: set[str] = set()
+        # Held here: Hummingbot's event bus keeps weak references to listeners.
+        self._failure_listener = SourceInfoEventForwarder(self._count_order_failure)
+        for connector in connectors.values():
+            connector.add_listener(MarketEvent.OrderFailure, self._failure_listener)
         self._handle_stop_signals()
 
     def initialize_controllers(self):
         serve_paper_market(self.market_data_provider, self.paper_connector)
         super().initialize_controllers()
+
+    async def on_stop(self):
+        """Hummingbot's on_stop stops the executors, forgets them (with their positions stored), then
+        stores the executors it still knows: none. Every executor that had not yet left the in-memory
+        buffer (closed_executors_buffer) would never reach the Executors table. Store them first."""
+        orchestrator = self.executor_orchestrator
+        store_positions = orchestrator.store_all_positions
+
+        def store_executors_then_positions():
+            orchestrator.store_all_executors()
+            store_positions()
+
+        orchestrator.store_all_positions = store_executors_then_positions
+        await super().on_stop()
 
     # --- docker stop: cancel orders, then exit -------------------------------------------------------
 
@@ -139,6 +167,28 @@ class HbotV2Controllers(StrategyV2Base):
                 f"(network {status}; waiting for {', '.join(failing) or 'readiness'}); no orders are placed"
             )
 
+    def _count_order_failure(self, event_tag, connector, event):
+        self._order_failures += 1
+
+    def _quotes(self, now: float) -> dict:
+        """Per controller: open orders of its executors (placed, not filled) and when it last had one
+        (the bot's start until then). Also counts executors closed for want of balance, once each."""
+        quotes, short = {}, set()
+        for controller_id in self.controllers:
+            executors = self.get_executors_by_controller(controller_id)
+            open_quotes = sum(1 for e in executors if e.is_active and not e.is_trading)
+            short |= {e.id for e in executors if e.close_type == CloseType.INSUFFICIENT_BALANCE}
+            if open_quotes:
+                self._last_quote_at[controller_id] = now
+            quotes[controller_id] = {
+                "open_quotes": open_quotes,
+                "last_quote_at": self._last_quote_at.get(controller_id, self._started),
+            }
+        # Executors leave this list once stored, so only ids still listed need remembering.
+        self._short_of_balance += len(short - self._short_of_balance_seen)
+        self._short_of_balance_seen = short
+        return quotes
+
     def _write_health(self):
         not_ready = self._not_ready()
         health = {
@@ -156,6 +206,9 @@ class HbotV2Controllers(StrategyV2Base):
             },
             "controllers": {cid: controller.status.name for cid, controller in self.controllers.items()},
             "stopped_by_drawdown": self._stopped_by_drawdown,
+            "quotes": self._quotes(time.time()),
+            "order_failures": self._order_failures,
+            "insufficient_balance": self._short_of_balance,
         }
         partial = HEALTH_FILE.with_suffix(".tmp")
         partial.write_text(json.dumps(health))

@@ -1,45 +1,24 @@
-"""The monitoring layer against the live bot: MQTT state, files read by ACL, every panel's query with
-data, and an alert round trip from a stopped bot container to the webhook and back.
+"""The monitoring layer against a real bot paper-trading the flagship on a replayed market: MQTT
+state, files read by ACL, every panel's query with data from the bot's own fills, PnL and quotes, and
+alert round trips to the webhook: a drawdown from real losses, a market that stops (cannot trade, with
+its reason), a stopped bot container.
 
-Order matters within this file: the panels run while the bot is up, the round trip stops it last.
+Order matters within this file: the panels run while the bot trades, the round trips end it.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-import uuid
-from pathlib import Path
 
-import pytest
-from conftest import REPO, Stack, run_playbook
+from conftest import REPO, run_playbook
 
 BOT = "bot1"
 BOT_CONTAINER = "hbot-bot1"
 BOT_DATA = "/opt/hbot/bot1/data"
 ALERTS_FILE = "/var/lib/alert-sink/alerts.jsonl"
-SEEDER = Path(__file__).resolve().parents[1] / "seed_trades.py"
 BOT_CLIENT_CONFIG = "/opt/hbot/bot1/conf/conf_client.yml"
-# What a quoting controller publishes (Hummingbot's performance report with the shared base's
-# custom_info). The live bot cannot quote without an exchange, so the test publishes this for a
-# controller named "quoting_double": a TEST DOUBLE of a quoting bot, read by the real exporter.
-DOUBLE_SELL_SPREAD = 'hbot_controller_quote_spread_ratio{controller="quoting_double",side="sell"}'
-QUOTING_DOUBLE = {
-    "quoting_double": {
-        "status": "RUNNING",
-        "open_executors": 2,
-        "performance": {"realized_pnl_quote": 0, "unrealized_pnl_quote": 0, "volume_traded": 0},
-        "custom_info": {
-            "reference_price": 2000.0,
-            "spread_floor": 0.002,
-            "quote_buy": 1,
-            "quote_sell": 1,
-            "buy_prices": [1992.0],
-            "sell_prices": [2010.0],
-        },
-    }
-}
+HALT_FILE = "/opt/hbot/bot1/data/replay/halt"  # the replay market's outage switch
 # Host and container panels that must show data in the sandbox (the rest may be legitimately empty,
 # e.g. no OOM kill in the last hour).
 HOST_AND_CONTAINER_MUSTS = {
@@ -66,87 +45,15 @@ def sink_notifications(host) -> list[dict]:
     return [json.loads(line)["body"] for line in result.stdout.splitlines() if line.strip()]
 
 
-def bot_down_notifications(notifications: list[dict], status: str) -> list[dict]:
+def bot_alerts(notifications: list[dict], status: str, alertname: str = "BotDown") -> list[dict]:
     return [
         alert
         for notification in notifications
         for alert in notification.get("alerts", [])
-        if alert["labels"].get("alertname") == "BotDown"
+        if alert["labels"].get("alertname") == alertname
         and alert["labels"].get("bot") == BOT
         and alert["status"] == status
     ]
-
-
-@pytest.fixture(scope="module")
-def seeded(host):
-    """Fills, orders and executors written into the live bot's database: a TEST DOUBLE for the
-    exchange (none is reachable here), through the bot image's own Hummingbot models."""
-    return seed_trades(host)
-
-
-def seed_trades(host) -> dict:
-    import sandboxctl
-
-    with host.sudo():
-        image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", BOT_CONTAINER)
-    name = host.ansible.get_variables()["inventory_hostname"]
-    subprocess.run(
-        ["docker", "cp", str(SEEDER), f"{sandboxctl.container(name)}:/usr/local/lib/seed_trades.py"],
-        check=True,
-    )
-    run_id = uuid.uuid4().hex[:8]
-    with host.sudo():
-        out = host.check_output(
-            "docker run --rm --network none -v %s:/data -v /usr/local/lib/seed_trades.py:/seed.py:ro"
-            # The official image's env; Hummingbot is imported from its source tree, as in the image.
-            " -e PYTHONPATH=/home/hummingbot --entrypoint /opt/conda/envs/hummingbot/bin/python"
-            " %s /seed.py /data/%s.sqlite %s",
-            BOT_DATA,
-            image,
-            BOT,
-            run_id,
-        )
-    return json.loads(out.splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def quoting_double(host):
-    """Publish QUOTING_DOUBLE once, on the bot's performance topic, with the bot's own broker account."""
-    import yaml
-
-    stack = Stack(host)
-
-    with host.sudo():
-        client = yaml.safe_load(host.file(BOT_CLIENT_CONFIG).content_string)
-    with host.sudo():  # the exporter's runtime, built on the host, has paho-mqtt
-        exporter_image = host.check_output(
-            "docker inspect --format '{{.Config.Image}}' hbot-monitoring-hbot-exporter-1"
-        )
-    bridge = client["mqtt_bridge"]
-    topic = f"{bridge['mqtt_namespace']}/{client['instance_id']}/performance"
-    publish = (
-        "import json, os, paho.mqtt.publish as p; "
-        "p.single(os.environ['TOPIC'], os.environ['PAYLOAD'], hostname=os.environ['BROKER'], port=1883, "
-        "auth={'username': os.environ['MQTT_USER'], 'password': os.environ['MQTT_PASSWORD']})"
-    )
-    with host.sudo():
-        host.check_output(
-            "docker run --rm --network hbot_mqtt -e TOPIC=%s -e PAYLOAD=%s -e BROKER=%s -e MQTT_USER=%s"
-            " -e MQTT_PASSWORD=%s --entrypoint python3 %s -c %s",
-            topic,
-            json.dumps(QUOTING_DOUBLE),
-            bridge["mqtt_host"],
-            bridge["mqtt_username"],
-            bridge["mqtt_password"],
-            exporter_image,
-            publish,
-        )
-    stack.wait_for(
-        lambda: value_of(stack, DOUBLE_SELL_SPREAD),
-        timeout=90,
-        what="the quoting double's spreads exported",
-    )
-    return QUOTING_DOUBLE
 
 
 def test_the_exporter_follows_the_live_bot_over_mqtt(stack):
@@ -156,9 +63,13 @@ def test_the_exporter_follows_the_live_bot_over_mqtt(stack):
     assert value_of(stack, f'hbot_exporter_mqtt_up{{bot="{BOT}"}}') == 1
     assert value_of(stack, f'hbot_heartbeat_age_seconds{{bot="{BOT}"}}') < 30
     assert value_of(stack, f'hbot_performance_report_age_seconds{{bot="{BOT}"}}') < 30
-    # The runner's per-controller status and live executor count (none: no exchange to trade on).
-    assert value_of(stack, f'hbot_controller_running{{bot="{BOT}"}}') == 1
-    assert value_of(stack, f'hbot_controller_open_executors{{bot="{BOT}"}}') == 0
+    # The runner's per-controller status and live executors (quotes on the replayed book), as paper.
+    assert value_of(stack, f'hbot_controller_running{{bot="{BOT}",mode="paper"}}') == 1
+    stack.wait_for(
+        lambda: (value_of(stack, f'hbot_controller_open_executors{{bot="{BOT}"}}') or 0) > 0,
+        timeout=180,
+        what="open executors of the paper-trading controller",
+    )
 
 
 def test_the_exporter_reads_the_bots_files_by_acl_and_not_its_keys(stack, host):
@@ -188,21 +99,23 @@ def dashboard_queries():
                 yield f"{path.stem}/{panel['title']}", target["expr"]
 
 
-def test_a_quoting_controllers_spreads_are_exported(stack, quoting_double):
-    custom = quoting_double["quoting_double"]["custom_info"]
-    sell = value_of(stack, DOUBLE_SELL_SPREAD)
-    buy = value_of(stack, 'hbot_controller_quote_spread_ratio{controller="quoting_double",side="buy"}')
-    assert sell == pytest.approx(custom["sell_prices"][0] / custom["reference_price"] - 1)
-    assert buy == pytest.approx(1 - custom["buy_prices"][0] / custom["reference_price"])
+def test_the_controllers_live_quote_spreads_are_exported(stack):
+    """inventory_mm's own quotes on the replayed book, as it reports them over MQTT."""
+    spreads = {}
+    for side in ("buy", "sell"):
+        query = f'hbot_controller_quote_spread_ratio{{bot="{BOT}",mode="paper",side="{side}"}}'
+        spreads[side] = stack.wait_for(lambda q=query: value_of(stack, q), timeout=180, what=f"{side} spread")
+    assert all(0 < spread < 0.05 for spread in spreads.values()), spreads
 
 
-def test_every_panel_query_runs_and_the_bot_panels_have_data(stack, seeded, quoting_double):
-    # The exporter has read the seeded rows before the panels are checked.
-    stack.wait_for(
-        lambda: (value_of(stack, f'sum(hbot_fills_total{{bot="{BOT}"}})') or 0) >= seeded["fills"],
-        timeout=90,
-        what="the seeded fills scraped",
-    )
+def test_every_panel_query_runs_and_the_bot_panels_have_data(stack):
+    # The bot's own fills on both sides, scraped, before the panels are checked.
+    for side in ("buy", "sell"):
+        stack.wait_for(
+            lambda s=side: value_of(stack, f'hbot_fills_total{{bot="{BOT}",mode="paper",side="{s}"}}'),
+            timeout=300,
+            what=f"{side} fills of the paper-trading bot scraped",
+        )
     stack.wait_for(
         lambda: value_of(stack, f'count(count_over_time(hbot_fills_total{{bot="{BOT}"}}[5m]) >= 2)'),
         timeout=90,
@@ -227,9 +140,9 @@ def test_cadvisor_sees_the_bot_container(stack):
     assert memory and memory > 0
 
 
-def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host, seeded):
+def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host):
     """restore.yml replaces data/ whole (a new folder, without the exporter's ACL); the play gives
-    the ACL back, and the exporter then reads the restored database, fills written after included."""
+    the ACL back, and the exporter then reads the restored database, the bot's fills after it included."""
     with host.sudo():
         folder_before = host.check_output("stat -c %%i %s", BOT_DATA)
     backup = run_playbook("backup.yml", "-e", f"bots={BOT}")
@@ -243,13 +156,68 @@ def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host, see
     assert "user:65534:r-x" in acl and "default:user:65534:r-x" in acl, acl
     fills = f'sum(hbot_fills_total{{bot="{BOT}"}})'
     restored = value_of(stack, fills) or 0
-    more = seed_trades(host)
     stack.wait_for(
-        lambda: (value_of(stack, fills) or 0) >= restored + more["fills"],
-        timeout=90,
-        what="fills written into the restored database scraped",
+        lambda: (value_of(stack, fills) or 0) > restored,
+        timeout=300,
+        what="the bot's fills after the restore scraped",
     )
     assert value_of(stack, f'hbot_exporter_db_up{{bot="{BOT}"}}') == 1
+
+
+def test_real_losses_page_as_a_paper_drawdown(stack, host):
+    """The bot's own PnL falls further below its peak than its max_drawdown_quote: the alert reaches the
+    webhook, marked paper."""
+    firing = stack.wait_for(
+        lambda: bot_alerts(sink_notifications(host), "firing", "BotDrawdownBeyondLimit"),
+        timeout=900,
+        every=10,
+        what="BotDrawdownBeyondLimit delivered to the webhook",
+    )
+    assert firing[0]["labels"]["mode"] == "paper"
+    assert firing[0]["labels"]["severity"] == "critical"
+
+
+def test_a_halted_market_pages_cannot_trade_with_its_reason_and_resolves(stack, host):
+    """The replayed exchange goes silent (its halt file): the bot keeps running and answering MQTT,
+    but its connector is not ready; BotCannotTrade reaches the webhook naming the bot and the reason,
+    and resolves once the market is back."""
+    before = len(sink_notifications(host))
+    halted = time.monotonic()
+    try:
+        with host.sudo():
+            host.check_output("touch %s", HALT_FILE)
+        firing = stack.wait_for(
+            lambda: bot_alerts(sink_notifications(host)[before:], "firing", "BotCannotTrade"),
+            timeout=420,
+            every=5,
+            what="BotCannotTrade delivered to the webhook",
+        )
+        fired_after = time.monotonic() - halted
+        assert value_of(stack, f'hbot_up{{bot="{BOT}"}}') == 1  # alive: only "cannot trade" says why
+    finally:
+        with host.sudo():
+            host.check_output("rm -f %s", HALT_FILE)
+    back = time.monotonic()
+    labels = firing[0]["labels"]
+    assert (labels["connector"], labels["reason"], labels["mode"]) == (
+        "binance_paper_trade",
+        "market_feed_alive",
+        "paper",
+    )
+    assert (
+        "cannot trade on binance_paper_trade (waiting for market_feed_alive)"
+        in (firing[0]["annotations"]["summary"])
+    )
+    stack.wait_for(
+        lambda: bot_alerts(sink_notifications(host)[before:], "resolved", "BotCannotTrade"),
+        timeout=300,
+        every=5,
+        what="BotCannotTrade resolved at the webhook",
+    )
+    print(
+        f"\nBotCannotTrade at the webhook {fired_after:.0f}s after the market halted;"
+        f" resolved {time.monotonic() - back:.0f}s after it came back"
+    )
 
 
 def test_a_stopped_bot_pages_through_alertmanager_and_resolves_when_back(stack, host):
@@ -262,7 +230,7 @@ def test_a_stopped_bot_pages_through_alertmanager_and_resolves_when_back(stack, 
             host.check_output("docker stop -t 5 %s", BOT_CONTAINER)
 
         def fired():
-            notifications = bot_down_notifications(sink_notifications(host)[before:], "firing")
+            notifications = bot_alerts(sink_notifications(host)[before:], "firing")
             return [alert for alert in notifications if alert["startsAt"][:19] >= stop_time]
 
         firing = stack.wait_for(fired, timeout=240, every=5, what="BotDown delivered to the webhook")
@@ -275,7 +243,7 @@ def test_a_stopped_bot_pages_through_alertmanager_and_resolves_when_back(stack, 
     assert firing[0]["labels"]["host"] == stack.name
 
     def resolved():
-        notifications = bot_down_notifications(sink_notifications(host)[before:], "resolved")
+        notifications = bot_alerts(sink_notifications(host)[before:], "resolved")
         return [alert for alert in notifications if alert["startsAt"] == firing[0]["startsAt"]]
 
     stack.wait_for(resolved, timeout=420, every=5, what="BotDown resolved at the webhook")
