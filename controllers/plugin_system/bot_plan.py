@@ -77,7 +77,6 @@ def nearest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(known)}"
 
 
-CLOSED_EXECUTORS_BUFFER = 10
 PAPER_SUFFIX = "_paper_trade"
 REPLAY_IN_CONTAINER = CONTAINER_ROOT / "data/replay/candles.csv"  # beside it, a `halt` file pauses the feed
 REPLAY_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
@@ -519,9 +518,6 @@ def plan_bots(
             "candles_config": [],
             "controllers_config": [c["file"] for c in controllers],
             "max_global_drawdown_quote": bot.max_global_drawdown_quote,
-            # Closed executors Hummingbot keeps in memory before it writes them to the Executors table
-            # (its default, 100, is a quarter of an hour of a busy market maker that a crash would lose).
-            "closed_executors_buffer": CLOSED_EXECUTORS_BUFFER,
             "paper": paper,
         }
         planned.append(

@@ -72,6 +72,10 @@ class HbotV2ControllersConfig(StrategyV2ConfigBase):
 
 class HbotV2Controllers(StrategyV2Base):
     paper_connector = None  # the paper connector install_paper registered, in paper mode
+    # Closed executors Hummingbot keeps in memory before it writes them to the Executors table. Its
+    # default, 100, is a quarter of an hour of a busy market maker that a crash would lose. The
+    # controllers read each closed executor once (ClosedExecutorLedger), long before it leaves.
+    closed_executors_buffer = 10
 
     @classmethod
     def init_markets(cls, config: HbotV2ControllersConfig):
