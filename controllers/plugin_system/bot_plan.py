@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from controllers.shared_base.indicators import interval_seconds
+
 BOT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")  # a folder, compose service, container and MQTT id
 CONTROLLER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MEMORY = re.compile(r"^[0-9]+[kmg]$")
@@ -251,7 +253,8 @@ def _paper_controller(full: dict, at: str, bot: dict, replay: dict | None, error
                 f"{at}.config.trading_pair: {full.get('trading_pair')!r} but the bot's replay "
                 f"(paper.replay.trading_pair) holds {replay['trading_pair']!r}"
             )
-        seconds = _interval_seconds(full.get("interval"))
+        # The registry has validated the interval; controllers without candles have none.
+        seconds = interval_seconds(full["interval"]) if full.get("interval") else None
         if seconds is not None and seconds % replay["interval"]:
             errors.append(
                 f"{at}.config.interval: {full.get('interval')!r} is not a multiple of the replay's "
@@ -260,12 +263,6 @@ def _paper_controller(full: dict, at: str, bot: dict, replay: dict | None, error
     if "candles_connector" in full and not full.get("candles_connector"):
         full["candles_connector"] = bot.get("connector")
     full["connector_name"] = f"{bot.get('connector')}{PAPER_SUFFIX}"
-
-
-def _interval_seconds(interval: Any) -> int | None:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    match = re.fullmatch(r"([0-9]+)([smhdw])", str(interval or ""))
-    return int(match[1]) * units[match[2]] if match else None
 
 
 def _plan_controllers(

@@ -31,25 +31,32 @@ def scrape(registry, modes=None) -> dict[tuple[str, tuple], float]:
     return samples
 
 
-def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
-    for bot in ("good", "broken"):
+def trading_bots(tmp_path, bots: dict[str, dict]):
+    """An exporter config for these bots (name -> extra fields), each with a day of trades in its
+    database; the broker is never started, so it counts as down."""
+    for bot in bots:
         connection = create_bot_db(tmp_path / f"{bot}.sqlite")
         sample_trading_day(connection)
         connection.close()
-    config = parse_config(
+    return parse_config(
         {
-            "mqtt": {"host": "127.0.0.1", "port": 1},  # never started: the broker counts as down
+            "mqtt": {"host": "127.0.0.1", "port": 1},
             "bots": [
                 {
                     "name": bot,
                     "db_path": str(tmp_path / f"{bot}.sqlite"),
                     "errors_log_path": str(tmp_path / f"{bot}.log"),
                     "mqtt_instance_id": bot,
+                    **extra,
                 }
-                for bot in ("good", "broken")
+                for bot, extra in bots.items()
             ],
         }
     )
+
+
+def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
+    config = trading_bots(tmp_path, {"good": {}, "broken": {}})
     sources = build_sources(config)
 
     def explode():
@@ -74,25 +81,7 @@ def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
 
 def test_a_paper_bot_says_so_on_every_series(tmp_path):
     """Paper PnL can never pass for real money: each bot's series carry its mode from the config."""
-    for bot in ("real", "practice"):
-        connection = create_bot_db(tmp_path / f"{bot}.sqlite")
-        sample_trading_day(connection)
-        connection.close()
-    config = parse_config(
-        {
-            "mqtt": {"host": "127.0.0.1", "port": 1},
-            "bots": [
-                {
-                    "name": bot,
-                    "db_path": str(tmp_path / f"{bot}.sqlite"),
-                    "errors_log_path": str(tmp_path / f"{bot}.log"),
-                    "mqtt_instance_id": bot,
-                    **({"mode": "paper"} if bot == "practice" else {}),
-                }
-                for bot in ("real", "practice")
-            ],
-        }
-    )
+    config = trading_bots(tmp_path, {"real": {}, "practice": {"mode": "paper"}})
     listener = MqttListener(config.mqtt, {"real": "real", "practice": "practice"}, config.max_label_values)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HbotCollector(config, build_sources(config), listener))
@@ -101,17 +90,4 @@ def test_a_paper_bot_says_so_on_every_series(tmp_path):
     assert samples[("hbot_fills_total", (("bot", "practice"), *fills))] == 2
     assert samples[("hbot_fills_total", (("bot", "real"), *fills))] == 2
     with pytest.raises(Exception, match="mode"):
-        parse_config(
-            {
-                **config.model_dump(mode="json"),
-                "bots": [
-                    {
-                        "name": "x",
-                        "db_path": "/x",
-                        "errors_log_path": "/y",
-                        "mqtt_instance_id": "x",
-                        "mode": "demo",
-                    }
-                ],
-            }
-        )
+        trading_bots(tmp_path, {"x": {"mode": "demo"}})

@@ -109,8 +109,6 @@ class PaperSettings:
                 history_bars=int(spec.get("history_bars", 500)),
                 rules=dict(spec.get("trading_rules") or {}),
             )
-            if replay.speed <= 0 or replay.spread_bps <= 0:
-                raise PaperConfigError("paper.replay.speed and paper.replay.spread_bps must be above 0")
         return cls(exchange=str(need(raw, "exchange", "")), balances=balances, replay=replay)
 
 
@@ -267,10 +265,18 @@ class ReplayCandles:
         self.factor = int(seconds // market.interval)
         self.records = records
         self.ready = True
+        self._frame: tuple[int, pd.DataFrame] | None = None  # (bars closed, frame): built once per bar
 
     @property
     def candles_df(self) -> pd.DataFrame:
+        """Read on every controller tick; the frame changes only when a recorded bar closes."""
         step = self.market.step(time.time())
+        closed = step // self.market.POINTS
+        if self._frame is None or self._frame[0] != closed:
+            self._frame = (closed, self._build(step))
+        return self._frame[1]
+
+    def _build(self, step: int) -> pd.DataFrame:
         bars = self.market.closed_bars(step, (self.records + 1) * self.factor)
         if self.factor > 1:
             bars = resample(bars, self.factor)
