@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -154,6 +155,9 @@ class BotDeclaration(BaseModel):
     mode: Literal["live", "paper"] = "live"
     paper: PaperDeclaration | None = None
     max_global_drawdown_quote: float | None = Field(default=None, gt=0)
+    # Share of the exchange's rate limits this bot may use (Hummingbot's rate_limits_share_pct). Unset:
+    # what the bots that set it leave, split evenly among the bots on the same exchange and host.
+    rate_limits_share_pct: float | None = Field(default=None, gt=0, le=100)
     dir: str | None = None
     # The alert limits the monitoring layer's exporter applies to this bot (its config validates them).
     limits: dict[str, Any] = Field(default_factory=dict)
@@ -170,7 +174,9 @@ class BotDeclaration(BaseModel):
 
     _pinned = field_validator("image")(pinned_or_error)
     _memory = field_validator("memory", mode="before")(memory_or_error)
-    _numbers = field_validator("cpus", "max_global_drawdown_quote", mode="before")(number_or_error)
+    _numbers = field_validator("cpus", "max_global_drawdown_quote", "rate_limits_share_pct", mode="before")(
+        number_or_error
+    )
 
     @field_validator("limits", mode="before")
     @classmethod
@@ -529,6 +535,7 @@ def plan_bots(
                 "state": bot.state,
                 "cpus": bot.cpus if bot.cpus is not None else base.cpus,
                 "memory": bot.memory or base.memory,
+                "rate_limits_share_pct": bot.rate_limits_share_pct,
                 "database": f"{folder}/data/{name}.sqlite",
                 "script_config": f"{name}.yml",
                 "script": script,
@@ -545,7 +552,43 @@ def plan_bots(
                 ),
             }
         )
+    _share_rate_limits(planned, names, errors)
     return {"errors": errors, "bots": planned if not errors else []}
+
+
+def _share_rate_limits(planned: list[dict], names: dict[str, int], errors: list) -> None:
+    """Bots on one host reach an exchange from one IP, and the exchange limits that IP (and an account)
+    as a whole: several bots each using 100% get rate-limited, then banned. Every bot that talks to the
+    same exchange (live, or paper on the live market) gets a share; shares set in the inventory are
+    kept, the rest is split evenly among the others; a sum over 100 is refused. A replay bot talks to
+    no exchange and keeps 100."""
+    groups: dict[str, list[dict]] = {}
+    for bot in planned:
+        if bot["replay"] is None and bot["connector"]:
+            groups.setdefault(bot["connector"], []).append(bot)
+        elif bot["rate_limits_share_pct"] is None:
+            bot["rate_limits_share_pct"] = 100.0
+    for connector, bots in groups.items():
+        fixed = [bot for bot in bots if bot["rate_limits_share_pct"] is not None]
+        free = [bot for bot in bots if bot["rate_limits_share_pct"] is None]
+        left = 100 - sum(bot["rate_limits_share_pct"] for bot in fixed)
+        if left < 0 or (free and left <= 0):
+            sharing = ", ".join(
+                f"{bot['name']} {'unset' if bot in free else format(bot['rate_limits_share_pct'], 'g')}"
+                for bot in bots
+            )
+            for bot in fixed:
+                errors.append(
+                    f"hummingbot_bots[{names[bot['name']]}].rate_limits_share_pct: the bots on {connector} "
+                    f"share this host's IP and their shares must sum to 100 at most, with some left for "
+                    f"each bot that sets none ({sharing})"
+                )
+            continue
+        for bot in free:
+            bot["rate_limits_share_pct"] = math.floor(left / len(free) * 100) / 100
+    for bot in planned:  # 100, not 100.0: Hummingbot's own default, so a lone bot's conf is left as is
+        share = bot["rate_limits_share_pct"]
+        bot["rate_limits_share_pct"] = int(share) if share is not None and share == int(share) else share
 
 
 def exporter_bots(bots: Any, root: str) -> list[dict]:

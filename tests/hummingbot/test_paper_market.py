@@ -198,3 +198,35 @@ def test_a_halted_feed_makes_the_connector_not_ready_until_it_resumes(tmp_path, 
     assert down and waiting == ["market_feed_alive"]
     assert frozen, "no book moves while the feed is halted"
     assert back
+
+
+def test_the_paper_account_outlives_the_process_while_the_inventory_is_unchanged(tmp_path):
+    """As an exchange account does: a restart (clean, killed or rebooted) resumes the balances of the
+    last fill, not the inventory's opening ones; new inventory balances open a new account."""
+    account = tmp_path / "paper_account.json"
+    replay_settings = settings(tmp_path)
+
+    async def trade():
+        connector = paper.build_connector(replay_settings, ["ETH-BTC"], account_file=account)
+        fills = Fills(connector)
+        clock = Clock(ClockMode.REALTIME, tick_size=0.1, start_time=time.time(), end_time=time.time() + 60)
+        clock.add_iterator(connector)
+        with clock:
+            assert await run_until(clock, lambda: connector.ready, 20)
+            connector.sell("ETH-BTC", Decimal("2"), OrderType.MARKET)
+            assert await run_until(clock, lambda: fills.events, 10)
+            await clock.run_til(time.time() + 0.5)
+        return connector.get_all_balances()
+
+    after_the_fill = asyncio.run(trade())
+    assert after_the_fill["ETH"] == Decimal("8")
+    # The process is gone; a new one opens the same account.
+    changed = settings(tmp_path)
+    changed.balances["ETH"] = Decimal("3")
+
+    async def reopen(which):
+        return paper.build_connector(which, ["ETH-BTC"], account_file=account).get_all_balances()
+
+    assert asyncio.run(reopen(replay_settings)) == after_the_fill
+    # Other inventory balances: a new account, at those balances.
+    assert asyncio.run(reopen(changed)) == {"ETH": Decimal("3"), "BTC": Decimal("1")}

@@ -225,6 +225,14 @@ def test_the_paper_bot_starts_on_the_paper_engine_with_no_keys(converged, host):
 
 
 @pytest.mark.parametrize("host", [name for name, _ in HOSTS])
+def test_the_two_bots_on_bitget_split_its_rate_limits(converged, host):
+    """Both reach bitget from the host's one IP (the paper bot reads its live order books)."""
+    for bot in (BOT, PAPER_BOT):
+        client = in_vps(host, f"cat /opt/hbot/{bot}/conf/conf_client.yml")
+        assert "\nrate_limits_share_pct: 50.0\n" in client, bot
+
+
+@pytest.mark.parametrize("host", [name for name, _ in HOSTS])
 @pytest.mark.parametrize(("bot", "mode"), [(BOT, "live"), (PAPER_BOT, "paper")])
 def test_each_hosts_exporter_reads_its_bots_and_their_mode(converged, host, bot, mode):
     """As Prometheus on that host sees it (queried on the VPS's loopback, where it listens). A paper

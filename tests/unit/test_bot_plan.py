@@ -237,3 +237,44 @@ def test_a_replay_that_does_not_fit_the_controllers_is_refused_before_anything_c
         e.startswith("hummingbot_bots[0].paper.replay.trading_rules: 'min_tick' is not a trading rule")
         for e in plan(rules)["errors"]
     )
+
+
+# --- rate limits shared on one host ------------------------------------------------------------------
+
+
+def shares(*bots) -> dict[str, float]:
+    result = plan(*bots)
+    assert result["errors"] == []
+    return {bot["name"]: bot["rate_limits_share_pct"] for bot in result["bots"]}
+
+
+def named(name: str, **fields) -> dict:
+    return {**copy.deepcopy(BOT), "name": name, **fields}
+
+
+def test_bots_on_one_exchange_split_its_rate_limits_and_keep_what_they_set():
+    assert shares(BOT) == {"bot1": 100}  # Hummingbot's own default: a lone bot's conf stays as it is
+    assert shares(named("a"), named("b"), named("c")) == {"a": 33.33, "b": 33.33, "c": 33.33}
+    assert shares(named("a", rate_limits_share_pct=50), named("b"), named("c")) == {"a": 50, "b": 25, "c": 25}
+    # A replay bot reaches no exchange: it keeps 100 and takes nothing from the live bots.
+    assert shares(named("a"), named("b"), {**paper_bot(), "name": "p"}) == {"a": 50, "b": 50, "p": 100}
+    # A paper bot on the live market reads the exchange from the same IP: it takes its share.
+    live_paper = {**paper_bot(), "name": "p"}
+    live_paper["paper"] = {"balances": {"ETH": 1}, "market": "live"}
+    assert shares(named("a"), live_paper) == {"a": 50, "p": 50}
+
+
+def test_rate_limit_shares_over_100_are_refused_naming_each_bot_that_set_one():
+    errors = plan(named("a", rate_limits_share_pct=60), named("b", rate_limits_share_pct=50), named("c"))[
+        "errors"
+    ]
+    assert [e.split(":")[0] for e in errors] == [
+        "hummingbot_bots[0].rate_limits_share_pct",
+        "hummingbot_bots[1].rate_limits_share_pct",
+    ]
+    assert "(a 60, b 50, c unset)" in errors[0]
+    # 100 set by one bot leaves nothing for another on the same exchange.
+    assert plan(named("a", rate_limits_share_pct=100), named("b"))["errors"]
+    assert plan(named("a", rate_limits_share_pct=0))["errors"] == [
+        "hummingbot_bots[0].rate_limits_share_pct: Input should be greater than 0 (got 0)"
+    ]

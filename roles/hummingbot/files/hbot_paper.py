@@ -25,6 +25,7 @@ How it plugs in, with no file of Hummingbot's changed:
 
 import asyncio
 import csv
+import json
 import logging
 import math
 import time
@@ -397,6 +398,7 @@ class PaperOrderTracker:
 
     def __init__(self, connector):
         self._orders: OrderedDict[str, InFlightOrder] = OrderedDict()
+        self._on_fill = connector.save_account  # once the engine has booked the fill
         self._forwarder = SourceInfoEventForwarder(self._on_event)  # held here: PubSub keeps weak references
         for event in self.EVENTS:
             connector.add_listener(event, self._forwarder)
@@ -449,6 +451,7 @@ class PaperOrderTracker:
             )
             if order.is_filled:
                 self._update(order, event.timestamp, OrderState.FILLED)
+            asyncio.get_event_loop().call_soon(self._on_fill)
         elif event.order_id in self._orders:
             state = (
                 OrderState.CANCELED
@@ -493,10 +496,22 @@ class PaperExchange(PaperTradeExchange):
         self._rules_task = None
         self._feed_alive = feed_alive or (lambda: True)
         self._order_tracker = PaperOrderTracker(self)
+        self._account: PaperAccount | None = None
 
     @property
     def trading_rules(self) -> dict[str, TradingRule]:
         return self._rules
+
+    def open_account(self, account: "PaperAccount"):
+        """The inventory's balances, or the account's last saved state when they are unchanged; the
+        account is saved after every fill from now on."""
+        for asset, amount in account.opening_balances().items():
+            self.set_balance(asset, amount)
+        self._account = account
+
+    def save_account(self):
+        if self._account is not None:
+            self._account.save(self.get_all_balances())
 
     @property
     def status_dict(self) -> dict[str, bool]:
@@ -585,9 +600,13 @@ def replay_rules(settings: ReplaySettings, price: float) -> dict[str, TradingRul
 
 
 def build_connector(
-    settings: PaperSettings, trading_pairs: list[str], now: float | None = None
+    settings: PaperSettings,
+    trading_pairs: list[str],
+    now: float | None = None,
+    account_file: Path | None = None,
 ) -> PaperExchange:
-    """The paper connector for `settings`, on the live exchange's public data or on the replay."""
+    """The paper connector for `settings`, on the live exchange's public data or on the replay, with its
+    account kept in `account_file` (see PaperAccount)."""
     from hummingbot.client.config.config_helpers import get_connector_class
     from hummingbot.client.settings import AllConnectorSettings
 
@@ -632,9 +651,38 @@ def build_connector(
         # The paper engine fills a market order 5 s after it is placed: 5 min of a 60x replay. On the
         # replay it fills at the next tick instead, against the then replayed book.
         connector.TRADE_EXECUTION_DELAY = 1.0
-    for asset, amount in settings.balances.items():
-        connector.set_balance(asset, amount)
+    connector.open_account(PaperAccount(settings.balances, account_file))
     return connector
+
+
+class PaperAccount:
+    """A paper account that outlives the process, as an exchange account does: its balances after
+    every fill, in the bot's data/ folder. It is kept while the inventory's balances stay as they
+    were when it opened; changed ones open a new account. No file (tests): the inventory's balances."""
+
+    def __init__(self, inventory: dict[str, Decimal], path: Path | None):
+        self.inventory = {asset: str(amount) for asset, amount in sorted(inventory.items())}
+        self.path = path
+
+    def opening_balances(self) -> dict[str, Decimal]:
+        saved = None
+        if self.path is not None:
+            try:
+                saved = json.loads(self.path.read_text())
+            except (OSError, ValueError):
+                saved = None
+        if saved and saved.get("inventory") == self.inventory:
+            LOG.info("Paper account resumed from %s: %s", self.path, saved["balances"])
+            return {asset: Decimal(amount) for asset, amount in saved["balances"].items()}
+        return {asset: Decimal(amount) for asset, amount in self.inventory.items()}
+
+    def save(self, balances: dict[str, Decimal]):
+        if self.path is None:
+            return
+        partial = self.path.with_suffix(".tmp")
+        state = {"inventory": self.inventory, "balances": {a: str(v) for a, v in sorted(balances.items())}}
+        partial.write_text(json.dumps(state))
+        partial.replace(self.path)
 
 
 def install(raw: dict, markets: dict) -> PaperExchange | None:
@@ -655,7 +703,9 @@ def install(raw: dict, markets: dict) -> PaperExchange | None:
     pairs = sorted(markets.get(settings.connector, ()))
     if not pairs:
         raise PaperConfigError(f"paper.exchange: no controller trades on {settings.connector}")
-    connector = build_connector(settings, pairs)
+    from hummingbot import root_path
+
+    connector = build_connector(settings, pairs, account_file=root_path() / "data" / "paper_account.json")
     manager.connectors[settings.connector] = connector
     LOG.info(
         "Paper trading on %s (%s market) for %s",

@@ -14,6 +14,11 @@ What the bots role relies on:
 - `paper:` (set by the role for a `mode: paper` bot) trades on Hummingbot's paper engine with trading
   rules, on live or replayed market data: scripts/hbot_paper.py, installed before Hummingbot creates
   the connectors (init_markets) and serving the replay's candles to the controllers.
+- A kill (SIGKILL, the OOM killer, power loss) loses nothing it can keep: data/open_positions.json
+  holds the executors holding a position and the closed ones not yet stored, rewritten whenever that
+  changes; the next start stores them and closes the orphaned positions at market, as a clean stop
+  would have (hummingbot-api#243: otherwise they stay open with no stop loss).
+- The MQTT bridge reconnects after a broker restart (Hummingbot 2.12's own reconnect never does).
 - SIGTERM (docker stop) winds the bot down like Hummingbot's `stop` command, which stops the
   executors and cancels open orders, then exits. The official image's quickstart installs no
   handler, so Hummingbot (PID 1 under the role's exec'd CMD) would otherwise ignore the signal and
@@ -27,22 +32,32 @@ import logging
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from hummingbot import root_path
 from hummingbot.connector.connector_base import ConnectorBase
+from hummingbot.connector.markets_recorder import MarketsRecorder
+from hummingbot.core.data_type.common import PositionAction, TradeType
 from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
+from hummingbot.strategy_v2.executors.order_executor.data_types import ExecutionStrategy, OrderExecutorConfig
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 from hummingbot.strategy_v2.models.executors import CloseType
+from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
 from scripts.hbot_paper import install as install_paper
 from scripts.hbot_paper import serve_paper_market
 
 HEALTH_FILE = root_path() / "logs" / "health.json"
+# What a kill would lose (executors holding a position, closed ones not yet stored), written whenever it
+# changes and emptied by a clean stop. Found non-empty at a start: the last run ended uncleanly (SIGKILL,
+# OOM kill, power loss), and the start recovers it (_recover_positions).
+POSITIONS_FILE = root_path() / "data" / "open_positions.json"
 # Seconds to stop executors and cancel orders: Hummingbot waits up to 10 x 2 s for executors to close
 # their positions (max_executors_close_attempts); the role's stop_grace_period (40 s) is longer.
 STOP_TIMEOUT = 30
@@ -91,6 +106,9 @@ class HbotV2Controllers(StrategyV2Base):
         self._unready_since: float | None = None
         self._last_unready_log = 0.0
         self._identity = process_identity()
+        self._mqtt_down_since: float | None = None
+        self._checkpoint_key: list | None = None
+        self._recovered = False
         self._started = time.time()
         self._last_quote_at: dict[str, float] = {}
         self._order_failures = 0
@@ -119,6 +137,8 @@ class HbotV2Controllers(StrategyV2Base):
 
         orchestrator.store_all_positions = store_executors_then_positions
         await super().on_stop()
+        # Hummingbot's stop closed the positions and the executors are stored: nothing to recover.
+        write_json(POSITIONS_FILE, {"held": [], "closed": []})
 
     # --- docker stop: cancel orders, then exit -------------------------------------------------------
 
@@ -136,6 +156,7 @@ class HbotV2Controllers(StrategyV2Base):
         super().tick(timestamp)
         try:
             self._watch_connectors()
+            self._watch_mqtt()
             self._publish_performance()
         finally:
             self._write_health()
@@ -170,6 +191,26 @@ class HbotV2Controllers(StrategyV2Base):
                 f"EXCHANGE UNREACHABLE: {name} not ready for {now - self._unready_since:.0f}s "
                 f"(network {status}; waiting for {', '.join(failing) or 'readiness'}); no orders are placed"
             )
+
+    def _watch_mqtt(self):
+        """Lets Hummingbot's MQTT bridge reconnect after a broker restart (see reconnect_mqtt_properly),
+        and logs how long the link was down: while it is, the bot trades on but monitoring cannot see it."""
+        from hummingbot.client.hummingbot_application import HummingbotApplication
+
+        gateway = HummingbotApplication.main_application()._mqtt
+        if gateway is None:
+            return
+        reconnect_mqtt_properly(gateway)
+        if not gateway._initial_connection_succeeded:
+            return
+        now = time.time()
+        if gateway.health:
+            if self._mqtt_down_since is not None:
+                self.logger().info(f"MQTT link back after {now - self._mqtt_down_since:.0f}s")
+                self._mqtt_down_since = None
+        elif self._mqtt_down_since is None:
+            self._mqtt_down_since = now
+            self.logger().warning("MQTT link lost: the bridge retries until the broker is back")
 
     def _count_order_failure(self, event_tag, connector, event):
         self._order_failures += 1
@@ -214,9 +255,7 @@ class HbotV2Controllers(StrategyV2Base):
             "order_failures": self._order_failures,
             "insufficient_balance": self._short_of_balance,
         }
-        partial = HEALTH_FILE.with_suffix(".tmp")
-        partial.write_text(json.dumps(health))
-        partial.replace(HEALTH_FILE)
+        write_json(HEALTH_FILE, health)
 
     # --- trading: only runs once every connector is ready -------------------------------------------
 
@@ -224,8 +263,111 @@ class HbotV2Controllers(StrategyV2Base):
         super().on_tick()
         if self._is_stop_triggered:
             return
+        if not self._recovered:
+            self._recovered = True
+            self._recover_positions()
+        self._checkpoint_positions()
         self._apply_kill_switches()
         self._apply_global_drawdown()
+
+    # --- executors and positions across an unclean stop ---------------------------------------------
+
+    def _unsaved(self) -> tuple[list, list]:
+        """What a kill would lose: executors holding a position (their stop and take profit die with
+        the process: hummingbot-api#243), and closed ones still in memory, not yet in the Executors
+        table (Hummingbot stores them closed_executors_buffer at a time)."""
+        held, closed = [], []
+        for controller_id, executors in self.executor_orchestrator.active_executors.items():
+            for executor in executors:
+                if executor.is_closed:
+                    closed.append((controller_id, executor, Decimal(0)))
+                    continue
+                amount = getattr(executor, "open_filled_amount", Decimal(0)) - getattr(
+                    executor, "close_filled_amount", Decimal(0)
+                )
+                if amount > 0:  # an order's worth, not the dust of a closed one's rounding (1e-17)
+                    connector = self.connectors[executor.config.connector_name]
+                    amount = connector.quantize_order_amount(executor.config.trading_pair, amount)
+                if amount > 0:
+                    held.append((controller_id, executor, amount))
+        return held, closed
+
+    def _checkpoint_positions(self):
+        """Written when what a kill would lose changes (a fill, a close, a store): at most a tick stale."""
+        held, closed = self._unsaved()
+        key = [(e.config.id, str(amount)) for _, e, amount in held + closed]
+        if key == self._checkpoint_key:
+            return
+        self._checkpoint_key = key
+
+        def record(controller_id, executor, amount):
+            return {
+                "controller_id": controller_id,
+                "executor": json.loads(executor.executor_info.model_dump_json()),
+                "side": getattr(getattr(executor.config, "side", None), "name", ""),
+                "amount": str(amount),
+            }
+
+        write_json(
+            POSITIONS_FILE,
+            {"held": [record(*item) for item in held], "closed": [record(*item) for item in closed]},
+        )
+
+    def _recover_positions(self):
+        """The last run ended uncleanly. Its closed executors go to the Executors table as they closed;
+        each position it held is recorded there (closed as FAILED at this start) and closed at market,
+        as the clean stop would have closed it. A paper bot's account resumed first (hbot_paper), so
+        what it held is still in its balances."""
+        try:
+            state = json.loads(POSITIONS_FILE.read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(state, dict):
+            return
+        recorder = MarketsRecorder.get_instance()
+        now = self.current_timestamp
+        for orphan in state.get("closed", []):
+            info = ExecutorInfo.model_validate(orphan["executor"])
+            recorder.store_or_update_executor(SimpleNamespace(config=info.config, executor_info=info))
+        for orphan in state.get("held", []):
+            controller_id = orphan["controller_id"]
+            info = ExecutorInfo.model_validate(orphan["executor"]).model_copy(
+                update={
+                    "status": RunnableStatus.TERMINATED,
+                    "close_type": CloseType.FAILED,
+                    "close_timestamp": now,
+                    "is_active": False,
+                    "is_trading": False,
+                }
+            )
+            recorder.store_or_update_executor(SimpleNamespace(config=info.config, executor_info=info))
+            amount, pair = Decimal(orphan["amount"]), info.config.trading_pair
+            self.logger().warning(
+                f"UNCLEAN STOP RECOVERY: {controller_id}'s executor {info.id} held {amount} {pair} "
+                f"({orphan['side']}) when the last run ended; closing it at market"
+            )
+            if controller_id not in self.executor_orchestrator.active_executors:
+                self.logger().error(f"{controller_id} no longer runs: close {amount} {pair} by hand")
+                continue
+            self.executor_orchestrator.execute_action(
+                CreateExecutorAction(
+                    controller_id=controller_id,
+                    executor_config=OrderExecutorConfig(
+                        timestamp=now,
+                        connector_name=info.config.connector_name,
+                        trading_pair=pair,
+                        side=TradeType.SELL if orphan["side"] == "BUY" else TradeType.BUY,
+                        amount=amount,
+                        position_action=PositionAction.CLOSE,
+                        execution_strategy=ExecutionStrategy.MARKET,
+                    ),
+                )
+            )
+        self.logger().info(
+            f"Recovered from an unclean stop: {len(state.get('closed', []))} closed executors stored, "
+            f"{len(state.get('held', []))} positions closed"
+        )
+        write_json(POSITIONS_FILE, {"held": [], "closed": []})
 
     def _stop_controller(self, controller_id: str, reason: str):
         self.logger().info(f"Stopping controller {controller_id}: {reason}")
@@ -307,6 +449,45 @@ class HbotV2Controllers(StrategyV2Base):
 
     def stop_actions_proposal(self) -> list[StopExecutorAction]:
         return []
+
+
+def write_json(path: Path, value) -> None:
+    """Whole or not at all: readers (the healthcheck, the exporter, the next start) never see half."""
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(value))
+    partial.replace(path)
+
+
+def reconnect_mqtt_properly(gateway) -> None:
+    """Hummingbot's MQTT bridge (v2.12) never comes back after a broker restart: its reconnect loop
+    stops the commlib node, which shuts the node's thread pool down for good ("cannot schedule new
+    futures after shutdown"), then reads `HummingbotApplication.strategy`, which no longer exists. The
+    bot traded on, invisible to monitoring, until restarted by hand. This replaces that one coroutine
+    of the running bridge; its health loop, which calls it, stays Hummingbot's. Patches an instance once."""
+    if getattr(gateway, "_hbot_reconnects", False):
+        return
+    log = logging.getLogger("hummingbot.hbot_v2_controllers")
+
+    async def restart_gateway():
+        gateway._restarting = True
+        try:
+            gateway.stop(False)
+            gateway._executor = ThreadPoolExecutor()
+            gateway._publishers, gateway._subscribers, gateway._rpc_services = [], [], []
+            await asyncio.sleep(gateway._INTERVAL_RESTART_SHORT)
+            gateway.start(False)
+            gateway.start_market_events_fw()
+            await asyncio.sleep(gateway._INTERVAL_RESTART_SHORT)
+        except Exception as error:  # the broker is still away; the health loop calls again
+            log.warning("MQTT reconnect failed: %r", error)
+        finally:
+            gateway._restarting = False
+        gateway._health = await gateway._ev_loop.run_in_executor(None, gateway._check_connections)
+        if not gateway._health:
+            await asyncio.sleep(gateway._INTERVAL_RESTART_LONG)
+
+    gateway._restart_gateway = restart_gateway
+    gateway._hbot_reconnects = True
 
 
 async def stop_and_exit() -> None:

@@ -244,6 +244,28 @@ def test_errors_log_receives_stderr(bot):
         assert bot.host.file(f"{bot.dir}/logs/errors.log").exists
 
 
+def test_logs_past_the_rotation_size_are_rotated_and_the_bot_writes_on(bot):
+    """logs/ is bounded: past hummingbot_logs_rotate_size (50M), the hourly timer's run rotates each log
+    into a compressed copy and empties it in place; the bot's own log handler writes on in the same file
+    (O_APPEND: new lines start at the top, no hole of NUL bytes)."""
+    log = f"{bot.dir}/logs/logs_{bot.name}.log"
+    errors = f"{bot.dir}/logs/errors.log"
+    bot.sudo(f"sh -c 'yes x | head -c 60M >> {log}; yes x | head -c 60M >> {errors}'")
+    assert "active" in bot.sudo("systemctl is-active hbot-logrotate.timer")
+    bot.sudo("systemctl start hbot-logrotate.service")
+    listing = bot.sudo(f"ls {bot.dir}/logs")
+    assert f"logs_{bot.name}.log.1.gz" in listing and "errors.log.1.gz" in listing, listing
+    with bot.host.sudo():
+        assert bot.host.file(errors).size < 1_000_000
+        assert bot.host.file(log).size < 1_000_000
+    # The bot's next lines land in the emptied file, from its start.
+    deadline = time.monotonic() + 120
+    while bot.sudo(f"stat -c %s {log}") == "0" and time.monotonic() < deadline:
+        time.sleep(3)
+    head = bot.sudo(f"head -c 200 {log}")
+    assert head.startswith("20") and "\x00" not in head and "x\nx\n" not in head, head
+
+
 def test_docker_stop_winds_the_bot_down_instead_of_killing_it(bot):
     """Under the official image's CMD a shell is PID 1 and ignores SIGTERM, so every stop would end in
     SIGKILL after the grace period with the orders still on the book. The role execs Hummingbot as PID 1
