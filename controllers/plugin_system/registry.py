@@ -112,7 +112,14 @@ class StrategyRegistry:
         """A complete, valid controller config; Hummingbot's passthrough fields keep their defaults."""
         model = self.params_model(name)
         passthrough = set(PASSTHROUGH_FIELDS) & set(model.model_fields)
-        return _plain(model().model_dump(mode="python", exclude=passthrough))
+        config = _plain(model().model_dump(mode="python", exclude=passthrough))
+        # Hummingbot 2.12 declares position_mode's default as the string "HEDGE", which its validator
+        # never sees (defaults are not validated): every dump of the config then warned "Expected
+        # `enum`" into errors.log at each start, and perpetuals got the string. Written out, it is
+        # validated into the enum.
+        if "position_mode" in model.model_fields:
+            config["position_mode"] = model.model_fields["position_mode"].default
+        return config
 
     def validate(self, config: Mapping[str, Any]) -> list[str]:
         """Errors as 'field: message' lines; an empty list means the config is valid."""

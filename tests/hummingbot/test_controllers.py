@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -156,6 +157,12 @@ def test_hummingbots_loader_builds_config_and_controller(name):
     config = registry.default_config(name)
     built = BacktestingEngineBase.get_controller_config_instance_from_dict(config)
     assert type(built) is config_class(name)
+    # position_mode is written out, so Hummingbot's validator makes it the enum: no "Expected `enum`"
+    # serializer warning in errors.log at each start, and perpetuals get the enum, not the string.
+    assert type(built.position_mode).__name__ == "PositionMode"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built.model_dump()
     controller_class = built.get_controller_class()
     assert controller_class.__module__ == registry.module_path(name)
     # the same rules as the operator side, written once
