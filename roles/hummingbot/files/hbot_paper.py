@@ -399,9 +399,14 @@ class PaperOrderTracker:
     def __init__(self, connector):
         self._orders: OrderedDict[str, InFlightOrder] = OrderedDict()
         self._on_fill = connector.save_account  # once the engine has booked the fill
+        self._save_pending = False  # several fills in one tick: one write
         self._forwarder = SourceInfoEventForwarder(self._on_event)  # held here: PubSub keeps weak references
         for event in self.EVENTS:
             connector.add_listener(event, self._forwarder)
+
+    def _save_after_fills(self):
+        self._save_pending = False
+        self._on_fill()
 
     def fetch_order(self, client_order_id: str | None = None, exchange_order_id: str | None = None):
         return self._orders.get(client_order_id or exchange_order_id)
@@ -451,7 +456,9 @@ class PaperOrderTracker:
             )
             if order.is_filled:
                 self._update(order, event.timestamp, OrderState.FILLED)
-            asyncio.get_event_loop().call_soon(self._on_fill)
+            if not self._save_pending:
+                self._save_pending = True
+                asyncio.get_event_loop().call_soon(self._save_after_fills)
         elif event.order_id in self._orders:
             state = (
                 OrderState.CANCELED
@@ -677,12 +684,17 @@ class PaperAccount:
         return {asset: Decimal(amount) for asset, amount in self.inventory.items()}
 
     def save(self, balances: dict[str, Decimal]):
-        if self.path is None:
-            return
-        partial = self.path.with_suffix(".tmp")
-        state = {"inventory": self.inventory, "balances": {a: str(v) for a, v in sorted(balances.items())}}
-        partial.write_text(json.dumps(state))
-        partial.replace(self.path)
+        if self.path is not None:
+            balances = {asset: str(amount) for asset, amount in sorted(balances.items())}
+            write_json(self.path, {"inventory": self.inventory, "balances": balances})
+
+
+def write_json(path: Path, value) -> None:
+    """Whole or not at all: readers (the healthcheck, the exporter, the next start) never see half.
+    The V2 script writes its files with it too."""
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(value))
+    partial.replace(path)
 
 
 def install(raw: dict, markets: dict) -> PaperExchange | None:

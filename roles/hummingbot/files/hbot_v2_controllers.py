@@ -51,7 +51,7 @@ from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction,
 from hummingbot.strategy_v2.models.executors import CloseType
 from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
 from scripts.hbot_paper import install as install_paper
-from scripts.hbot_paper import serve_paper_market
+from scripts.hbot_paper import serve_paper_market, write_json
 
 HEALTH_FILE = root_path() / "logs" / "health.json"
 # What a kill would lose (executors holding a position, closed ones not yet stored), written whenever it
@@ -449,13 +449,6 @@ class HbotV2Controllers(StrategyV2Base):
 
     def stop_actions_proposal(self) -> list[StopExecutorAction]:
         return []
-
-
-def write_json(path: Path, value) -> None:
-    """Whole or not at all: readers (the healthcheck, the exporter, the next start) never see half."""
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(value))
-    partial.replace(path)
 
 
 def reconnect_mqtt_properly(gateway) -> None:
