@@ -230,8 +230,13 @@ def ensure_keypair() -> Path:
 
 
 def ensure_network() -> None:
-    if run("docker", "network", "inspect", NETWORK, check=False, capture=True).returncode != 0:
-        run("docker", "network", "create", "--label", LABEL, NETWORK, capture=True)
+    def exists() -> bool:
+        return run("docker", "network", "inspect", NETWORK, check=False, capture=True).returncode == 0
+
+    # Two scenarios may start at once (make molecule): the other one's create is as good as ours.
+    if not exists() and run("docker", "network", "create", "--label", LABEL, NETWORK, check=False,
+                            capture=True).returncode != 0 and not exists():
+        sys.exit(f"sandbox: cannot create the Docker network {NETWORK}")
 
 
 def container(name: str) -> str:
@@ -372,13 +377,14 @@ def down(names: list[str] | None) -> None:
 
 
 @contextlib.contextmanager
-def scanner(name: str):
-    """A second machine (nmap, curl) on the sandbox network, for tests that probe a VPS from outside;
-    removed afterwards. Yields its container name."""
+def scanner(name: str, network: str = NETWORK):
+    """A second machine (nmap, nping, ssh) on the sandbox network, or on another one, for tests that
+    probe a VPS from outside; removed afterwards. Yields its container name."""
     image = build_image("scanner", "bookworm")
-    ensure_network()
+    if network == NETWORK:
+        ensure_network()
     run("docker", "rm", "-f", name, check=False, capture=True)
-    run("docker", "run", "-d", "--name", name, "--label", LABEL, "--network", NETWORK, image, capture=True)
+    run("docker", "run", "-d", "--name", name, "--label", LABEL, "--network", network, image, capture=True)
     try:
         yield name
     finally:

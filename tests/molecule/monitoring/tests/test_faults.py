@@ -134,14 +134,27 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
     stack.wait_for(lambda: trading(host, killed_at), timeout=300, every=3, what="the restarted bot trading")
     back = time.monotonic() - killed
     assert int(inspect(host, BOT_CONTAINER, "{{.RestartCount}}")) >= 1
-    with host.sudo():  # Hummingbot logs to logs_hummingbot.log until the strategy's own log opens
-        log = host.check_output("cat /opt/hbot/%s/logs/logs_*.log", BOT)
+
+    def bot_log() -> str:
+        with host.sudo():  # Hummingbot logs to logs_hummingbot.log until the strategy's own log opens
+            return host.check_output("cat /opt/hbot/%s/logs/logs_*.log", BOT)
+
+    # The recovery runs on the restarted run's first trading tick; health.json can turn ready a moment
+    # before that tick's log lines are flushed, so wait for them rather than read once.
+    recovered = [f"executor {orphan['executor']['id']} held {orphan['amount']}" for orphan in orphans["held"]]
+    try:
+        stack.wait_for(lambda: all(line in bot_log() for line in recovered), timeout=120, every=3,
+                       what="the recovery of every orphaned position logged")
+    finally:
+        with host.sudo():  # what to read when it fails: how often the bot restarted, and its errors
+            state = "{{.RestartCount}} restarts, started {{.State.StartedAt}}, OOM {{.State.OOMKilled}}"
+            print(host.run("docker inspect -f %s %s; tail -n 30 /opt/hbot/%s/logs/errors.log",
+                           state, BOT_CONTAINER, BOT).stdout)
+    log = bot_log()
     # The balances after the last fill are this kill's alone: an earlier start cannot have logged them.
     assert (
         f"Paper account resumed from /home/hummingbot/data/paper_account.json: {account['balances']}" in log
     )
-    for orphan in orphans["held"]:
-        assert f"executor {orphan['executor']['id']} held {orphan['amount']}" in log, log[-3000:]
     lost = {orphan["executor"]["id"] for orphan in orphans["held"] + orphans["closed"]}
     stack.wait_for(lambda: lost <= executor_ids(host), timeout=60, what="the orphans in the Executors table")
     after = rows(host)

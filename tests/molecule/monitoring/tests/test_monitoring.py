@@ -64,10 +64,12 @@ def test_alertmanager_has_the_inventory_receiver_and_prometheus_sends_to_it(stac
     status = stack.api("/api/v2/status", port=9093)
     # The running config (Alertmanager redacts the webhook URL, a secret, in its API).
     receivers = {r["name"]: r for r in yaml.safe_load(status["config"]["original"])["receivers"]}
-    assert list(receivers) == ["operators"]
+    assert list(receivers) == ["heartbeat", "operators"]
     assert len(receivers["operators"]["webhook_configs"]) == 1
     assert receivers["operators"]["webhook_configs"][0]["send_resolved"] is True
     assert "telegram_configs" not in receivers["operators"]
+    # The dead man's switch: its own receiver, never resolved (a heartbeat only ever says "alive").
+    assert [hook["send_resolved"] for hook in receivers["heartbeat"]["webhook_configs"]] == [False]
     alertmanagers = stack.api("/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
     assert [a["url"] for a in alertmanagers] == ["http://alertmanager:9093/api/v2/alerts"]
 
@@ -84,7 +86,10 @@ def test_alert_timing_comes_from_the_inventory(stack):
     assert rules["HbotExporterDown"]["duration"] == 120
     route = yaml.safe_load(stack.api("/api/v2/status", port=9093)["config"]["original"])["route"]
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("5s", "10s", "4h")
-    assert route["routes"][0]["group_wait"] == "5s"
+    routes = {route["receiver"] + ":" + ",".join(route["matchers"]): route for route in route["routes"]}
+    assert routes['operators:severity="critical"']["group_wait"] == "5s"
+    # The watchdog's route keeps its own pace whatever the inventory's alert timing.
+    assert routes['heartbeat:alertname="Watchdog"']["repeat_interval"] == "1m"
 
 
 def test_retention_comes_from_the_inventory(stack):
