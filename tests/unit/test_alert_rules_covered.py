@@ -72,5 +72,7 @@ def test_tests_only_name_existing_alerts():
 
 @pytest.mark.parametrize("rule", rules(), ids=lambda rule: rule["alert"])
 def test_rule_has_severity_and_summary(rule):
-    assert rule.get("labels", {}).get("severity") in {"critical", "warning"}
+    # "none" only for the dead man's switch: routed to the heartbeat URL, it pages nobody.
+    allowed = {"none"} if rule["alert"] == "Watchdog" else {"critical", "warning"}
+    assert rule.get("labels", {}).get("severity") in allowed
     assert rule.get("annotations", {}).get("summary")
