@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO / "sandbox"))
 import sandboxctl  # noqa: E402
 
 PROJECT = "hbot-monitoring"
+ALERTS_FILE = "/var/lib/alert-sink/alerts.jsonl"  # what sandbox/alert_sink.yml's receiver wrote
 FETCH = (
     "import sys, urllib.request;"
     " sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())"
@@ -68,6 +69,13 @@ class Stack:
                 return last
             time.sleep(every)
         pytest.fail(f"{self.name}: {what} not met within {timeout}s (last: {last!r})")
+
+
+def sink_entries(host) -> list[dict]:
+    """Every POST the test's webhook receiver got, oldest first: {"received": its clock, "body": the JSON}."""
+    with host.sudo():
+        result = host.run("cat %s", ALERTS_FILE)
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
 def run_playbook(playbook: str, *extra: str) -> subprocess.CompletedProcess:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import REPO, run_playbook
+from conftest import REPO, run_playbook, sink_entries
 
 BOT = "bot1"
 BOT_CONTAINER = "hbot-bot1"
 BOT_DATA = "/opt/hbot/bot1/data"
-ALERTS_FILE = "/var/lib/alert-sink/alerts.jsonl"
 BOT_CLIENT_CONFIG = "/opt/hbot/bot1/conf/conf_client.yml"
 HALT_FILE = "/opt/hbot/bot1/data/replay/halt"  # the replay market's outage switch
 # Host and container panels that must show data in the sandbox (the rest may be legitimately empty,
@@ -43,9 +42,7 @@ def value_of(stack, promql: str) -> float | None:
 
 def sink_notifications(host) -> list[dict]:
     """Every notification the test's webhook receiver got, oldest first."""
-    with host.sudo():
-        result = host.run("cat %s", ALERTS_FILE)
-    return [json.loads(line)["body"] for line in result.stdout.splitlines() if line.strip()]
+    return [entry["body"] for entry in sink_entries(host)]
 
 
 def bot_alerts(notifications: list[dict], status: str, alertname: str = "BotDown") -> list[dict]:

@@ -139,8 +139,9 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         with host.sudo():  # Hummingbot logs to logs_hummingbot.log until the strategy's own log opens
             return host.check_output("cat /opt/hbot/%s/logs/logs_*.log", BOT)
 
-    # The recovery runs on the restarted run's first trading tick; health.json can turn ready a moment
-    # before that tick's log lines are flushed, so wait for them rather than read once.
+    # The recovery runs on a restarted run's first trading tick. health.json does not say which run wrote
+    # it: a restarted run that dies soon after (seen once in CI) satisfies `trading` before the next run
+    # has ticked, so wait for the recovery lines rather than read the log once.
     recovered = [f"executor {orphan['executor']['id']} held {orphan['amount']}" for orphan in orphans["held"]]
     try:
         stack.wait_for(lambda: all(line in bot_log() for line in recovered), timeout=120, every=3,

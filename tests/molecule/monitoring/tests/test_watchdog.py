@@ -7,12 +7,10 @@ Last in the scenario (file order): it stops Prometheus for a few minutes.
 
 from __future__ import annotations
 
-import json
 import time
 
-from conftest import PROJECT
+from conftest import PROJECT, sink_entries
 
-ALERTS_FILE = "/var/lib/alert-sink/alerts.jsonl"
 PROMETHEUS = f"{PROJECT}-prometheus-1"
 # Alertmanager's watchdog route: group_interval 30s, repeat_interval 1m, so a heartbeat every 60-90 s.
 LONGEST_GAP = 100
@@ -22,15 +20,12 @@ EXPIRY = 60
 
 def heartbeats(host) -> list[float]:
     """When each Watchdog notification reached the receiver (its own clock, seconds since the epoch)."""
-    with host.sudo():
-        lines = host.run("cat %s", ALERTS_FILE).stdout.splitlines()
-    beats = []
-    for line in filter(str.strip, lines):
-        entry = json.loads(line)
-        alerts = entry["body"].get("alerts", []) if isinstance(entry["body"], dict) else []
-        if any(alert["labels"].get("alertname") == "Watchdog" for alert in alerts):
-            beats.append(entry["received"])
-    return beats
+    return [
+        entry["received"]
+        for entry in sink_entries(host)
+        if isinstance(entry["body"], dict)
+        and any(alert["labels"].get("alertname") == "Watchdog" for alert in entry["body"].get("alerts", []))
+    ]
 
 
 def now_on(host) -> float:
@@ -61,5 +56,5 @@ def test_heartbeats_arrive_and_stop_when_prometheus_stops(stack, host):
     restarted_at = now_on(host)
     stack.wait_for(lambda: heartbeats(host)[-1] > restarted_at, timeout=180, every=5,
                    what="a heartbeat after Prometheus came back")
-    print(f"\nwatchdog: last heartbeat {last - stopped_at:.0f}s after Prometheus stopped, silent"
+    print(f"\nwatchdog: last heartbeat {last - stopped_at:+.0f}s from Prometheus's stop, then silent"
           f" {silence:.0f}s; back {heartbeats(host)[-1] - restarted_at:.0f}s after its restart")
