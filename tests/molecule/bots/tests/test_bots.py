@@ -77,10 +77,10 @@ def test_secret_files_are_0600_in_0700_folders(host, bot):
             secret = host.file(f"{bot.dir}/{path}")
             assert secret.mode == 0o600, path
             assert secret.user == "root", path
-        env = host.file(f"/opt/hbot/.secrets/{bot.name}.env")
-        assert env.mode == 0o600
+        password = host.file(f"/opt/hbot/.secrets/{bot.name}.password")
+        assert (password.mode, password.user) == (0o400, "root")
         assert host.file("/opt/hbot/.secrets").mode == 0o700
-        assert env.content_string.startswith("CONFIG_PASSWORD=")
+        assert not host.file(f"/opt/hbot/.secrets/{bot.name}.env").exists
 
 
 def test_connector_keys_are_encrypted_with_hummingbots_crypto(bot):
@@ -169,7 +169,16 @@ def test_bot_container_is_hardened_and_limited(bot):
     assert host_config["Memory"] == 1024**3
     assert host_config["LogConfig"]["Type"] == "json-file"
     assert host_config["LogConfig"]["Config"]["max-size"] == "10m"
-    assert "CONFIG_PASSWORD" not in json.dumps(config["Config"]["Labels"])
+
+
+def test_the_config_password_is_in_no_container_config(host, bot):
+    # The bot (which needs it to decrypt its keys) reads it from a root-only file at start; `docker inspect`
+    # (anyone in the docker group, any tool with the socket) never shows it.
+    with host.sudo():
+        password = host.check_output(f"cat /opt/hbot/.secrets/{bot.name}.password")
+    assert len(password) >= 16
+    assert password not in json.dumps(bot.inspect())
+    assert "CONFIG_PASSWORD" not in json.dumps(bot.inspect()["Config"]["Env"])
 
 
 def test_broker_has_no_published_port_and_only_an_internal_network(bot):

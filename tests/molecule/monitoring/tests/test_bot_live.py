@@ -76,19 +76,21 @@ def test_the_exporter_reads_the_bots_files_by_acl_and_not_its_keys(stack, host):
     # The real database name the bots role gives it, read by the exporter's UID.
     assert value_of(stack, f'hbot_exporter_db_up{{bot="{BOT}"}}') == 1
     with host.sudo():
-        image = host.check_output("docker inspect -f '{{.Config.Image}}' hbot-monitoring-hbot-exporter-1")
+        image, user = host.check_output(
+            "docker inspect -f '{{.Config.Image}} {{.Config.User}}' hbot-monitoring-hbot-exporter-1"
+        ).split()
         readable = f"test -r {BOT_DATA}/{BOT}.sqlite && ls /opt/hbot/{BOT}/logs >/dev/null"
         closed = f"! ls /opt/hbot/{BOT}/conf 2>/dev/null && ! ls /opt/hbot/.secrets 2>/dev/null"
         probe = host.run(
-            "docker run --rm --network none --user 65534:65534 -v /opt/hbot:/opt/hbot:ro"
-            " --entrypoint sh %s -c %s",
+            "docker run --rm --network none --user %s -v /opt/hbot:/opt/hbot:ro --entrypoint sh %s -c %s",
+            user,
             image,
             f"{readable} && {closed}",
         )
         assert probe.rc == 0, f"exporter UID: {probe.stdout} {probe.stderr}"
         assert host.file(f"/opt/hbot/{BOT}/conf").mode == 0o700
-        acl = host.check_output("getfacl -pn %s", BOT_DATA)
-    assert "user:65534:r-x" in acl and "default:user:65534:r-x" in acl, acl
+        acl = host.check_output("getfacl -p %s", BOT_DATA)
+    assert "user:hbot-exporter:r-x" in acl and "default:user:hbot-exporter:r-x" in acl, acl
 
 
 def dashboard_queries():
@@ -152,8 +154,8 @@ def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host):
     assert "restored conf and data from" in restore.stdout
     with host.sudo():
         assert host.check_output("stat -c %%i %s", BOT_DATA) != folder_before
-        acl = host.check_output("getfacl -pn %s", BOT_DATA)
-    assert "user:65534:r-x" in acl and "default:user:65534:r-x" in acl, acl
+        acl = host.check_output("getfacl -p %s", BOT_DATA)
+    assert "user:hbot-exporter:r-x" in acl and "default:user:hbot-exporter:r-x" in acl, acl
     fills = f'sum(hbot_fills_total{{bot="{BOT}"}})'
     restored = value_of(stack, fills) or 0
     stack.wait_for(
