@@ -16,6 +16,7 @@ from preflight_harness import host_fingerprint, run_playbook, sandboxctl
 HOST = "badinput"
 PORT = 2311
 OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBadInputKeyThatNobodyHoldsxxxxxxxxxxxxxxxxxxx x@y"
+MONITORING_SERVICES = ("prometheus", "alertmanager", "node_exporter", "exporter", "cadvisor", "grafana")
 
 # (case id, extra vars, the variable the error must name)
 CASES = [
@@ -43,6 +44,11 @@ CASES = [
     ("telegram-handle",
      {"monitoring_alert_telegram": {"bot_token": "123456789:" + "A" * 35, "chat_id": "@me"}},
      "monitoring_alert_telegram.chat_id"),
+    ("monitoring-memory-unit",
+     {"monitoring_limits": {s: {"cpus": 1, "memory": "1 GB", "pids": 64} for s in MONITORING_SERVICES}},
+     "monitoring_limits"),
+    ("monitoring-limits-missing-service",
+     {"monitoring_limits": {"prometheus": {"cpus": 1, "memory": "1g", "pids": 64}}}, "monitoring_limits"),
     ("misspelt-setting", {"hummingbot_bot": []}, "hummingbot_bot: no role has such a setting; did you mean"),
 ]
 

@@ -230,6 +230,53 @@ def test_unattended_upgrades_take_security_fixes_only(host):
     assert patterns and all("security" in line.lower() for line in patterns)
 
 
+FINDINGS = "/var/lib/hbot-node-exporter/textfile"
+
+
+def run_finding(host, check: str) -> dict[str, float]:
+    """One host findings check, run as its timer runs it; the metrics it wrote, by series."""
+    with host.sudo():
+        out = host.check_output("/usr/local/libexec/hbot-host-findings %s %s", check, FINDINGS)
+        written = host.file(f"{FINDINGS}/{check}.prom")
+        assert (written.mode, written.user) == (0o644, "root")
+        assert out in written.content_string
+    return {series: float(value) for series, value in (line.rsplit(" ", 1) for line in out.splitlines())}
+
+
+def test_host_findings_run_on_timers_instead_of_mail(host):
+    for timer in ("hbot-upgrades-findings.timer", "hbot-integrity-findings.timer"):
+        assert host.service(timer).is_enabled and host.service(timer).is_running, timer
+    assert not host.service("dailyaidecheck.timer").is_enabled  # it only mailed root
+    with host.sudo():
+        host.check_output("systemctl start hbot-upgrades-findings.service")  # its sandboxing lets it write
+        upgrades = host.file(f"{FINDINGS}/upgrades.prom").content_string
+    assert 'hbot_host_check_ok{check="upgrades"} 1' in upgrades
+    assert re.search(r"^node_reboot_required [01]$", upgrades, re.M), upgrades
+
+
+def test_aide_findings_count_a_planted_file(host):
+    before = run_finding(host, "aide")
+    assert before['hbot_host_check_ok{check="aide"}'] == 1, before
+    with host.sudo():
+        host.check_output("install -m 0755 /bin/true /usr/local/sbin/hbot-planted")
+    try:
+        after = run_finding(host, "aide")
+    finally:
+        with host.sudo():
+            host.check_output("rm -f /usr/local/sbin/hbot-planted")
+    print(f"AIDE findings: {before} -> {after}")
+    assert after['hbot_host_findings{check="aide"}'] >= before['hbot_host_findings{check="aide"}'] + 1
+
+
+def test_rkhunter_runs_to_the_end_and_reports_its_warnings(host):
+    found = run_finding(host, "rkhunter")
+    with host.sudo():
+        log = host.run("grep -h -A1 Warning: /var/log/rkhunter.log").stdout
+    print(f"rkhunter: {found}\n{log}")  # for the record: which warnings, on this host
+    assert found['hbot_host_check_ok{check="rkhunter"}'] == 1
+    assert 'hbot_host_findings{check="rkhunter"}' in found
+
+
 def test_password_policy_and_umask(host):
     assert "minlen = 14" in host.file("/etc/security/pwquality.conf.d/90-hbot.conf").content_string
     assert re.search(r"^UMASK\s+027$", host.file("/etc/login.defs").content_string, re.M)

@@ -1,6 +1,7 @@
-"""Patching (#14): a pending reboot is exported by the host (node-exporter's textfile collector) and
-alerted. The flag file is the one Debian's and Ubuntu's postinst scripts write after a kernel or libc
-upgrade; the test writes it (no kernel is upgraded here) and removes it again."""
+"""Patching (#14): a pending reboot is exported by the host (the hardening role's findings, through
+node-exporter's textfile collector) and alerted. The flag file is the one Debian's and Ubuntu's postinst
+scripts write after a kernel or libc upgrade; the test writes it (no kernel is upgraded here) and
+removes it again."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ def reboot_required(stack) -> float | None:
 
 
 def flag(host, present: bool) -> None:
+    """Write or remove the flag, then run the host's check as its timer does."""
     with host.sudo():
-        host.check_output(
-            "%s %s && systemctl start hbot-reboot-required.service", "touch" if present else "rm -f", FLAG
-        )
+        host.check_output(("touch %s" if present else "rm -f %s"), FLAG)
+        host.check_output("systemctl start hbot-upgrades-findings.service")
 
 
 def test_a_pending_reboot_is_exported_and_alerted(stack, host):
     with host.sudo():
-        assert host.service("hbot-reboot-required.timer").is_enabled
-        assert host.service("hbot-reboot-required.timer").is_running
+        assert host.service("hbot-upgrades-findings.timer").is_enabled
+        assert host.service("hbot-upgrades-findings.timer").is_running
         was_there = host.file(FLAG).exists  # an upgrade during the converge may have asked for one
     try:
         flag(host, False)

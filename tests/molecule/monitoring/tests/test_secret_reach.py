@@ -41,7 +41,7 @@ def services(host) -> dict[str, dict]:
         ).split()
         for name in names:
             config = json.loads(host.check_output("docker inspect %s", name))[0]
-            status = host.check_output("cat /proc/%s/status", config["State"]["Pid"])
+            status = host.check_output("cat /proc/%s/status", str(config["State"]["Pid"]))
             caps = next(line.split()[1] for line in status.splitlines() if line.startswith("CapEff:"))
             found[config["Config"]["Labels"]["com.docker.compose.service"]] = {
                 "user": config["Config"]["User"],
