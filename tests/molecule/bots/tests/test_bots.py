@@ -176,9 +176,10 @@ def test_the_config_password_is_in_no_container_config(host, bot):
     # (anyone in the docker group, any tool with the socket) never shows it.
     with host.sudo():
         password = host.check_output(f"cat /opt/hbot/.secrets/{bot.name}.password")
+    config = bot.inspect()
     assert len(password) >= 16
-    assert password not in json.dumps(bot.inspect())
-    assert "CONFIG_PASSWORD" not in json.dumps(bot.inspect()["Config"]["Env"])
+    assert password not in json.dumps(config)
+    assert "CONFIG_PASSWORD" not in json.dumps(config["Config"]["Env"])
 
 
 def test_broker_has_no_published_port_and_only_an_internal_network(bot):
