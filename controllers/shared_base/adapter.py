@@ -10,8 +10,11 @@ then replays the `features` frame row by row into processed_data before determin
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Container
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import pandas as pd
@@ -63,6 +66,7 @@ def build_config_class(
             # position rebalance sums these lists; without validate_default the None default stays.
             copied.validate_default = True
         fields[name] = (info.annotation, copied)
+    fields.update(_enum_defaults(hummingbot_base))
 
     def apply_pure_rules(config: Any) -> Any:
         values = {name: getattr(config, name) for name in strategy_field_names(params_model)}
@@ -79,6 +83,25 @@ def build_config_class(
         __validators__={"apply_pure_rules": model_validator(mode="after")(apply_pure_rules)},
         **fields,
     )
+
+
+def _enum_defaults(hummingbot_base: type) -> dict[str, Any]:
+    """Hummingbot's enum fields whose declared default is the member's name, redeclared with the member.
+
+    Hummingbot 2.12 declares `position_mode: PositionMode = Field(default="HEDGE")`. Pydantic does not
+    validate defaults, so a config that leaves the field out keeps the string, and every model_dump()
+    (two at each bot start) warns "Expected `enum`" into errors.log, which fires BotErrorsLogRising after
+    every restart; perpetual connectors would be handed the string too.
+    """
+    fields: dict[str, Any] = {}
+    for name, info in hummingbot_base.model_fields.items():
+        enum, default = info.annotation, info.default
+        is_enum = isinstance(enum, type) and issubclass(enum, Enum)
+        if is_enum and isinstance(default, str) and default in enum.__members__:
+            fixed = copy.copy(info)
+            fixed.default = enum[default]
+            fields[name] = (enum, fixed)
+    return fields
 
 
 def pure_params(config: Any, params_model: type[BaseModel]) -> Any:
@@ -233,6 +256,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         self.account: core.AccountState | None = None
         self.book: core.BookTop | None = None
         self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
+        self.funding: core.Funding | None = None  # last tick's budget check (None: not checked)
         self.trace: list[tuple] = []  # backtests only, see trace_frame()
 
     def make_strategy(self, config: Any) -> MarketMakingStrategy:
@@ -322,6 +346,79 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         book = core.BookTop(bid, ask)
         return book if book.is_valid else None
 
+    def budget(self, scan: ExecutorScan, stopping: Container[str]) -> core.Budget | None:
+        """What the account can commit to new orders now; None where balances are not known (the
+        backtester simulates none) and the quotes then go out unchecked, as before. Spot only: on a
+        perpetual both sides draw on margin (quote / leverage), which the rule does not model.
+
+        Hummingbot's available balance already nets out the orders on the book (the paper connector's
+        too); our own executors that have no order on the book yet are taken off here as well, so a
+        level is not funded twice in the tick between an executor's creation and its first order.
+        """
+        if self._backtest or "_perpetual" in self.config.connector_name:
+            return None
+        connector, pair = self.config.connector_name, self.config.trading_pair
+        base_asset, quote_asset = pair.split("-")
+        try:
+            base = float(self.market_data_provider.get_available_balance(connector, base_asset))
+            quote = float(self.market_data_provider.get_available_balance(connector, quote_asset))
+        except Exception:  # no connector to ask (a stand-in provider): leave the quotes unchecked
+            return None
+        for e in scan.quotes:
+            if e.id in stopping or e.custom_info.get("order_ids"):
+                continue
+            if e.config.side == TradeType.BUY:
+                quote -= float(e.config.amount) * float(e.config.entry_price)
+            else:
+                base -= float(e.config.amount)
+        min_base = min_notional = 0.0
+        try:
+            rule = self.market_data_provider.get_trading_rules(connector, pair)
+            min_base, min_notional = float(rule.min_order_size), float(rule.min_notional_size)
+        except Exception:  # no trading rules yet: no minimum known, the connector still checks
+            pass
+        fee = max(float(self.config.fee_maker), float(self.config.fee_taker))
+        return core.Budget(base, quote, min_base, min_notional, fee)
+
+    def fund(
+        self, plan: core.QuotePlan, levels: list[tuple[str, Decimal, Decimal]], budget: core.Budget | None
+    ) -> list[tuple[str, Decimal, Decimal]]:
+        """The (level id, price, amount) the budget pays for, shrunk where it pays for part; the
+        outcome per side is kept in self.funding for get_custom_info()."""
+        if budget is None:
+            self.funding = None
+            return levels
+        sides = {side: [level for level in levels if level[0].startswith(side)] for side in ("buy", "sell")}
+        self.funding = core.fund_levels(
+            plan.reference_price,
+            [(float(price), float(amount)) for _, price, amount in sides["buy"]],
+            [(float(price), float(amount)) for _, price, amount in sides["sell"]],
+            budget,
+        )
+        funded = []
+        for side in ("buy", "sell"):
+            amounts = getattr(self.funding, side).amounts
+            for (level_id, price, amount), funded_amount in zip(sides[side], amounts, strict=True):
+                if funded_amount > 0:
+                    shrunk = funded_amount < float(amount)
+                    funded.append((level_id, price, Decimal(str(funded_amount)) if shrunk else amount))
+        return funded
+
+    def fund_rebalance(self, action: Any, budget: core.Budget | None, reference: float):
+        """Hummingbot's spot position rebalance (a market order) goes out only if the balance pays for
+        all of it; it is paid first, as Hummingbot places it first. Returns (action or None, budget left)."""
+        if action is None or budget is None:
+            return action, budget
+        config = action.executor_config
+        buy = config.side == TradeType.BUY
+        available = budget.quote if buy else budget.base
+        funding = core.fund_side(
+            ((reference, float(config.amount)),), reference, available, buy=buy, budget=budget
+        )
+        if funding.status != core.FUNDED:
+            return None, budget
+        return action, dataclasses.replace(budget, **{"quote" if buy else "base": funding.left})
+
     def compute_quote_plan(self, account: core.AccountState | None = None) -> core.QuotePlan | None:
         row = self.processed_data
         if not row or float(row.get("reference_price", 0) or 0) <= 0:
@@ -384,19 +481,27 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
             busy = scan.busy_levels | scan.cooling_levels
             busy.update(_level_id(e) for e in scan.quotes if e.id not in stopping)
             busy.update(level for position_id, _, _, level in scan.positions if position_id not in stopping)
-            rebalance = self.check_position_rebalance()
+            budget = self.budget(scan, stopping)
+            rebalance, budget = self.fund_rebalance(
+                self.check_position_rebalance(), budget, plan.reference_price
+            )
             if rebalance is not None:
                 actions.append(rebalance)
-            for level_id in _plan_levels(plan):
-                if level_id not in busy:
-                    price, amount = self.get_price_and_amount(level_id)
-                    actions.append(
-                        CreateExecutorAction(
-                            controller_id=self.config.id,
-                            executor_config=self.get_executor_config(level_id, price, amount),
-                        )
+            levels = [
+                (level_id, *self.get_price_and_amount(level_id))
+                for level_id in _plan_levels(plan)
+                if level_id not in busy
+            ]
+            for level_id, price, amount in self.fund(plan, levels, budget):
+                actions.append(
+                    CreateExecutorAction(
+                        controller_id=self.config.id,
+                        executor_config=self.get_executor_config(level_id, price, amount),
                     )
-                    creates += 1
+                )
+                creates += 1
+        else:
+            self.funding = None
         if self._backtest:
             live = [e.config for e in scan.quotes if e.id not in stopping]
             live += [getattr(action, "executor_config", None) for action in actions]
@@ -464,12 +569,22 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
     def get_custom_info(self) -> dict:
         if self.quote_plan is None:
             return {"state": "waiting for data"}
-        return {**self.quote_plan.summary(), "kill_reason": self.risk_state.reason}
+        funding = self.funding
+        return {
+            **self.quote_plan.summary(),
+            "kill_reason": self.risk_state.reason,
+            # Scalars for monitoring: a side the balance cannot pay for is reported, not retried.
+            "buy_unfunded": funding is not None and funding.buy.unfunded,
+            "sell_unfunded": funding is not None and funding.sell.unfunded,
+            "unfunded_sides": list(funding.unfunded_sides) if funding else [],
+            "funding": funding.summary() if funding else None,
+        }
 
     def to_format_status(self) -> list[str]:
         plan = self.quote_plan
         if plan is None:
             return ["waiting for candles"]
+        unfunded = self.funding.unfunded_sides if self.funding else ()
         return [
             f"ref {plan.reference_price:.8g}  floor {plan.spread_floor:.4%}"
             f"  inventory {plan.inventory_ratio:+.2f}  skew {plan.skew:+.4%}  killed {plan.killed}",
@@ -478,6 +593,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
             + " | asks "
             + ", ".join(f"{p:.8g}" for p in plan.sell_prices),
             *plan.reasons,
+            *(f"{side} side unfunded: the balance pays for none of its levels" for side in unfunded),
         ]
 
 

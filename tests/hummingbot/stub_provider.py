@@ -62,6 +62,9 @@ class StubMarketDataProvider:
     def get_balance(self, connector_name, asset) -> Decimal:
         return Decimal(str(self.balances.get(asset, 0.0)))
 
+    def get_available_balance(self, connector_name, asset) -> Decimal:
+        return self.get_balance(connector_name, asset)  # no open orders here
+
     # --- driving it ----------------------------------------------------------------------------------
     def step_to(self, end: int) -> None:
         """Make candles[:end] the closed candles, and the clock the last one's timestamp."""

@@ -150,6 +150,25 @@ def test_the_runtime_imports_the_projects_controllers_not_the_image_tree():
 
 
 @pytest.mark.parametrize("name", ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
+def test_a_config_without_position_mode_serialises_without_a_warning(name):
+    """Hummingbot declares position_mode's default as the string "HEDGE"; a config that leaves the field
+    out (a hand-written YAML, an older bot's) kept the string, and the two dumps of every bot start wrote
+    the "Expected `enum`" serializer warning into errors.log (BotErrorsLogRising after each restart)."""
+    from hummingbot.core.data_type.common import PositionMode
+    from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+
+    config = load_registry().default_config(name)
+    del config["position_mode"]
+    built = BacktestingEngineBase.get_controller_config_instance_from_dict(config)
+    assert built.position_mode is PositionMode.HEDGE
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built.model_dump()  # as the V2 script's apply_initial_setting and Hummingbot's config export do
+        built.model_dump(mode="json")
+        type(built)(**{**config, "position_mode": "ONEWAY"}).model_dump()
+
+
+@pytest.mark.parametrize("name", ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
 def test_hummingbots_loader_builds_config_and_controller(name):
     from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
 
@@ -236,7 +255,8 @@ def _live_controller(name: str, **overrides):
 
     frame = load_candles(FILES[0]).iloc[:400] if FILES else None
     config = build_config(Case(name, str(FILES[0]), overrides=tuple(overrides.items())))
-    provider = StubMarketDataProvider(frame)
+    # A balance that pays for every level: the budget rule has its own tests (test_budget.py).
+    provider = StubMarketDataProvider(frame, balances=dict.fromkeys(config.trading_pair.split("-"), 1e9))
     controller = config.get_controller_class()(
         config=config, market_data_provider=provider, actions_queue=None
     )
@@ -319,6 +339,29 @@ def test_live_tick_quotes_outside_the_book_and_the_fee_floor(name):
     json.dumps(info)  # Hummingbot publishes it (MQTT); it must serialise
     assert info["reference_price"] == pytest.approx(float(mid))
     assert controller.to_format_status()
+
+
+def test_live_spot_quotes_only_what_the_balance_pays_for_and_perpetuals_are_not_checked():
+    """The budget rule on the live path (the paper connector drives it end to end in test_budget.py):
+    no quote currency, no bids; on a perpetual both sides draw on margin, which the rule leaves alone."""
+    import asyncio
+
+    from hummingbot.core.data_type.common import TradeType
+    from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction
+
+    def sides(controller) -> set:
+        actions = asyncio.run(_tick(controller))
+        return {a.executor_config.side for a in actions if isinstance(a, CreateExecutorAction)}
+
+    spot, provider = _live_controller(FLAGSHIP)
+    quote = spot.config.trading_pair.split("-")[1]
+    provider.balances[quote] = 0.0
+    assert sides(spot) == {TradeType.SELL}
+    assert spot.get_custom_info()["unfunded_sides"] == ["buy"]
+    perpetual, provider = _live_controller(FLAGSHIP, connector_name="binance_perpetual")
+    provider.balances.clear()
+    assert sides(perpetual) == {TradeType.BUY, TradeType.SELL}
+    assert perpetual.get_custom_info()["funding"] is None
 
 
 def test_live_spot_rebalance_stock_is_not_counted_as_inventory():

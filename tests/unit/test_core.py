@@ -176,3 +176,95 @@ def test_plan_invariants(reference, spreads, inventory, skew_at_limit, fee_maker
     if abs(inventory) >= 100.0:
         assert plan.flatten_quote * inventory > 0
         assert (not plan.quote_buy) if inventory > 0 else (not plan.quote_sell)
+
+
+# --- what the balance can pay for ---------------------------------------------------------------------
+# Bids at 99 and 98, asks at 101 and 102, one base unit each, around a reference of 100.
+BIDS = ((99.0, 1.0), (98.0, 1.0))
+ASKS = ((101.0, 1.0), (102.0, 1.0))
+
+
+def _funding(base: float, quote: float, **budget) -> core.Funding:
+    return core.fund_levels(100.0, BIDS, ASKS, core.Budget(base=base, quote=quote, **budget))
+
+
+def test_a_funded_account_sends_every_level_at_full_size():
+    funding = _funding(base=5.0, quote=500.0)
+    assert funding.buy.amounts == (1.0, 1.0) and funding.sell.amounts == (1.0, 1.0)
+    assert funding.buy.status == funding.sell.status == core.FUNDED
+    assert funding.unfunded_sides == ()
+    assert funding.buy.needed == pytest.approx(197.0) and funding.buy.left == pytest.approx(303.0)
+
+
+def test_a_short_balance_shrinks_the_far_level_before_the_near_one():
+    # 148 quote: the 99 bid in full, then half of the 98 bid; 1.5 base: the 101 ask, half the 102.
+    funding = _funding(base=1.5, quote=148.0)
+    assert funding.buy.amounts == pytest.approx((1.0, 0.5))
+    assert funding.sell.amounts == pytest.approx((1.0, 0.5))
+    assert funding.buy.status == funding.sell.status == core.PARTLY_FUNDED
+    assert funding.unfunded_sides == ()
+
+
+def test_nearest_to_the_reference_is_funded_first_whatever_the_order_proposed():
+    funding = core.fund_levels(100.0, ((98.0, 1.0), (99.0, 1.0)), (), core.Budget(base=0.0, quote=99.0))
+    assert funding.buy.amounts == pytest.approx((0.0, 1.0))
+
+
+def test_an_empty_side_is_unfunded_and_the_other_side_keeps_quoting():
+    funding = _funding(base=5.0, quote=0.0)
+    assert funding.buy.amounts == (0.0, 0.0) and funding.buy.status == core.UNFUNDED
+    assert funding.sell.amounts == (1.0, 1.0) and funding.sell.status == core.FUNDED
+    assert funding.unfunded_sides == ("buy",)
+    assert _funding(base=-1.0, quote=500.0).unfunded_sides == ("sell",)  # an overdrawn balance is none
+
+
+def test_a_level_shrunk_below_the_minimum_order_is_dropped_not_sent():
+    # 0.3 base left for the far ask is under the 0.5 minimum: dropped, and the near ask still goes.
+    funding = _funding(base=1.3, quote=500.0, min_order_base=0.5)
+    assert funding.sell.amounts == pytest.approx((1.0, 0.0))
+    assert funding.sell.status == core.PARTLY_FUNDED
+    # A balance that only pays for orders under the minimum pays for none: the side is unfunded.
+    assert _funding(base=0.4, quote=500.0, min_order_base=0.5).sell.status == core.UNFUNDED
+    # The minimum notional applies in quote: 0.5 base at 98 is 49 < 50.
+    assert _funding(base=5.0, quote=148.0, min_notional_quote=50.0).buy.amounts == pytest.approx((1.0, 0.0))
+
+
+def test_levels_under_the_minimum_with_money_to_spare_are_below_minimum_not_unfunded():
+    funding = _funding(base=5.0, quote=500.0, min_order_base=2.0)
+    assert funding.buy.amounts == (0.0, 0.0) and funding.buy.status == core.BELOW_MINIMUM
+    assert funding.unfunded_sides == ()
+
+
+def test_the_fee_is_kept_aside_on_top_of_the_cost():
+    funding = core.fund_levels(100.0, ((100.0, 1.0),), ((100.0, 1.0),), core.Budget(1.0, 100.0, fee=0.001))
+    assert funding.buy.amounts == pytest.approx((1.0 / 1.001,)) and funding.buy.status == core.PARTLY_FUNDED
+    assert funding.sell.amounts == pytest.approx((1.0 / 1.001,))
+
+
+def test_funding_summary_is_json_friendly_and_nothing_proposed_is_funded():
+    import json
+
+    funding = core.fund_levels(100.0, (), ASKS, core.Budget(base=0.0, quote=0.0))
+    assert funding.buy.status == core.FUNDED and funding.sell.status == core.UNFUNDED
+    summary = json.loads(json.dumps(funding.summary()))
+    assert summary["sell"] == {
+        "status": "unfunded",
+        "available": 0.0,
+        "needed": 2.0,
+        "levels_sent": 0,
+        "levels_proposed": 2,
+    }
+
+
+@given(
+    st.floats(0, 10),
+    st.floats(0, 1000),
+    st.lists(st.tuples(st.floats(50, 99.9), st.floats(0, 3)), max_size=4),
+    st.floats(0, 1),
+)
+def test_funded_levels_never_cost_more_than_the_balance_nor_exceed_what_was_asked(base, quote, bids, minimum):
+    funding = core.fund_levels(100.0, bids, (), core.Budget(base, quote, min_order_base=minimum, fee=0.001))
+    spent = sum(price * amount * 1.001 for (price, _), amount in zip(bids, funding.buy.amounts, strict=True))
+    assert spent <= quote * (1 + 1e-9) + 1e-12
+    for (_, wanted), amount in zip(bids, funding.buy.amounts, strict=True):
+        assert amount == 0.0 or minimum <= amount <= wanted
