@@ -137,9 +137,16 @@ def test_every_panel_query_runs_and_the_bot_panels_have_data(stack):
     assert not HOST_AND_CONTAINER_MUSTS & set(empty), sorted(HOST_AND_CONTAINER_MUSTS & set(empty))
 
 
-def test_cadvisor_sees_the_bot_container(stack):
-    memory = value_of(stack, f'container_memory_working_set_bytes{{name="{BOT_CONTAINER}"}}')
+def test_cadvisor_sees_the_bot_container_named_from_the_host(stack):
+    """cAdvisor has no Docker socket: its series name the bot's cgroup, which hbot-container-facts (on the
+    host) names. Both sides are real: the join finds the bot's memory, and its network comes from the host."""
+    named = f'hbot_container_info{{name="{BOT_CONTAINER}"}}'
+    memory = value_of(stack, f"container_memory_working_set_bytes * on (host, id) group_left (name) {named}")
     assert memory and memory > 0
+    assert "docker" in stack.query(named)["data"]["result"][0]["metric"]["id"]  # a cgroup path, by name
+    assert value_of(stack, f'hbot_container_running{{name="{BOT_CONTAINER}",compose_project="hbot"}}') == 1
+    received = f'sum(hbot_container_network_receive_bytes_total{{name="{BOT_CONTAINER}"}})'
+    assert (value_of(stack, received) or 0) > 0  # it reads the replayed market over its network
 
 
 def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host):
@@ -237,6 +244,11 @@ def test_a_stopped_bot_pages_through_alertmanager_and_resolves_when_back(stack, 
 
         firing = stack.wait_for(fired, timeout=240, every=5, what="BotDown delivered to the webhook")
         fired_after = time.monotonic() - stopped
+        # The container's side, from the host's facts (cAdvisor alone cannot tell a stopped container).
+        killed = f'ALERTS{{alertname="ContainerKilled",alertstate="firing",name="{BOT_CONTAINER}"}}'
+        stack.wait_for(
+            lambda: stack.query(killed)["data"]["result"], timeout=180, every=5, what="ContainerKilled firing"
+        )
     finally:
         with host.sudo():
             host.check_output("docker start %s", BOT_CONTAINER)

@@ -1,7 +1,8 @@
 """Faults a real-money bot meets, each caused for real on the sandbox VPS while the paper bot trades the
 replayed market: the MQTT broker restarts, the bot is SIGKILLed, the Docker daemon restarts, the VPS
-reboots, a container nears its memory limit. Each records the bot's TradeFill and Executors rows before
-and after (nothing may be lost) and prints how long recovery took; docs/faults.md keeps the figures.
+reboots, a container nears its memory limit, a container's process is OOM-killed. Each records the bot's
+TradeFill and Executors rows before and after (nothing may be lost) and prints how long recovery took;
+docs/faults.md keeps the figures.
 
 (The market feed stopping is test_bot_live.py's halted-market round trip.)
 """
@@ -253,3 +254,32 @@ def test_a_container_near_its_memory_limit_is_flagged_before_the_oom_killer(stac
     assert stack.wait_for(pending, timeout=180, every=5, what="ContainerMemoryNearLimit pending") == [
         memory_hog
     ]
+
+
+def test_an_oom_kill_in_a_container_pages(stack, host):
+    """A real OOM kill: a process of a 32 MiB container (the bot image) fills 100 MiB of /dev/shm, which
+    is charged to its memory cgroup. node-exporter counts the kernel's kill (node_vmstat_oom_kill) and
+    HostOomKill fires. (cAdvisor would need /dev/kmsg, hence privileged, to see it per container.)"""
+    counted = 'max(node_vmstat_oom_kill{job="node"})'
+    before = value_of(stack, counted)
+    assert before is not None
+    image = inspect(host, BOT_CONTAINER, "{{.Config.Image}}")
+    with host.sudo():
+        killed = host.run(
+            "docker run --rm --name hbot-oom --memory 32m --memory-swap 32m --shm-size 128m --network none"
+            " --entrypoint sh %s -c %s",
+            image,
+            "head -c 100M /dev/zero > /dev/shm/fill",
+        )
+    assert killed.rc == 137, (killed.rc, killed.stderr)  # SIGKILLed, by the OOM killer
+    stack.wait_for(
+        lambda: (value_of(stack, counted) or 0) > before, timeout=120, every=5, what="the OOM kill counted"
+    )
+    firing = stack.wait_for(
+        lambda: stack.query('ALERTS{alertname="HostOomKill",alertstate="firing"}')["data"]["result"],
+        timeout=120,
+        every=5,
+        what="HostOomKill firing",
+    )
+    assert firing[0]["metric"]["host"] == stack.name
+

@@ -27,13 +27,14 @@ SECRETS = {
     "/opt/hbot-monitoring/data/prometheus": "prometheus",
     "/opt/hbot-monitoring/data/alertmanager": "alertmanager",
 }
-# The known remainder: cAdvisor reads the Docker socket as root (container names); #14 names it.
-ROOT_SERVICES = {"cadvisor"}
+# Host paths through which a container would reach every other container (and so the keys).
+DOCKER_PATHS = ("/var/run", "/run", "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/")
 
 
 @pytest.fixture(scope="module")
 def services(host) -> dict[str, dict]:
-    """Each running service of the monitoring project: its configured user and its process's capabilities."""
+    """Each running service of the monitoring project: its configured user, its process's capabilities and
+    the host paths it mounts."""
     found = {}
     with host.sudo():
         names = host.check_output(
@@ -46,6 +47,7 @@ def services(host) -> dict[str, dict]:
             found[config["Config"]["Labels"]["com.docker.compose.service"]] = {
                 "user": config["Config"]["User"],
                 "caps": caps,
+                "mounts": {mount["Source"] for mount in config["Mounts"]},
             }
     return found
 
@@ -59,21 +61,28 @@ def can_read(host, user: str, path: str) -> bool:
         )
 
 
-def test_every_monitoring_service_but_cadvisor_runs_as_its_own_user_with_no_capability(services):
-    assert {"prometheus", "alertmanager", "node-exporter", "hbot-exporter"} <= set(services), services
-    unprivileged = {name: s for name, s in services.items() if name not in ROOT_SERVICES}
-    for name, service in unprivileged.items():
+def test_every_monitoring_service_runs_as_its_own_user_with_no_capability(services):
+    expected = {"prometheus", "alertmanager", "node-exporter", "hbot-exporter", "cadvisor"}
+    assert expected <= set(services), services
+    for name, service in services.items():
         assert service["user"] and service["user"].split(":")[0] not in ("0", "root"), (name, service)
         assert int(service["caps"], 16) == 0, (name, service)
-    users = [s["user"] for s in unprivileged.values()]
+    users = [s["user"] for s in services.values()]
     assert len(set(users)) == len(users), services  # one UID per service, none shared
+
+
+def test_no_monitoring_service_mounts_the_docker_socket_or_the_host_root(services):
+    """cAdvisor reads the containers' cgroups (/sys) only; node-exporter reads the host's / as its own
+    user (only what any user may read, which the secret tests below prove)."""
+    for name, service in services.items():
+        reach = service["mounts"] & set(DOCKER_PATHS)
+        assert reach == ({"/"} if name == "node-exporter" else set()), (name, service["mounts"])
+    assert services["cadvisor"]["mounts"] == {"/sys"}, services["cadvisor"]
 
 
 @pytest.mark.parametrize("path", sorted(SECRETS))
 def test_only_the_owning_service_reads_a_secret(host, services, path):
     with host.sudo():
         assert host.file(path).exists, path  # a secret that is not there proves nothing
-    readers = {
-        name for name, s in services.items() if name not in ROOT_SERVICES and can_read(host, s["user"], path)
-    }
+    readers = {name for name, s in services.items() if can_read(host, s["user"], path)}
     assert readers == ({SECRETS[path]} if SECRETS[path] else set()), (path, readers)
