@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-LYNIS_MINIMUM = 86  # Lynis's own index inside the sandbox container
-LYNIS_MINIMUM_VM = 89  # the same run without the checks only a container fails (test_lynis_hardening_index)
+LYNIS_MINIMUM = 86  # Lynis's own index inside the sandbox container (Debian 12; 13 has 87)
+# The same run without the checks only a container fails (test_lynis_hardening_index): 89 on both, 90 is
+# out of reach with what belongs on a VPS (docs/host-layer.md, "Noticed and left alone").
+LYNIS_MINIMUM_VM = 89
 KNOWN_HOSTS = Path(os.environ.get("HBOT_SANDBOX_STATE", "inventories/sandbox/.state")) / "known_hosts"
 PUBLISHED_PORT = 8080
 LOOPBACK_PORT = 8081  # the same container, published on 127.0.0.1 as Prometheus and Alertmanager are
@@ -288,6 +290,79 @@ def test_password_policy_and_umask(host):
     assert re.search(r"^UMASK\s+027$", host.file("/etc/login.defs").content_string, re.M)
 
 
+LOCK_TEST_USER = "hbot-locktest"
+LOCK_TEST_PASSWORD = "Lock-test-7Qx9#vRt4Zw"  # passes the role's pwquality policy, so chpasswd takes it
+
+
+def su_as_ops(host, user: str, password: str) -> tuple[bool, str]:
+    """`su` from the unprivileged admin session (root would not be asked): did the password get in, and
+    what did PAM say."""
+    result = host.run("printf '%%s\\n' %s | su -c 'id -un' %s", password, user)
+    return result.rc == 0 and result.stdout.strip() == user, result.stdout + result.stderr
+
+
+def faillock_failures(host, user: str) -> int:
+    with host.sudo():
+        listing = host.check_output("faillock --user %s", user)
+    return len(re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", listing, re.M))
+
+
+@pytest.fixture
+def lock_test_user(host):
+    with host.sudo():
+        host.run("userdel -r %s", LOCK_TEST_USER)
+        host.run_test("useradd -m -s /bin/sh %s", LOCK_TEST_USER)
+        # Through PAM, so pwquality's policy (dictionary check included) accepts the password first.
+        host.check_output("printf '%%s:%%s\\n' %s %s | chpasswd", LOCK_TEST_USER, LOCK_TEST_PASSWORD)
+    yield LOCK_TEST_USER
+    with host.sudo():
+        host.run("faillock --user %s --reset", LOCK_TEST_USER)
+        host.run("userdel -r %s", LOCK_TEST_USER)
+
+
+def faillock_deny(host) -> int:
+    with host.sudo():
+        policy = host.file("/etc/security/hbot-faillock.conf").content_string
+    return int(re.search(r"^deny = (\d+)$", policy, re.M).group(1))
+
+
+def test_failed_passwords_lock_the_account_until_reset(host, outside, lock_test_user):
+    """pam_faillock: `deny` wrong passwords are recorded and lock the account (the right one is refused too);
+    `faillock --reset` lets it back. Key logins never run PAM's auth stack, so the admin still gets in."""
+    deny = faillock_deny(host)
+    assert not su_as_ops(host, lock_test_user, "not-the-password")[0]
+    assert faillock_failures(host, lock_test_user) == 1
+    logged_in, said = su_as_ops(host, lock_test_user, LOCK_TEST_PASSWORD)
+    assert logged_in, f"the right password must work before the account is locked: {said}"
+    assert faillock_failures(host, lock_test_user) == 0  # a successful login clears the record
+    for attempt in range(deny):
+        logged_in, said = su_as_ops(host, lock_test_user, "not-the-password")
+        assert not logged_in, f"wrong password {attempt + 1} got in"
+    assert faillock_failures(host, lock_test_user) == deny
+    logged_in, said = su_as_ops(host, lock_test_user, LOCK_TEST_PASSWORD)
+    assert not logged_in, "the right password got into a locked account"
+    assert "locked" in said, said  # refused by pam_faillock's preauth, before the password was checked
+    assert outside.ssh("sudo", "-n", "true").returncode == 0, "a key login must not go through pam_faillock"
+    with host.sudo():
+        host.check_output("faillock --user %s --reset", lock_test_user)
+    logged_in, said = su_as_ops(host, lock_test_user, LOCK_TEST_PASSWORD)
+    assert logged_in, f"still refused after faillock --reset: {said}"
+
+
+def test_failed_passwords_never_lock_root(host, outside):
+    """A mistyped root password at the console must not lock the owner out: root is recorded, not locked."""
+    root_password = outside.passwords()["root"]
+    try:
+        for _ in range(faillock_deny(host)):
+            assert not su_as_ops(host, "root", "not-the-password")[0]
+        assert faillock_failures(host, "root") >= faillock_deny(host)
+        logged_in, said = su_as_ops(host, "root", root_password)
+        assert logged_in, f"root was locked: {said}"
+    finally:
+        with host.sudo():
+            host.run("faillock --user root --reset")
+
+
 def test_journald_is_capped(host):
     assert "SystemMaxUse=500M" in host.file("/etc/systemd/journald.conf.d/90-hbot.conf").content_string
 
@@ -365,3 +440,5 @@ def test_lynis_hardening_index(host, outside):
           f"{vm_index} ({vm_earned}/{vm_possible}); suggestions {sorted(set(suggestions))}")
     assert index >= LYNIS_MINIMUM
     assert vm_index >= LYNIS_MINIMUM_VM
+    # AUTH-9408: Debian 12 earns it from login.defs' FAILLOG_ENAB as well; Debian 13's login.defs has none.
+    assert "auth_failed_logins_tooling[]=pam_faillock" in report.splitlines()
