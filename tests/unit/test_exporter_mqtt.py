@@ -53,6 +53,8 @@ PERFORMANCE = {
             "skew": 0.001,
             "quote_buy": True,
             "quote_sell": False,
+            "buy_unfunded": True,
+            "sell_unfunded": False,
             "flatten_quote": 0.0,
             "killed": False,
             "reasons": ["sell side paused"],
@@ -227,6 +229,8 @@ def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker)
     assert value(samples, "hbot_controller_killed", **controller) == 0
     assert value(samples, "hbot_controller_quoting", side="buy", **controller) == 1
     assert value(samples, "hbot_controller_quoting", side="sell", **controller) == 0
+    assert value(samples, "hbot_controller_side_unfunded", side="buy", **controller) == 1
+    assert value(samples, "hbot_controller_side_unfunded", side="sell", **controller) == 0
     assert value(samples, "hbot_controller_quote_spread_ratio", side="buy", **controller) == pytest.approx(
         0.005
     )

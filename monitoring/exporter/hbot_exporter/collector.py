@@ -445,6 +445,13 @@ class HbotCollector(Collector):
                     {**labels, "side": side},
                     quoting,
                 )
+            for side, unfunded in sorted(state.unfunded.items()):
+                families.gauge(
+                    "hbot_controller_side_unfunded",
+                    "1 when the balance pays for none of the levels the controller proposes on this side.",
+                    {**labels, "side": side},
+                    unfunded,
+                )
             for side, price in sorted(state.best_price.items()):
                 side_labels = {**labels, "side": side}
                 families.gauge(

@@ -61,6 +61,7 @@ class ControllerState:
     performance: dict[str, float] = field(default_factory=dict)
     custom: dict[str, float] = field(default_factory=dict)
     quoting: dict[str, float] = field(default_factory=dict)  # side -> 1/0
+    unfunded: dict[str, float] = field(default_factory=dict)  # side -> 1 when the balance pays for no level
     best_price: dict[str, float] = field(default_factory=dict)  # side -> first level price
 
 
@@ -131,6 +132,10 @@ def parse_performance(payload: Any, controllers: LabelGuard) -> dict[str, Contro
             quoting = number(custom.get(f"quote_{side}"))
             if quoting is not None:
                 state.quoting[side] = quoting if not custom.get("killed") else 0.0
+            # The shared base's budget rule: levels proposed on this side, none paid for by the balance.
+            unfunded = custom.get(f"{side}_unfunded")
+            if isinstance(unfunded, bool):
+                state.unfunded[side] = float(unfunded)
             prices = custom.get(f"{side}_prices")
             if isinstance(prices, list) and prices:
                 price = number(prices[0])
