@@ -167,6 +167,7 @@ def test_bot_container_is_hardened_and_limited(bot):
     assert host_config["CapDrop"] == ["ALL"]
     assert host_config["NanoCpus"] == 1_000_000_000
     assert host_config["Memory"] == 1024**3
+    assert host_config["PidsLimit"] == 512
     assert host_config["LogConfig"]["Type"] == "json-file"
     assert host_config["LogConfig"]["Config"]["max-size"] == "10m"
 
@@ -188,6 +189,58 @@ def test_broker_has_no_published_port_and_only_an_internal_network(bot):
     assert list(broker["NetworkSettings"]["Networks"]) == ["hbot_mqtt"]
     network = json.loads(bot.sudo("docker network inspect hbot_mqtt"))[0]
     assert network["Internal"] is True
+
+
+def test_broker_is_hardened_and_limited(bot):
+    """docker-bench 5.13 and 5.29 for the broker: read-only root, a process limit (docs/docker-bench.md)."""
+    host_config = json.loads(bot.sudo("docker inspect hbot-mosquitto-1"))[0]["HostConfig"]
+    assert host_config["ReadonlyRootfs"] is True
+    assert host_config["PidsLimit"] == 64
+    assert host_config["CapDrop"] == ["ALL"]
+    assert "no-new-privileges:true" in host_config["SecurityOpt"]
+
+
+def test_containers_on_the_default_bridge_cannot_reach_each_other(bot):
+    """icc off (docker-bench 2.2): a server on docker0 answers the host but not a container beside it."""
+    image = bot.sudo("docker inspect --format '{{.Config.Image}}' hbot-bot1").strip()
+    on_bridge = f"--network bridge --entrypoint {PYTHON} {image}"
+    fetch = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5); print('answered')"
+    host = bot.host
+    with host.sudo():
+        host.run("docker rm -f hbot-icc-server")
+        host.check_output(f"docker run -d --name hbot-icc-server {on_bridge} -m http.server 8000")
+        try:
+            address = host.check_output(
+                "docker inspect --format '{{.NetworkSettings.IPAddress}}' hbot-icc-server"
+            ).strip()
+            url = f"http://{address}:8000/"
+            deadline = time.monotonic() + 60
+            while host.run(f'python3 -c "{fetch}" {url}').stdout.strip() != "answered":
+                assert time.monotonic() < deadline, "the server on docker0 never answered the host"
+                time.sleep(2)
+            beside = host.run(f'docker run --rm {on_bridge} -c "{fetch}" {url}')
+        finally:
+            host.run("docker rm -f hbot-icc-server")
+    assert beside.rc != 0 and "answered" not in beside.stdout, beside.stdout + beside.stderr
+
+
+def test_dockers_own_files_are_audited_for_changes(host):
+    """docker-bench 1.1.x: auditd watches Docker's binaries, units and config files (loaded on a VPS; a
+    container has no audit subsystem, so here the rules file is what can be checked)."""
+    with host.sudo():
+        rules = host.file("/etc/audit/rules.d/91-hbot-docker.rules").content_string.splitlines()
+    watched = [line.split()[1] for line in rules if line.startswith("-w ")]
+    for path in (
+        "/usr/sbin/dockerd",
+        "/usr/bin/containerd",
+        "/usr/sbin/runc",
+        "/etc/containerd/config.toml",
+        "/usr/lib/systemd/system/docker.service",
+    ):
+        assert path in watched, path
+    assert all(line.endswith(" -p wa -k docker") for line in rules if line.startswith("-w "))
+    # Nothing that is absent at boot, under Docker's storage, or already watched by the hardening role.
+    assert not [path for path in watched if path.startswith(("/run/", "/var/lib/docker", "/etc/docker"))]
 
 
 def mqtt_client(bot, arguments: str):
