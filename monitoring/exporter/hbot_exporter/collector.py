@@ -438,20 +438,16 @@ class HbotCollector(Collector):
                 name, doc = CONTROLLER_CUSTOM[key]
                 families.gauge(name, doc, labels, value)
             reference = state.custom.get("reference_price")
-            for side, quoting in sorted(state.quoting.items()):
-                families.gauge(
-                    "hbot_controller_quoting",
-                    "1 when the controller quotes this side.",
-                    {**labels, "side": side},
-                    quoting,
-                )
-            for side, unfunded in sorted(state.unfunded.items()):
-                families.gauge(
+            for name, doc, per_side in (
+                ("hbot_controller_quoting", "1 when the controller quotes this side.", state.quoting),
+                (
                     "hbot_controller_side_unfunded",
                     "1 when the balance pays for none of the levels the controller proposes on this side.",
-                    {**labels, "side": side},
-                    unfunded,
-                )
+                    state.unfunded,
+                ),
+            ):
+                for side, value in sorted(per_side.items()):
+                    families.gauge(name, doc, {**labels, "side": side}, value)
             for side, price in sorted(state.best_price.items()):
                 side_labels = {**labels, "side": side}
                 families.gauge(
