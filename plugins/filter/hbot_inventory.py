@@ -6,6 +6,7 @@
   example addresses, and vault variables referenced but never defined. The message names the file, line
   and field (or the vault variable and field), never the value (it may be a secret).
 - `hbot_unencrypted_vaults`: vault files of the inventory that are not ansible-vault encrypted.
+- `hbot_set_at`: where the inventory's plain files set a variable, for the roles' preflight messages.
 
 Pure functions over plain data; the task passes what Ansible sees.
 """
@@ -13,6 +14,7 @@ Pure functions over plain data; the task passes what Ansible sees.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import json
 import re
@@ -171,10 +173,39 @@ def hbot_unencrypted_vaults(inventory_dir: str) -> list[str]:
     return errors
 
 
+@functools.lru_cache(maxsize=8)
+def _top_level_keys(inventory_dir: str) -> dict[str, tuple[str, ...]]:
+    """Each top-level key of the inventory's plain files -> where it is set (file:line). Read once per
+    process: the roles' preflight asks for every setting it checks."""
+    root = Path(inventory_dir)
+    places: dict[str, list[str]] = {}
+    for path in _inventory_files(root):
+        try:
+            documents = list(yaml.compose_all(path.read_text()))
+        except yaml.YAMLError:
+            continue  # the inventory check names it
+        for document in documents:
+            for key, _ in document.value if isinstance(document, yaml.MappingNode) else []:
+                places.setdefault(str(key.value), []).append(
+                    f"{path.relative_to(root)}:{key.start_mark.line + 1}"
+                )
+    return {key: tuple(found) for key, found in places.items()}
+
+
+def hbot_set_at(variable: str, inventory_dir: Any) -> str:
+    """Where the inventory's plain files set a variable at the top level: " (set in group_vars/all/x.yml:12)",
+    each place when several do, or "" when none does (a default, an extra var, an encrypted file)."""
+    if not inventory_dir or not Path(str(inventory_dir)).is_dir():
+        return ""
+    places = _top_level_keys(str(inventory_dir)).get(variable)
+    return f" (set in {', '.join(places)})" if places else ""
+
+
 class FilterModule:
     def filters(self):
         return {
             "hbot_unknown_settings": hbot_unknown_settings,
             "hbot_inventory_problems": hbot_inventory_problems,
             "hbot_unencrypted_vaults": hbot_unencrypted_vaults,
+            "hbot_set_at": hbot_set_at,
         }

@@ -100,3 +100,19 @@ def test_a_private_key_given_as_the_admin_key_is_refused_and_never_shown(invento
     assert result.returncode != 0
     assert "hardening_admin_authorized_keys" in output and "(not shown)" in output, output[-3000:]
     assert body not in output
+
+
+def test_a_bad_value_in_an_inventory_file_is_named_with_its_file_and_line(inventory):
+    """The roles' preflight knows the variable; the inventory's plain files say where it is set."""
+    bad = inventory.parent / "group_vars" / "vps" / "logs.yml"
+    bad.write_text("---\n# Docker's log files per container\ndocker_log_max_file: 0\n")
+    try:
+        before = host_fingerprint(PORT)
+        result = run_playbook(inventory, "site.yml")
+    finally:
+        bad.unlink()
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    named = "docker_log_max_file (set in group_vars/vps/logs.yml:3): must be at least 1"
+    assert named in output, output[-3000:]
+    assert host_fingerprint(PORT) == before

@@ -54,8 +54,11 @@ def test_the_untouched_copy_names_every_placeholder_and_every_missing_secret(tmp
     assert f"hosts.yml:9: {host}: 203.0.113.10 is a documentation address" in joined
     key = "hardening_admin_authorized_keys[0]"
     assert f"group_vars/all/main.yml:4: {key}: still the example's placeholder" in joined
-    for secret in ("vault_hummingbot_config_password", "vault_hummingbot_credentials",
-                   "vault_monitoring_telegram_bot_token"):
+    for secret in (
+        "vault_hummingbot_config_password",
+        "vault_hummingbot_credentials",
+        "vault_monitoring_telegram_bot_token",
+    ):
         assert f"{secret} is not defined; put it in group_vars/all/vault.yml" in joined, secret
 
 
@@ -101,9 +104,7 @@ def test_an_unencrypted_vault_file_is_refused(tmp_path):
     vault = tmp_path / "mine" / "group_vars" / "all" / "vault.yml"
     shutil.copy(vault.with_name("vault.yml.example"), vault)
     errors = inventory.hbot_unencrypted_vaults(str(tmp_path / "mine"))
-    assert errors == [
-        f"group_vars/all/vault.yml: not encrypted; run ansible-vault encrypt {vault} first"
-    ]
+    assert errors == [f"group_vars/all/vault.yml: not encrypted; run ansible-vault encrypt {vault} first"]
     vault.write_text("$ANSIBLE_VAULT;1.1;AES256\n6162\n")
     assert inventory.hbot_unencrypted_vaults(str(tmp_path / "mine")) == []
 
@@ -118,3 +119,19 @@ def test_a_private_key_pasted_in_a_plain_file_is_named_never_shown(tmp_path):
     errors = inventory.hbot_inventory_problems(str(tmp_path), ["hardening_admin_authorized_keys"], {})
     assert len(errors) == 1 and "hardening_admin_authorized_keys[0]: holds a private key" in errors[0]
     assert body not in errors[0]
+
+
+def test_a_roles_preflight_message_can_say_where_the_inventory_sets_the_variable(tmp_path):
+    (tmp_path / "group_vars" / "all").mkdir(parents=True)
+    (tmp_path / "host_vars" / "vps1").mkdir(parents=True)
+    (tmp_path / "group_vars" / "all" / "ssh.yml").write_text("---\n# port\nhardening_ssh_port: 70000\n")
+    (tmp_path / "host_vars" / "vps1" / "main.yml").write_text(
+        "docker_log_max_file: 3\nhardening_ssh_port: 2222\n"
+    )
+    (tmp_path / "host_vars" / "vps1" / "vault.yml").write_text("$ANSIBLE_VAULT;1.1;AES256\n6162\n")
+    assert (
+        inventory.hbot_set_at("hardening_ssh_port", str(tmp_path))
+        == " (set in group_vars/all/ssh.yml:3, host_vars/vps1/main.yml:2)"
+    )
+    assert inventory.hbot_set_at("docker_install_source", str(tmp_path)) == ""  # a default or an extra var
+    assert inventory.hbot_set_at("hardening_ssh_port", "") == ""  # no inventory folder (ad hoc runs)
