@@ -173,32 +173,59 @@ def hbot_unencrypted_vaults(inventory_dir: str) -> list[str]:
     return errors
 
 
+_UNKNOWN = object()  # a value the file cannot tell (vault-encrypted, another tag): it may be the one in use
+
+
+class _ValueLoader(yaml.SafeLoader):
+    """Safe YAML that reads Ansible's tags (!vault, !unsafe) as an unknown value instead of failing."""
+
+
+_ValueLoader.add_multi_constructor("!", lambda loader, suffix, node: _UNKNOWN)
+
+
 @functools.lru_cache(maxsize=8)
-def _top_level_keys(inventory_dir: str) -> dict[str, tuple[str, ...]]:
-    """Each top-level key of the inventory's plain files -> where it is set (file:line). Read once per
-    process: the roles' preflight asks for every setting it checks."""
+def _top_level_keys(inventory_dir: str) -> dict[str, tuple[tuple[str, Any], ...]]:
+    """Each top-level key of the inventory's plain files -> (where it is set (file:line), the value written
+    there). Read once per process: the roles' preflight asks for every setting it checks."""
     root = Path(inventory_dir)
-    places: dict[str, list[str]] = {}
+    places: dict[str, list[tuple[str, Any]]] = {}
     for path in _inventory_files(root):
+        loader = _ValueLoader(path.read_text())
         try:
-            documents = list(yaml.compose_all(path.read_text()))
+            while loader.check_node():
+                document = loader.get_node()
+                for key, value in document.value if isinstance(document, yaml.MappingNode) else []:
+                    places.setdefault(str(key.value), []).append(
+                        (
+                            f"{path.relative_to(root)}:{key.start_mark.line + 1}",
+                            loader.construct_object(value, True),
+                        )
+                    )
         except yaml.YAMLError:
             continue  # the inventory check names it
-        for document in documents:
-            for key, _ in document.value if isinstance(document, yaml.MappingNode) else []:
-                places.setdefault(str(key.value), []).append(
-                    f"{path.relative_to(root)}:{key.start_mark.line + 1}"
-                )
+        finally:
+            loader.dispose()
     return {key: tuple(found) for key, found in places.items()}
 
 
-def hbot_set_at(variable: str, inventory_dir: Any) -> str:
+def _may_be(written: Any, value: Any) -> bool:
+    """Whether the value written in a file may be the value in use: equal, or not knowable from the file
+    (anywhere in it a vault value, or a template that Ansible renders)."""
+    text = json.dumps(written, sort_keys=True, default=lambda v: "{{ unknown }}" if v is _UNKNOWN else str(v))
+    return "{{" in text or text == json.dumps(value, sort_keys=True, default=str)
+
+
+def hbot_set_at(variable: str, inventory_dir: Any, *value: Any) -> str:
     """Where the inventory's plain files set a variable at the top level: " (set in group_vars/all/x.yml:12)",
-    each place when several do, or "" when none does (a default, an extra var, an encrypted file)."""
+    each place when several do, or "" when none does (a default, an extra var, an encrypted file).
+
+    Given the value in use, only the places that wrote it are named: a value from elsewhere (an extra
+    var overriding the inventory) names no file rather than the wrong one."""
     if not inventory_dir or not Path(str(inventory_dir)).is_dir():
         return ""
-    places = _top_level_keys(str(inventory_dir)).get(variable)
-    return f" (set in {', '.join(places)})" if places else ""
+    places = _top_level_keys(str(inventory_dir)).get(variable, ())
+    named = [place for place, written in places if not value or _may_be(written, value[0])]
+    return f" (set in {', '.join(named)})" if named else ""
 
 
 class FilterModule:

@@ -135,3 +135,30 @@ def test_a_roles_preflight_message_can_say_where_the_inventory_sets_the_variable
     )
     assert inventory.hbot_set_at("docker_install_source", str(tmp_path)) == ""  # a default or an extra var
     assert inventory.hbot_set_at("hardening_ssh_port", "") == ""  # no inventory folder (ad hoc runs)
+
+
+def test_a_value_from_elsewhere_names_no_inventory_file(tmp_path):
+    """Given the value in use, only the files that wrote it are named: an extra var overriding the inventory
+    must not send the operator to a file whose value is fine."""
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(
+        "monitoring_alert_for: {BotDown: 10s}\nhardening_ssh_port: 22\n"
+        'monitoring_retention: "{{ keep }}"\nhbot_token: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n'
+    )
+    where = str(tmp_path)
+    assert inventory.hbot_set_at("monitoring_alert_for", where, {"BotDwn": "10s"}) == ""  # an extra var
+    assert (
+        inventory.hbot_set_at("monitoring_alert_for", where, {"BotDown": "10s"})
+        == " (set in group_vars/all.yml:1)"
+    )
+    assert inventory.hbot_set_at("hardening_ssh_port", where, 22) == " (set in group_vars/all.yml:2)"
+    assert inventory.hbot_set_at("hardening_ssh_port", where, 2222) == ""
+    # What the file cannot tell (a template, a vault value) may be the value in use: named.
+    assert inventory.hbot_set_at("monitoring_retention", where, "1x") == " (set in group_vars/all.yml:3)"
+    assert inventory.hbot_set_at("hbot_token", where, "anything") == " (set in group_vars/all.yml:4)"
+    (tmp_path / "group_vars" / "all.yml").write_text(
+        'hummingbot_bots: [{name: bot1, credentials: {api_key: "{{ vault_key }}"}}]\n'
+    )
+    inventory._top_level_keys.cache_clear()
+    rendered = [{"name": "bot1", "credentials": {"api_key": "k"}}]
+    assert inventory.hbot_set_at("hummingbot_bots", where, rendered) == " (set in group_vars/all.yml:1)"
