@@ -61,6 +61,11 @@ SYSTEMD_FLAGS = [
     "SYS_ADMIN",
     "--cap-add",
     "NET_ADMIN",
+    # As root on a VPS has it: the VPS's Docker opens /proc/<pid>/ns/* of a container's process (a
+    # ptrace access check) to `docker exec` into it, and so to run its healthcheck, whenever that
+    # process runs as another user (every monitoring service, the broker after it drops root).
+    "--cap-add",
+    "SYS_PTRACE",
     "--security-opt",
     "seccomp=unconfined",
     "--security-opt",

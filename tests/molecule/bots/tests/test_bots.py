@@ -200,6 +200,19 @@ def test_broker_is_hardened_and_limited(bot):
     assert "no-new-privileges:true" in host_config["SecurityOpt"]
 
 
+def test_broker_healthcheck_is_a_real_mqtt_round_trip_that_passes(bot):
+    """docker-bench 5.27: Docker runs the broker's check (mosquitto_sub on its loopback listener)."""
+    deadline = time.monotonic() + 120
+    while (
+        status := bot.sudo("docker inspect -f '{{.State.Health.Status}}' hbot-mosquitto-1").strip()
+    ) != "healthy":
+        assert time.monotonic() < deadline, f"broker health: {status}"
+        time.sleep(5)
+    log = json.loads(bot.sudo("docker inspect -f '{{json .State.Health.Log}}' hbot-mosquitto-1"))
+    # The last check's output is the broker's $SYS uptime ("N seconds"), read over MQTT.
+    assert log and log[-1]["ExitCode"] == 0 and log[-1]["Output"].strip().endswith("seconds"), log[-1:]
+
+
 def test_containers_on_the_default_bridge_cannot_reach_each_other(bot):
     """icc off (docker-bench 2.2): a server on docker0 answers the host but not a container beside it."""
     image = bot.sudo("docker inspect --format '{{.Config.Image}}' hbot-bot1").strip()
