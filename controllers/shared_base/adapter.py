@@ -362,7 +362,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         try:
             base = float(self.market_data_provider.get_available_balance(connector, base_asset))
             quote = float(self.market_data_provider.get_available_balance(connector, quote_asset))
-        except Exception:  # no connector to ask (a stand-in provider): leave the quotes unchecked
+        except ValueError:  # MarketDataProvider has no such connector: leave the quotes unchecked
             return None
         for e in scan.quotes:
             if e.id in stopping or e.custom_info.get("order_ids"):
@@ -375,8 +375,8 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         try:
             rule = self.market_data_provider.get_trading_rules(connector, pair)
             min_base, min_notional = float(rule.min_order_size), float(rule.min_notional_size)
-        except Exception:  # no trading rules yet: no minimum known, the connector still checks
-            pass
+        except (KeyError, ValueError):  # no rules for the pair yet, or no connector: no minimum known,
+            pass  # and the connector still checks each order
         fee = max(float(self.config.fee_maker), float(self.config.fee_taker))
         return core.Budget(base, quote, min_base, min_notional, fee)
 

@@ -65,6 +65,9 @@ class StubMarketDataProvider:
     def get_available_balance(self, connector_name, asset) -> Decimal:
         return self.get_balance(connector_name, asset)  # no open orders here
 
+    def get_trading_rules(self, connector_name, trading_pair):
+        raise KeyError(trading_pair)  # as a connector whose trading rules have not loaded yet
+
     # --- driving it ----------------------------------------------------------------------------------
     def step_to(self, end: int) -> None:
         """Make candles[:end] the closed candles, and the clock the last one's timestamp."""

@@ -49,6 +49,7 @@ CASES = [
      "monitoring_limits"),
     ("monitoring-limits-missing-service",
      {"monitoring_limits": {"prometheus": {"cpus": 1, "memory": "1g", "pids": 64}}}, "monitoring_limits"),
+    ("healthcheck-too-often", {"monitoring_healthcheck_interval": "5s"}, "monitoring_healthcheck_interval"),
     ("misspelt-setting", {"hummingbot_bot": []}, "hummingbot_bot: no role has such a setting; did you mean"),
 ]
 

@@ -25,12 +25,11 @@ NET_DEV = "Inter-| Receive | Transmit\n face |bytes ... |bytes ...\n" + "".join(
 )
 
 
-def inspected(name: str, running: bool, pid: int = 42, labels: dict | None = None) -> dict:
-    return {
-        "Name": f"/{name}",
-        "Config": {"Labels": labels},
-        "State": {"Running": running, "Pid": pid if running else 0},
-    }
+def inspected(name: str, running: bool, pid: int = 42, labels: dict | None = None, health: str = "") -> dict:
+    state = {"Running": running, "Pid": pid if running else 0}
+    if health:
+        state["Health"] = {"Status": health, "FailingStreak": 0, "Log": [{"Output": "not exported"}]}
+    return {"Name": f"/{name}", "Config": {"Labels": labels}, "State": state}
 
 
 def test_the_cgroup_is_the_unified_path_or_else_the_memory_hierarchys():
@@ -81,3 +80,33 @@ def test_label_values_are_escaped():
 def test_every_metric_has_help_and_type_even_with_no_container():
     text = facts.render([], read=lambda pid, name: "")
     assert text.count("# HELP ") == text.count("# TYPE ") == len(facts.HELP)
+
+
+def test_health_is_exported_once_docker_has_decided_and_names_a_bot_container():
+    bot_labels = {
+        "com.docker.compose.project": "hbot",
+        "com.docker.compose.service": "bot1",
+        "hbot.bot": "bot1",
+    }
+    text = facts.render(
+        [
+            inspected(
+                "hbot-monitoring-prometheus-1",
+                True,
+                labels={"com.docker.compose.project": "hbot-monitoring"},
+                health="unhealthy",
+            ),
+            inspected("hbot-bot1", True, labels=bot_labels, health="healthy"),
+            inspected("hbot-monitoring-alertmanager-1", True, health="starting"),
+            inspected("no-healthcheck", True),
+            inspected("stopped", False, health="unhealthy"),
+        ],
+        read=lambda pid, name: "",
+    )
+    healthy = sorted(line for line in text.splitlines() if line.startswith("hbot_container_healthy{"))
+    assert healthy == [
+        'hbot_container_healthy{name="hbot-bot1",compose_project="hbot",compose_service="bot1",bot="bot1"} 1',
+        'hbot_container_healthy{name="hbot-monitoring-prometheus-1",compose_project="hbot-monitoring",'
+        'compose_service="",bot=""} 0',
+    ]
+    assert "not exported" not in text  # the healthcheck's output (a command's text) never leaves the socket

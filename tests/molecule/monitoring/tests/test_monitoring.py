@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from conftest import REPO, run_playbook
+from conftest import PROJECT, REPO, run_playbook
 
 SERVICES = {"prometheus", "alertmanager", "node-exporter", "hbot-exporter", "cadvisor"}
 PUBLISHED = {9090, 9093}  # Grafana (3000) is off in the sandbox
@@ -58,6 +58,71 @@ def test_prometheus_scrapes_the_real_exporter_and_node_exporter(stack):
     assert memory and float(memory[0]["value"][1]) > 0
     bot = stack.query('hbot_exporter_db_up{bot="bot1", job="hbot-exporter"}')["data"]["result"]
     assert bot and bot[0]["metric"]["host"] == stack.name
+
+
+def health(host, container: str) -> str:
+    with host.sudo():
+        return host.check_output(
+            "docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' %s", container
+        )
+
+
+def healthy_in_prometheus(stack, container: str) -> float | None:
+    result = stack.query(f'hbot_container_healthy{{name="{container}",bot=""}}')["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def test_every_monitoring_container_has_a_healthcheck_that_passes_and_prometheus_knows(stack, host):
+    names = [container["Names"] for container in stack.containers()]
+    assert len(names) == len(SERVICES)
+    for name in names:
+        # Its healthcheck runs inside it with the client its image carries (wget, or the exporter's python3).
+        stack.wait_for(
+            lambda name=name: health(host, name) == "healthy", timeout=180, every=5, what=f"{name} healthy"
+        )
+        stack.wait_for(
+            lambda name=name: healthy_in_prometheus(stack, name) == 1,
+            timeout=60,
+            what=f"hbot_container_healthy of {name} at 1",
+        )
+
+
+def test_a_hung_service_turns_unhealthy_and_pages_then_recovers(stack, host):
+    """cAdvisor stopped with SIGSTOP: still running, answering nothing. Docker's healthcheck fails, the
+    host's facts say so, and ContainerUnhealthy fires (the scenario shortens its `for:`); SIGCONT heals it."""
+    name = f"{PROJECT}-cadvisor-1"
+    with host.sudo():
+        host.check_output("docker kill --signal STOP %s", name)
+    try:
+        stack.wait_for(
+            lambda: health(host, name) == "unhealthy", timeout=180, every=5, what=f"{name} unhealthy"
+        )
+        with host.sudo():
+            assert host.check_output("docker inspect -f '{{.State.Status}}' %s", name) == "running"
+        stack.wait_for(lambda: healthy_in_prometheus(stack, name) == 0, timeout=60, what="the facts at 0")
+        firing = f'ALERTS{{alertname="ContainerUnhealthy",alertstate="firing",name="{name}"}}'
+        stack.wait_for(lambda: stack.query(firing)["data"]["result"], timeout=90, what="ContainerUnhealthy")
+    finally:
+        with host.sudo():
+            host.run("docker kill --signal CONT %s", name)
+    stack.wait_for(
+        lambda: health(host, name) == "healthy", timeout=120, every=5, what=f"{name} healthy again"
+    )
+    stack.wait_for(
+        lambda: not stack.query(firing)["data"]["result"], timeout=90, what="ContainerUnhealthy resolved"
+    )
+
+
+def test_no_monitoring_container_can_write_its_root_or_gain_privileges(stack, host):
+    """Read-only roots and no-new-privileges, as the kernel enforces them on each running service."""
+    for container in stack.containers():
+        name = container["Names"]
+        with host.sudo():
+            wrote = host.run("docker exec %s sh -c ': > /hbot-probe'", name)
+            pid = host.check_output("docker inspect -f '{{.State.Pid}}' %s", name)
+            status = host.check_output("cat /proc/%s/status", pid)
+        assert wrote.rc != 0 and "Read-only file system" in wrote.stderr, (name, wrote.rc, wrote.stderr)
+        assert "NoNewPrivs:\t1" in status, (name, status)
 
 
 def test_alertmanager_has_the_inventory_receiver_and_prometheus_sends_to_it(stack):
