@@ -23,7 +23,7 @@ DEMO_SUITE ?= trixie
 STAMP := $(VENV)/.installed
 RESULTS_CANDLES ?= ../shared/data/candles/*.csv
 
-.PHONY: help deps host-deps venv test-deps rehearsal demo tunnel logs upgrade backup restore test lint unit monitoring integration molecule runtime results bench down status clean
+.PHONY: help deps host-deps venv test-deps rehearsal demo tunnel logs upgrade backup restore test lint role-docs unit monitoring integration molecule runtime results bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,11 +97,15 @@ test: test-deps  ## Everything CI runs (each stage timed)
 	@for stage in $(TEST_STAGES); do start=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
 	  echo "== make $$stage: $$(( $$(date +%s) - start )) s"; done
 
-lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff
+lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff, roles' defaults/argument_specs/README in step
 	yamllint -s .
 	ansible-lint --profile production
+	python tools/role_specs.py check
 	for p in playbooks/*.yml; do ansible-playbook --syntax-check -i inventories/sandbox/hosts.yml "$$p"; done
 	ruff check .
+
+role-docs:  ## Write roles/*/README.md from each role's meta/argument_specs.yml (make lint fails when stale)
+	python tools/role_specs.py readme
 
 unit:  ## Python unit tests
 	HBOT_REQUIRE_EXAMPLE_PLUGIN=1 pytest -q tests/unit
