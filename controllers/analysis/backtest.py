@@ -71,11 +71,13 @@ def _progress(bars: int, label: str, enabled: bool):
 
 
 def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool) -> Any:
-    from controllers.analysis.engine import run_config
+    from controllers.analysis.engine import UnsupportedExecutorError, run_config
 
     bar = _progress(job.candles.rows, label, progress)
     try:
         run = run_config(config, job.candles, fee=job.fee, progress=bar)
+    except UnsupportedExecutorError as error:
+        raise InputError(str(error)) from None
     finally:
         if bar is not None:
             bar.close()

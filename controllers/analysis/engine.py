@@ -44,6 +44,7 @@ from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
 from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
 from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
+from hummingbot.strategy_v2.executors.dca_executor.data_types import DCAExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
 
 if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs in a bare bot tree
@@ -53,6 +54,10 @@ if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs 
 CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 HUMMINGBOT_DEFAULTED = ("take_profit_order_type", "trailing_stop")
 BAR_COLUMNS = ("timestamp", "close", "pnl_quote", "inventory_quote", "best_bid", "best_ask")
+
+
+class UnsupportedExecutorError(ValueError):
+    """The controller created an executor Hummingbot's backtester cannot simulate; the message names it."""
 
 
 class OfflineDataError(RuntimeError):
@@ -159,6 +164,18 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         )
         if self.progress is not None:
             self.progress.update(1)
+
+    def simulate_executor(self, config, df: pd.DataFrame, trade_cost: float):
+        """Hummingbot's simulators for position and DCA executors; any other executor (order, TWAP, grid,
+        arbitrage) is refused by name. Hummingbot's own engine returns None for them: the action is
+        dropped, and the report would show no trades instead of a strategy the engine cannot model."""
+        if not isinstance(config, PositionExecutorConfig | DCAExecutorConfig):
+            name = getattr(self.controller.config, "controller_name", "the controller")
+            raise UnsupportedExecutorError(
+                f"{name}: created an executor of type {type(config).__name__}; the backtester simulates"
+                " position and DCA executors only, and would have dropped it without a trade"
+            )
+        return super().simulate_executor(config, df, trade_cost)
 
     @staticmethod
     def summarize_results(executors_info: list, total_amount_quote: float = 1000) -> dict[str, Any]:
@@ -464,6 +481,7 @@ __all__ = [
     "OfflineBacktestingDataProvider",
     "OfflineDataError",
     "RecordingBacktestingEngine",
+    "UnsupportedExecutorError",
     "build_config",
     "candles_frame",
     "config_class_for",

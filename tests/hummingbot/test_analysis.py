@@ -144,3 +144,34 @@ def test_compare_two_configs_on_one_window(tmp_path, capsys):
     table = (tmp_path / "cmp.md").read_text()
     assert "| LTC-BTC_5m | flagship |" in table and "Regenerate: `hbot-strategies compare" in table
     assert "`flagship` beats the baseline on PnL in" in table
+
+
+def test_the_engine_refuses_an_executor_it_cannot_simulate_by_name():
+    """Hummingbot's engine drops any executor but position and DCA without a word, so a strategy it cannot
+    model would report zero trades; the project's engine names it instead."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from hummingbot.core.data_type.common import TradeType
+    from hummingbot.strategy_v2.executors.order_executor.data_types import (
+        ExecutionStrategy,
+        OrderExecutorConfig,
+    )
+
+    from controllers.analysis.engine import RecordingBacktestingEngine, UnsupportedExecutorError
+
+    engine = RecordingBacktestingEngine()
+    engine.controller = SimpleNamespace(config=SimpleNamespace(controller_name="twap_demo"))
+    order = OrderExecutorConfig(
+        timestamp=0,
+        connector_name="binance",
+        trading_pair="ETH-BTC",
+        side=TradeType.BUY,
+        amount=Decimal("1"),
+        execution_strategy=ExecutionStrategy.MARKET,
+    )
+    with pytest.raises(
+        UnsupportedExecutorError, match="twap_demo: created an executor of type OrderExecutorConfig"
+    ):
+        engine.simulate_executor(order, pd.DataFrame(), 0.001)
