@@ -170,10 +170,10 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         arbitrage) is refused by name. Hummingbot's own engine returns None for them: the action is
         dropped, and the report would show no trades instead of a strategy the engine cannot model."""
         if not isinstance(config, PositionExecutorConfig | DCAExecutorConfig):
-            name = getattr(self.controller.config, "controller_name", "the controller")
             raise UnsupportedExecutorError(
-                f"{name}: created an executor of type {type(config).__name__}; the backtester simulates"
-                " position and DCA executors only, and would have dropped it without a trade"
+                f"{self.controller.config.controller_name}: created an executor of type"
+                f" {type(config).__name__}; the backtester simulates position and DCA executors only,"
+                " and would have dropped it without a trade"
             )
         return super().simulate_executor(config, df, trade_cost)
 

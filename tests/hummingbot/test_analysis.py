@@ -162,6 +162,7 @@ def test_the_engine_refuses_an_executor_it_cannot_simulate_by_name():
     from controllers.analysis.engine import RecordingBacktestingEngine, UnsupportedExecutorError
 
     engine = RecordingBacktestingEngine()
+    # Test double for the controller: the refusal reads only its name; the engine and config are real.
     engine.controller = SimpleNamespace(config=SimpleNamespace(controller_name="twap_demo"))
     order = OrderExecutorConfig(
         timestamp=0,

@@ -55,10 +55,7 @@ class Stack:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def started_at(self, service: str) -> str:
-        with self.host.sudo():
-            return self.host.check_output(
-                "docker inspect -f '{{.State.StartedAt}}' %s", f"{PROJECT}-{service}-1"
-            )
+        return inspect(self.host, f"{PROJECT}-{service}-1", "{{.State.StartedAt}}")
 
     def wait_for(self, predicate, timeout: float = 90, every: float = 3, what: str = "condition"):
         deadline = time.monotonic() + timeout
@@ -69,6 +66,12 @@ class Stack:
                 return last
             time.sleep(every)
         pytest.fail(f"{self.name}: {what} not met within {timeout}s (last: {last!r})")
+
+
+def inspect(host, container: str, template: str) -> str:
+    """One field of `docker inspect` on the host, by Go template."""
+    with host.sudo():
+        return host.check_output("docker inspect -f %s %s", template, container)
 
 
 def sink_entries(host) -> list[dict]:

@@ -13,7 +13,7 @@ import json
 import time
 
 import pytest
-from conftest import sandboxctl
+from conftest import inspect, sandboxctl
 from test_bot_live import BOT, BOT_CONTAINER, value_of
 
 DATABASE = f"/opt/hbot/{BOT}/data/{BOT}.sqlite"
@@ -39,11 +39,6 @@ def rows(host) -> tuple[int, int]:
     with host.sudo():
         fills, executors = host.check_output("python3 -c %s %s", COUNT_ROWS, DATABASE).split()
     return int(fills), int(executors)
-
-
-def inspect(host, container: str, template: str) -> str:
-    with host.sudo():
-        return host.check_output("docker inspect -f %s %s", template, container)
 
 
 def trading(host, since: float = 0.0) -> bool:

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from conftest import PROJECT, REPO, run_playbook
+from conftest import PROJECT, REPO, inspect, run_playbook
 
 SERVICES = {"prometheus", "alertmanager", "node-exporter", "hbot-exporter", "cadvisor"}
 PUBLISHED = {9090, 9093}  # Grafana (3000) is off in the sandbox
@@ -61,10 +61,7 @@ def test_prometheus_scrapes_the_real_exporter_and_node_exporter(stack):
 
 
 def health(host, container: str) -> str:
-    with host.sudo():
-        return host.check_output(
-            "docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' %s", container
-        )
+    return inspect(host, container, "{{if .State.Health}}{{.State.Health.Status}}{{end}}")
 
 
 def healthy_in_prometheus(stack, container: str) -> float | None:
@@ -97,8 +94,7 @@ def test_a_hung_service_turns_unhealthy_and_pages_then_recovers(stack, host):
         stack.wait_for(
             lambda: health(host, name) == "unhealthy", timeout=180, every=5, what=f"{name} unhealthy"
         )
-        with host.sudo():
-            assert host.check_output("docker inspect -f '{{.State.Status}}' %s", name) == "running"
+        assert inspect(host, name, "{{.State.Status}}") == "running"
         stack.wait_for(lambda: healthy_in_prometheus(stack, name) == 0, timeout=60, what="the facts at 0")
         firing = f'ALERTS{{alertname="ContainerUnhealthy",alertstate="firing",name="{name}"}}'
         stack.wait_for(lambda: stack.query(firing)["data"]["result"], timeout=90, what="ContainerUnhealthy")
@@ -117,9 +113,9 @@ def test_no_monitoring_container_can_write_its_root_or_gain_privileges(stack, ho
     """Read-only roots and no-new-privileges, as the kernel enforces them on each running service."""
     for container in stack.containers():
         name = container["Names"]
+        pid = inspect(host, name, "{{.State.Pid}}")
         with host.sudo():
             wrote = host.run("docker exec %s sh -c ': > /hbot-probe'", name)
-            pid = host.check_output("docker inspect -f '{{.State.Pid}}' %s", name)
             status = host.check_output("cat /proc/%s/status", pid)
         assert wrote.rc != 0 and "Read-only file system" in wrote.stderr, (name, wrote.rc, wrote.stderr)
         assert "NoNewPrivs:\t1" in status, (name, status)
