@@ -79,6 +79,14 @@ def started(host: str, bot: str = BOT) -> str:
     return probe.stdout.strip()
 
 
+def started_verdict(host: str, bot: str = BOT) -> str | None:
+    """The healthcheck's "started: ..." line, or None while it is not there yet. One probe per call:
+    a `docker exec` that fails under load (runc's "read init-p: connection reset") is a retry, not a
+    verdict."""
+    verdict = started(host, bot)
+    return verdict if verdict.startswith("started:") else None
+
+
 def wait_for(check, what: str, timeout: float = 300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -205,7 +213,7 @@ def test_the_bot_runs_on_the_official_image_with_the_roles_helpers(converged, ho
     mounts = {m["Destination"]: m for m in state["Mounts"]}
     assert mounts["/home/hummingbot/scripts/hbot_v2_controllers.py"]["RW"] is False
     verdict = wait_for(
-        lambda: started(host) if started(host).startswith("started:") else None,
+        lambda: started_verdict(host),
         f"{BOT} on {host} did not start",
     )
     assert "inventory_mm_btc" in verdict
@@ -215,7 +223,7 @@ def test_the_bot_runs_on_the_official_image_with_the_roles_helpers(converged, ho
 def test_the_paper_bot_starts_on_the_paper_engine_with_no_keys(converged, host):
     """No exchange is reachable here, so it waits for bitget's trading rules, as it would for an outage."""
     verdict = wait_for(
-        lambda: started(host, PAPER_BOT) if started(host, PAPER_BOT).startswith("started:") else None,
+        lambda: started_verdict(host, PAPER_BOT),
         f"{PAPER_BOT} on {host} did not start",
     )
     assert "inventory_mm_btc_paper" in verdict
@@ -276,7 +284,7 @@ def test_make_upgrade_rolls_across_both_hosts(new_versions, mine, env):
     assert -1 < order[0] < order[1]  # one host after the other
     for name, _ in HOSTS:
         assert bot_state(name)["Config"]["Image"] == NEXT, name
-        assert started(name).startswith("started:"), name
+        wait_for(lambda host=name: started_verdict(host), f"{BOT} on {name} did not start on {NEXT}")
 
 
 def test_a_release_that_cannot_start_stops_at_the_first_host(new_versions, mine, env):
@@ -287,7 +295,7 @@ def test_a_release_that_cannot_start_stops_at_the_first_host(new_versions, mine,
     assert f"UPGRADE FAILED: bot {BOT} did not come up on {BROKEN}" in output, output[-4000:]
     first, later = HOSTS[0][0], HOSTS[1][0]
     assert bot_state(first)["Config"]["Image"] == NEXT  # rolled back there
-    wait_for(lambda: started(first).startswith("started:"), f"{BOT} on {first} did not start again")
+    wait_for(lambda: started_verdict(first), f"{BOT} on {first} did not start again")
     assert bot_state(later)["Config"]["Image"] == NEXT  # the later host untouched
     assert bot_state(later)["State"]["StartedAt"] == later_before
     assert not re.search(rf"^{later}\s*:.*changed=[1-9]", output, re.M)
