@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from controllers.analysis.fill_model import assumptions
 from controllers.analysis.fingerprint import config_fingerprint
 from controllers.analysis.inputs import MIN_TRADING_BARS, BacktestJob, InputError, signal_off
 from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
@@ -50,6 +51,8 @@ def report_data(
         "config_sha256": job.fingerprint,
         "candles": job.candles.summary(),
         "fee": job.fee,
+        "fill_model": run.fill_model,
+        "fill_assumptions": assumptions(run.fill_model),
         "risk_free_rate": risk_free_rate,
         "warmup_bars": run.warmup_bars,
         "conventions": CONVENTIONS,
@@ -75,7 +78,7 @@ def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool
 
     bar = _progress(job.candles.rows, label, progress)
     try:
-        run = run_config(config, job.candles, fee=job.fee, progress=bar)
+        run = run_config(config, job.candles, fee=job.fee, progress=bar, fill=job.fill)
     except UnsupportedExecutorError as error:
         raise InputError(str(error)) from None
     finally:

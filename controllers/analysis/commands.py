@@ -11,8 +11,10 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from controllers.analysis import runtime
+from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, FILL_MODELS
 from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, prepare_backtest, read_config
 from controllers.analysis.output import OutputError, check_output_dir
 from controllers.plugin_system.registry import StrategyRegistry
@@ -28,7 +30,26 @@ def _fail(message: str) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fee", type=float, default=DEFAULT_FEE, help="fee per fill, in [0, 0.01) (0.001)")
+    parser.add_argument(
+        "--fee",
+        type=float,
+        default=DEFAULT_FEE,
+        help="Hummingbot's model: flat fee per fill, in [0, 0.01) (0.001)",
+    )
+    parser.add_argument(
+        "--fill-model",
+        choices=FILL_MODELS,
+        default="hummingbot",
+        help="conservative: limit fills at their own price on a later bar that trades through them, maker"
+        " and taker fees on both legs, market exits with slippage; hummingbot: its 2.12 simulator"
+        " (default: hummingbot)",
+    )
+    for flag, what in (
+        ("--maker-fee", "maker rate (default: the config's fee_maker, else the exchange's public tier)"),
+        ("--taker-fee", "taker rate (default: the config's fee_taker, else the exchange's public tier)"),
+        ("--slippage", f"market orders' fill past their trigger price ({DEFAULT_SLIPPAGE})"),
+    ):
+        parser.add_argument(flag, type=float, default=None, help=f"conservative model: {what}")
     parser.add_argument(
         "--fill-gaps",
         action="store_true",
@@ -46,6 +67,28 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def _fill_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "fill_model": args.fill_model,
+        "maker_fee": args.maker_fee,
+        "taker_fee": args.taker_fee,
+        "slippage": args.slippage,
+    }
+
+
+def _fill_argv(args: argparse.Namespace) -> list[str]:
+    """The fill-model options as given, for the re-run in the runtime image."""
+    argv = ["--fill-model", args.fill_model]
+    for flag, value in (
+        ("--maker-fee", args.maker_fee),
+        ("--taker-fee", args.taker_fee),
+        ("--slippage", args.slippage),
+    ):
+        if value is not None:
+            argv += [flag, repr(value)]
+    return argv
+
+
 def _signal_sources(config: dict) -> list[Path]:
     source = config.get("sentiment_source")
     return [Path(source)] if source else []
@@ -54,7 +97,12 @@ def _signal_sources(config: dict) -> list[Path]:
 def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     try:
         job = prepare_backtest(
-            args.config, args.candles, args.fee, fill_gaps=args.fill_gaps, registry=registry
+            args.config,
+            args.candles,
+            args.fee,
+            fill_gaps=args.fill_gaps,
+            registry=registry,
+            **_fill_args(args),
         )
     except InputError as error:
         return _fail(str(error))
@@ -75,6 +123,7 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             repr(job.fee),
             "--risk-free-rate",
             repr(args.risk_free_rate),
+            *_fill_argv(args),
             *(["--fill-gaps"] if args.fill_gaps else []),
             *(["--no-progress"] if args.no_progress else []),
         ]
@@ -140,6 +189,10 @@ def _command_line(args: argparse.Namespace) -> str:
     if args.configs:
         parts += ["--configs", *map(str, args.configs)]
     parts += ["--candles", *map(str, args.candles), "--fee", f"{args.fee:g}", "--out", str(args.out)]
+    if args.fill_model != "hummingbot" or any(
+        v is not None for v in (args.maker_fee, args.taker_fee, args.slippage)
+    ):
+        parts += _fill_argv(args)
     if args.fill_gaps:
         parts.append("--fill-gaps")
     if args.notes:
@@ -161,6 +214,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             capital=args.capital,
             fill_gaps=args.fill_gaps,
             registry=registry,
+            **_fill_args(args),
         )
         notes = args.notes.read_text() if args.notes else ""
     except (InputError, OSError) as error:
@@ -170,6 +224,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     if not runtime.in_runtime():
         argv = ["compare", "--candles", *(str(p.resolve()) for p in args.candles), "--out", str(out)]
         argv += ["--fee", repr(args.fee), "--capital", repr(args.capital), "--title", args.title]
+        argv += _fill_argv(args)
         argv += ["--display-command", args.display_command or _command_line(args)]
         if args.builtins:
             argv.append("--builtins")
@@ -185,7 +240,10 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         inputs = [*args.candles, *args.configs, *([args.notes] if args.notes else [])]
         return runtime.run_in_runtime(argv, inputs, [out.parent])
 
-    rows, wall = compare.timed_run(cases, args.workers, progress=not args.no_progress)
+    try:
+        rows, wall = compare.timed_run(cases, args.workers, progress=not args.no_progress)
+    except InputError as error:  # a controller the engine cannot simulate: nothing is written
+        return _fail(str(error))
     document = compare.markdown_document(
         rows,
         command=args.display_command or _command_line(args),
@@ -194,6 +252,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         notes=notes,
         title=args.title,
         wall_seconds=wall,
+        fill=cases[0].fill if cases else None,
     )
     # Both files or neither: write beside, then rename.
     outputs = ((table, compare.csv_text(rows)), (markdown, document))

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis.candles import CandleError, load_candles
-from controllers.analysis.inputs import InputError, check_fee, prepare_backtest
+from controllers.analysis.fill_model import FillTerms, assumptions
+from controllers.analysis.inputs import InputError, check_fee, check_fill, prepare_backtest
 from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
 BASELINE = "fixed_spread"
@@ -84,12 +85,19 @@ class Case:
     config: dict[str, Any]
     fee: float
     fill_gaps: bool
+    fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model
 
 
 def market_config(
-    template: Mapping[str, Any], market: Market, interval: str, fee: float, capital: float
+    template: Mapping[str, Any],
+    market: Market,
+    interval: str,
+    fee: float,
+    capital: float,
+    fill: FillTerms | None = None,
 ) -> dict:
-    """The template with the market, interval, capital and fees of this comparison."""
+    """The template with the market, interval, capital and fees of this comparison (under the
+    conservative model, the rates it charges: the controllers then know what fills cost)."""
     config = {
         **template,
         "connector_name": market.connector,
@@ -97,8 +105,8 @@ def market_config(
         "interval": interval,
         "total_amount_quote": capital,
     }
-    for field in ("fee_maker", "fee_taker"):
-        config[field] = fee
+    config["fee_maker"] = fee if fill is None else fill.maker_fee
+    config["fee_taker"] = fee if fill is None else fill.taker_fee
     return config
 
 
@@ -121,8 +129,14 @@ def plan_cases(
     capital: float,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
+    fill_model: str = "hummingbot",
+    maker_fee: float | None = None,
+    taker_fee: float | None = None,
+    slippage: float | None = None,
 ) -> list[Case]:
-    """Every (config, market) case, each fully checked as a backtest would be; InputError otherwise."""
+    """Every (config, market) case, each fully checked as a backtest would be; InputError otherwise.
+
+    Under the conservative model each market pays the rates given, else its connector's public tier."""
     registry = registry or load_registry()
     fee = check_fee(fee)
     if capital <= 0:
@@ -136,13 +150,19 @@ def plan_cases(
             candles = load_candles(path, fill_gaps=fill_gaps)
         except CandleError as error:
             raise InputError(f"candles: {error}") from None
+        try:
+            fill = check_fill(
+                fill_model, market.connector, {}, maker_fee=maker_fee, taker_fee=taker_fee, slippage=slippage
+            )
+        except InputError as error:
+            raise InputError(f"{market.name}: {error}") from None
         for label, template in with_baseline(templates):
-            config = market_config(template, market, candles.interval, fee, capital)
+            config = market_config(template, market, candles.interval, fee, capital, fill)
             try:
                 prepare_backtest(config, candles, fee, registry=registry)
             except InputError as error:
                 raise InputError(f"{label} on {market.name}: {error}") from None
-            cases.append(Case(label, market, config, fee, fill_gaps))
+            cases.append(Case(label, market, config, fee, fill_gaps, fill))
     return cases
 
 
@@ -150,12 +170,15 @@ def run_case(case: Case) -> dict[str, Any]:
     """Backtest one case (runtime image only) and return its table row."""
     import warnings
 
-    from controllers.analysis.engine import run_config
+    from controllers.analysis.engine import UnsupportedExecutorError, run_config
     from controllers.analysis.metrics import run_metrics
 
     warnings.filterwarnings("ignore")
     candles = load_candles(case.market.path, fill_gaps=case.fill_gaps)
-    run = run_config(case.config, candles, fee=case.fee)
+    try:
+        run = run_config(case.config, candles, fee=case.fee, fill=case.fill)
+    except UnsupportedExecutorError as error:  # the whole comparison stops: a row of zeros would lie
+        raise InputError(f"{case.label} on {case.market.name}: {error}") from None
     return {
         "market": case.market.name,
         "label": case.label,
@@ -280,8 +303,18 @@ def markdown_document(
     notes: str = "",
     title: str = "Strategy comparison",
     wall_seconds: float | None = None,
+    fill: FillTerms | None = None,
 ) -> str:
     from controllers.analysis.metrics import CONVENTIONS
+
+    if fill is None:
+        costs = (
+            f"Hummingbot's own fill model; fee {fee:.2%} per fill (the engine's `trade_cost`, and the"
+            " controllers' maker/taker fees)"
+        )
+    else:
+        model = {"name": "conservative", **fill.summary()}
+        costs = " ".join(assumptions(model)).rstrip(".") + " (the controllers' maker/taker fees too)"
 
     filled = {row["market"]: row["filled_bars"] for row in rows if row.get("filled_bars")}
     lines = [
@@ -290,8 +323,7 @@ def markdown_document(
         f"Regenerate: `{command}`"
         + (f" ({wall_seconds / 60:.0f} min on {os.cpu_count()} cores)." if wall_seconds else "."),
         "",
-        "Hummingbot's own `BacktestingEngineBase`, offline, in the analysis runtime image. Fee"
-        f" {fee:.2%} per fill (the engine's `trade_cost`, and the controllers' maker/taker fees), capital"
+        f"Hummingbot's own `BacktestingEngineBase`, offline, in the analysis runtime image. {costs}. Capital"
         f" {capital:,.0f} quote, every other parameter as in the config (registry defaults for"
         " built-ins); the market comes from the file name. Kill switch on, as an operator runs it.",
         "",

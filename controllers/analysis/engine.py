@@ -28,7 +28,7 @@ import math
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,13 +39,29 @@ import pandas as pd
 # `controllers` package) first on sys.path. This module is already inside the project's
 # `controllers` package, so `controllers.<type>.<name>` keeps resolving to the project's modules.
 from hummingbot.connector.trading_rule import TradingRule
-from hummingbot.core.data_type.common import TradeType
+from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
 from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+from hummingbot.strategy_v2.backtesting.executor_simulator_base import ExecutorSimulation
+from hummingbot.strategy_v2.backtesting.executors_simulator.position_executor_simulator import (
+    PositionExecutorSimulator,
+)
 from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
 from hummingbot.strategy_v2.executors.dca_executor.data_types import DCAExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
+from hummingbot.strategy_v2.models.executors import CloseType
+
+from controllers.analysis.fill_model import (
+    BUY,
+    SELL,
+    Barriers,
+    Bars,
+    FillTerms,
+    marks,
+    price_increment,
+    simulate_position,
+)
 
 if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs in a bare bot tree
     from controllers.analysis.candles import Candles
@@ -133,6 +149,66 @@ class OfflineBacktestingDataProvider(BacktestingDataProvider):
         rules[trading_pair] = trading_rule or rules.get(trading_pair) or default_trading_rule(trading_pair)
 
 
+def _fraction(value: Any) -> float | None:
+    return float(value) if value else None
+
+
+def barriers_of(config: PositionExecutorConfig) -> Barriers:
+    """What the fill model needs of a position executor's config."""
+    triple = config.triple_barrier_config
+    trailing = triple.trailing_stop
+    limit_entry = triple.open_order_type.is_limit_type() and config.entry_price is not None
+    return Barriers(
+        side=BUY if config.side == TradeType.BUY else SELL,
+        amount=float(config.amount),
+        entry_price=float(config.entry_price) if limit_entry else None,
+        post_only=triple.open_order_type == OrderType.LIMIT_MAKER,
+        take_profit=_fraction(triple.take_profit),
+        stop_loss=_fraction(triple.stop_loss),
+        trailing_activation=float(trailing.activation_price) if trailing else None,
+        trailing_delta=float(trailing.trailing_delta) if trailing else None,
+        take_profit_is_limit=triple.take_profit_order_type.is_limit_type(),
+    )
+
+
+class ConservativePositionSimulator(PositionExecutorSimulator):
+    """Hummingbot's position simulator seam, running the conservative fill model (fill_model.py).
+
+    The frame it returns is what Hummingbot's ExecutorSimulation reads, one row per bar from the one
+    that priced the order to the one its life ended on: net PnL, fees and traded notional as marks()
+    gives them. The engine's flat `trade_cost` is not used: the terms carry maker and taker rates.
+    """
+
+    def __init__(self, terms: FillTerms) -> None:
+        self.terms = terms
+
+    def simulate(
+        self, df: pd.DataFrame, config: PositionExecutorConfig, trade_cost: float
+    ) -> ExecutorSimulation:
+        time_limit = config.triple_barrier_config.time_limit
+        window = df.loc[: config.timestamp + time_limit] if time_limit else df  # as Hummingbot's: inclusive
+        closes = window["close"].tolist()
+        order = barriers_of(config)
+        path = simulate_position(
+            Bars(window["open"].tolist(), window["high"].tolist(), window["low"].tolist(), closes),
+            order,
+            self.terms,
+        )
+        frame = window.iloc[: path.end_bar + 1][["timestamp", "close"]].copy()
+        entry_quote = order.amount * (path.entry_price if path.filled else 0.0)
+        bar_marks = marks(path, order, closes, self.terms)
+        frame["net_pnl_quote"] = [m.net_pnl_quote for m in bar_marks]
+        frame["net_pnl_pct"] = [m.net_pnl_pct(entry_quote) for m in bar_marks]
+        frame["cum_fees_quote"] = [m.fees_quote for m in bar_marks]
+        frame["filled_amount_quote"] = [m.filled_quote for m in bar_marks]
+        frame["current_position_average_price"] = (
+            path.entry_price if path.filled else float(config.entry_price or 0)
+        )
+        return ExecutorSimulation(
+            config=config, executor_simulation=frame, close_type=CloseType[path.close_reason]
+        )
+
+
 class RecordingBacktestingEngine(BacktestingEngineBase):
     """Hummingbot's engine, recording (timestamp, close, pnl, inventory) at every bar.
 
@@ -140,9 +216,12 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
     the bar close by Hummingbot's simulator); inventory is the signed quote value of open positions.
     """
 
-    def __init__(self, progress: Any = None) -> None:
+    def __init__(self, progress: Any = None, fill: FillTerms | None = None) -> None:
         super().__init__()
         self.progress = progress
+        self.fill = fill  # None: Hummingbot's own fill model
+        if fill is not None:
+            self.position_executor_simulator = ConservativePositionSimulator(fill)
         self.records: list[tuple[float, float, float, float]] = []
         self._closed_counted = 0
         self._closed_pnl = 0.0
@@ -175,7 +254,25 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
                 f" {type(config).__name__}; the backtester simulates position and DCA executors only,"
                 " and would have dropped it without a trade"
             )
+        if self.fill is not None and isinstance(config, DCAExecutorConfig):
+            raise UnsupportedExecutorError(
+                f"{self.controller.config.controller_name}: created a DCA executor; the conservative fill"
+                " model simulates position executors only (--fill-model hummingbot runs Hummingbot's own)"
+            )
         return super().simulate_executor(config, df, trade_cost)
+
+    def handle_stop_action(self, action, timestamp: float) -> None:
+        """Hummingbot's early stop books the executor's mark at that bar. The conservative mark already
+        nets a market exit at the close; the exit leg's notional is added to what was traded."""
+        stopped = len(self.stopped_executors_info)
+        super().handle_stop_action(action, timestamp)
+        if self.fill is None or len(self.stopped_executors_info) == stopped:
+            return
+        info = self.stopped_executors_info[-1]
+        if info.filled_amount_quote > 0:
+            side = 1 if info.config.side == TradeType.BUY else -1
+            exit_price = float(info.custom_info["close_price"]) * (1 - side * self.fill.slippage)
+            info.filled_amount_quote += Decimal(str(float(info.config.amount) * exit_price))
 
     @staticmethod
     def summarize_results(executors_info: list, total_amount_quote: float = 1000) -> dict[str, Any]:
@@ -297,6 +394,7 @@ async def run_backtest_async(
     start: int | None = None,
     end: int | None = None,
     progress: Any = None,
+    fill: FillTerms | None = None,
 ) -> BacktestResult:
     """Run `BacktestingEngineBase.run_backtesting` offline and return its results.
 
@@ -310,6 +408,8 @@ async def run_backtest_async(
     extra_candles more feeds the controller's candles_config needs, keyed (connector, pair, interval)
     start, end    epoch seconds; the whole frame by default
     progress      anything with update(n) (e.g. tqdm), ticked once per bar
+    fill          the conservative fill model's terms (fee is then unused); None: Hummingbot's own model.
+                  A tick of 0 is read from the candles (fill_model.price_increment)
     """
     controller_config = build_config(config, config_class, connector, trading_pair)
     connector = controller_config.connector_name
@@ -318,7 +418,11 @@ async def run_backtest_async(
     start = int(frame["timestamp"].iloc[0]) if start is None else int(start)
     end = int(frame["timestamp"].iloc[-1]) if end is None else int(end)
 
-    engine = RecordingBacktestingEngine(progress)
+    if fill is not None and not fill.tick:
+        fill = replace(
+            fill, tick=price_increment(frame[["open", "high", "low", "close"]].to_numpy().ravel().tolist())
+        )
+    engine = RecordingBacktestingEngine(progress, fill)
     provider = OfflineBacktestingDataProvider()
     engine.backtesting_data_provider = provider
     provider.seed(connector, trading_pair, interval, frame, trading_rule)
@@ -399,6 +503,7 @@ class EngineRun:
     executors: pd.DataFrame  # executors_table()
     wall_seconds: float
     warmup_bars: int
+    fill_model: dict[str, Any] = field(default_factory=dict)  # which model made it, and its terms
 
 
 def _plain_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -441,11 +546,13 @@ def run_config(
     interval: str | None = None,
     progress: Any = None,
     registry: StrategyRegistry | None = None,
+    fill: FillTerms | None = None,
 ) -> EngineRun:
     """Backtest one controller config (a validated dict) over one candle window, offline.
 
     The candles are seeded under the config's own connector and trading pair; `interval` defaults
-    to the candles' (Candles) or the config's.
+    to the candles' (Candles) or the config's. `fill`: the conservative model's terms; None runs
+    Hummingbot's own model at the flat `fee`.
     """
     registry = _registry(registry)
     name = str(config["controller_name"])
@@ -458,8 +565,10 @@ def run_config(
         interval=interval,
         fee=fee,
         progress=progress,
+        fill=fill,
     )
     controller = result.engine.controller
+    terms = result.engine.fill
     return EngineRun(
         controller=name,
         config=dict(config),
@@ -471,12 +580,16 @@ def run_config(
         executors=executors_table(result.executors),
         wall_seconds=result.wall_seconds,
         warmup_bars=controller_warmup(controller),
+        fill_model={"name": "hummingbot", "fee": fee}
+        if terms is None
+        else {"name": "conservative", **terms.summary()},
     )
 
 
 __all__ = [
     "BAR_COLUMNS",
     "BacktestResult",
+    "ConservativePositionSimulator",
     "EngineRun",
     "OfflineBacktestingDataProvider",
     "OfflineDataError",

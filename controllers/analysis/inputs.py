@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
+from controllers.analysis.fill_model import FILL_MODELS, FillModelError, FillTerms, fill_terms
 from controllers.analysis.fingerprint import config_fingerprint, normalise_config
 from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
@@ -65,6 +66,40 @@ def check_config(config: Mapping[str, Any], registry: StrategyRegistry, where: s
             f" ({', '.join(BACKTESTABLE_TYPES)} controllers)"
         )
     return normalise_config(config, registry)
+
+
+def check_fill(
+    fill_model: Any,
+    connector: str,
+    written: Mapping[str, Any],
+    *,
+    maker_fee: Any = None,
+    taker_fee: Any = None,
+    slippage: Any = None,
+) -> FillTerms | None:
+    """The conservative model's terms (None for Hummingbot's own model). The rates given here win; then
+    the fee_maker/fee_taker the config was written with (`written`, not its defaults); then the
+    connector's public tier."""
+    if fill_model not in FILL_MODELS:
+        raise InputError(f"fill_model: {fill_model!r} is not one of {', '.join(FILL_MODELS)}")
+    if fill_model == "hummingbot":
+        rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
+        given = [name for name, value in rates.items() if value is not None]
+        if given:
+            raise InputError(
+                f"{given[0]}: Hummingbot's fill model charges one flat --fee;"
+                " maker/taker rates and slippage need --fill-model conservative"
+            )
+        return None
+    try:
+        return fill_terms(
+            connector,
+            maker_fee=written.get("fee_maker") if maker_fee is None else maker_fee,
+            taker_fee=written.get("fee_taker") if taker_fee is None else taker_fee,
+            slippage=slippage,
+        )
+    except FillModelError as error:
+        raise InputError(str(error)) from None
 
 
 def warmup_bars(params: Any) -> int:
@@ -122,6 +157,7 @@ class BacktestJob:
     fee: float
     warmup_bars: int
     signal_switches: tuple[str, ...]
+    fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model at `fee`
 
     @property
     def controller(self) -> str:
@@ -135,12 +171,24 @@ def prepare_backtest(
     *,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
+    fill_model: str = "hummingbot",
+    maker_fee: float | None = None,
+    taker_fee: float | None = None,
+    slippage: float | None = None,
 ) -> BacktestJob:
     """Check every input of a backtest; InputError (field named) on the first bad one."""
     registry = registry or load_registry()
     fee = check_fee(fee)
     raw = read_config(config) if isinstance(config, str | Path) else dict(config)
     normalised = check_config(raw, registry)
+    fill = check_fill(
+        fill_model,
+        str(normalised["connector_name"]),
+        raw,
+        maker_fee=maker_fee,
+        taker_fee=taker_fee,
+        slippage=slippage,
+    )
     if not isinstance(candles, Candles):
         try:
             candles = load_candles(candles, fill_gaps=fill_gaps)
@@ -156,4 +204,5 @@ def prepare_backtest(
         fee=fee,
         warmup_bars=warmup,
         signal_switches=tuple(enabled_signals(normalised)),
+        fill=fill,
     )

@@ -144,9 +144,12 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"<h1>Backtest: {html.escape(report['controller'])} on {html.escape(candles['file'])}</h1>",
         f"<p>{candles['rows']} {html.escape(candles['interval'])} bars"
         f" ({candles['filled_bars']} filled gaps),"
-        f" {candles['start']} .. {candles['end']} (epoch s); fee {report['fee']} per fill;"
+        f" {candles['start']} .. {candles['end']} (epoch s);"
         f" config sha256 <code>{report['config_sha256']}</code>; engine: Hummingbot"
         f" {html.escape(str(report.get('hummingbot_version', '?')))} BacktestingEngineBase.</p>",
+        "<p><b>Fills and fees.</b> "
+        + " ".join(html.escape(line) for line in report.get("fill_assumptions", []))
+        + "</p>",
         f"<p><b>Conventions.</b> {html.escape(report['conventions'])}</p>",
         "<h2>Metrics</h2>",
         _table(metric_rows, ("metric", "this config", "signal off" if off else "-")),

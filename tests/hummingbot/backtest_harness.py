@@ -28,11 +28,15 @@ def _load_engine():
     try:
         from controllers.analysis import engine
     except ImportError:
-        path = Path(__file__).resolve().parents[2] / "controllers/analysis/engine.py"
-        spec = importlib.util.spec_from_file_location("hbot_analysis_engine", path)
-        engine = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = engine
-        spec.loader.exec_module(engine)
+        # engine imports the pure fill model by its package name; register that file under it first.
+        folder = Path(__file__).resolve().parents[2] / "controllers/analysis"
+        for name in ("controllers.analysis.fill_model", "hbot_analysis_engine"):
+            path = folder / ("fill_model.py" if name.endswith("fill_model") else "engine.py")
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        engine = module
     return engine
 
 

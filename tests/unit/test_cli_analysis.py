@@ -64,6 +64,24 @@ def test_fee_outside_range(tmp_path, capsys, fee, message):
     assert status == cli.EXIT_INVALID and message in err
 
 
+@pytest.mark.parametrize(
+    ("extra", "fields", "message"),
+    [
+        (["--maker-fee", "0.0002"], {}, "maker_fee: Hummingbot's fill model charges one flat --fee"),
+        (["--fill-model", "conservative", "--slippage", "0.02"], {}, "slippage: 0.02 is outside [0, 0.01)"),
+        (["--fill-model", "conservative", "--taker-fee", "-0.1"], {}, "taker_fee: -0.1 is outside"),
+        (
+            ["--fill-model", "conservative"],
+            {"connector_name": "kraken"},
+            "connector_name: no public fee tier",
+        ),
+    ],
+)
+def test_fill_model_options_are_checked_naming_the_field(tmp_path, capsys, extra, fields, message):
+    status, err = backtest(tmp_path, capsys, *extra, config=write_config(tmp_path, **fields))
+    assert status == cli.EXIT_INVALID and message in err
+
+
 def test_unknown_controller(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, controller_name="no_such"))
     assert status == cli.EXIT_INVALID
@@ -150,7 +168,37 @@ def test_good_input_reaches_the_runtime_with_absolute_paths(tmp_path, capsys, mo
     assert argv[argv.index("--candles") + 1] == str(candles.resolve())
     assert argv[argv.index("--out") + 1] == str(tmp_path / "backtest-inventory_mm-ETH-BTC_5m")
     assert argv[argv.index("--fee") + 1] == "0.0005"
+    assert argv[argv.index("--fill-model") + 1] == "hummingbot"
     assert writable == [tmp_path]
+
+
+def test_the_fill_model_options_reach_the_runtime_as_given(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    config, candles = write_config(tmp_path), write_candles(tmp_path)
+    options = ["--fill-model", "conservative", "--taker-fee", "0.0008", "--slippage", "0.0002"]
+    assert cli.main(["backtest", str(config), "--candles", str(candles), *options]) == 0
+    [argv] = calls
+    assert " ".join(options) in " ".join(argv) and "--maker-fee" not in argv
+
+
+def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_tier(tmp_path):
+    from controllers.analysis.inputs import prepare_backtest
+
+    candles = write_candles(tmp_path)
+
+    def terms(fields, **flags):
+        (tmp_path / "c").mkdir(exist_ok=True)
+        job = prepare_backtest(
+            write_config(tmp_path / "c", **fields), candles, 0.001, fill_model="conservative", **flags
+        )
+        return job.fill.maker_fee, job.fill.taker_fee, job.fill.slippage
+
+    assert terms({"connector_name": "bitget_perpetual"}) == (0.0002, 0.0006, 0.0005)
+    assert terms({"connector_name": "bitget_perpetual", "fee_taker": 0.0005}) == (0.0002, 0.0005, 0.0005)
+    assert terms({"fee_taker": 0.0005}, taker_fee=0.0007, slippage=0.0) == (0.001, 0.0007, 0.0)
+    assert prepare_backtest(write_config(tmp_path / "c"), candles, 0.001).fill is None  # Hummingbot's model
 
 
 @pytest.mark.parametrize("command", ["backtest", "compare", "optimize"])
@@ -276,3 +324,27 @@ def test_the_operator_side_of_the_analysis_needs_neither_hummingbot_nor_pandas()
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_a_conservative_compare_charges_each_market_its_connectors_rates_and_tells_its_controllers(tmp_path):
+    from controllers.analysis.compare import plan_cases
+
+    perp = write_candles(tmp_path, name="XRP-USDT-PERP_5m.csv")
+    templates = [("imm", {"controller_name": "inventory_mm"})]
+    cases = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="conservative", slippage=0.0)
+    assert {(c.fill.maker_fee, c.fill.taker_fee, c.fill.slippage) for c in cases} == {(0.0002, 0.0005, 0.0)}
+    assert {(c.config["fee_maker"], c.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
+    assert {c.fill for c in plan_cases(templates, [perp], fee=0.001, capital=1000)} == {None}
+
+
+def test_compare_passes_the_fill_model_to_the_runtime_and_its_regenerate_line(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    candles, config = write_candles(tmp_path), write_config(tmp_path)
+    options = ["--fill-model", "conservative", "--maker-fee", "0.0"]
+    argv = ["compare", "--configs", str(config), "--candles", str(candles), "--out", str(tmp_path / "c")]
+    assert cli.main([*argv, *options]) == 0
+    [sent] = calls
+    assert " ".join(options) in " ".join(sent)
+    assert " ".join(options) in sent[sent.index("--display-command") + 1]

@@ -1,0 +1,120 @@
+"""The conservative fill model inside Hummingbot's own engine (the analysis runtime, offline):
+
+    tests/hummingbot/run_in_runtime.sh pytest -q tests/hummingbot/test_fill_model_engine.py
+
+The rules themselves, each with a hand-worked case, are in tests/unit/test_fill_model.py; here the
+same figures must come out of Hummingbot's ExecutorSimulation and BacktestingEngineBase.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
+
+import pandas as pd  # noqa: E402
+from hummingbot.core.data_type.common import OrderType, TradeType  # noqa: E402
+from hummingbot.strategy_v2.executors.position_executor.data_types import (  # noqa: E402
+    PositionExecutorConfig,
+    TripleBarrierConfig,
+)
+from hummingbot.strategy_v2.models.executors import CloseType  # noqa: E402
+
+from controllers.analysis.engine import ConservativePositionSimulator  # noqa: E402
+from controllers.analysis.fill_model import FillTerms  # noqa: E402
+from controllers.plugin_system import cli  # noqa: E402
+
+TERMS = FillTerms(maker_fee=0.0002, taker_fee=0.0006, slippage=0.001, tick=0.5)
+T0 = 1_700_000_000
+
+
+def frame(rows: list[tuple[float, float, float, float]], start: int = T0, step: int = 60) -> pd.DataFrame:
+    """Bars as Hummingbot's engine hands them to a simulator: epoch-second index, OHLC columns."""
+    data = pd.DataFrame(rows, columns=["open", "high", "low", "close"], dtype="float64")
+    data["timestamp"] = [float(start + step * i) for i in range(len(rows))]
+    data["volume"] = 1.0
+    return data.set_index(data["timestamp"].astype("int64"), drop=False)
+
+
+def position(**barriers) -> PositionExecutorConfig:
+    return PositionExecutorConfig(
+        timestamp=T0,
+        connector_name="binance",
+        trading_pair="ETH-USDT",
+        side=TradeType.BUY,
+        entry_price=Decimal("100"),
+        amount=Decimal("2"),
+        triple_barrier_config=TripleBarrierConfig(
+            open_order_type=OrderType.LIMIT, take_profit_order_type=OrderType.LIMIT, **barriers
+        ),
+    )
+
+
+def test_hummingbots_executor_simulation_carries_the_hand_worked_round_trip():
+    """The unit test's round trip (buy 2 at 100, take profit at 101, maker 0.02% on both legs)."""
+    bars = frame(
+        [(101, 101, 101, 101), (100, 100.2, 99.5, 100), (100, 101.5, 100, 101), (101, 101, 101, 101)]
+    )
+    config = position(take_profit=Decimal("0.01"), time_limit=600)
+    simulation = ConservativePositionSimulator(TERMS).simulate(
+        bars, config, trade_cost=0.5
+    )  # flat cost unused
+    assert simulation.close_type == CloseType.TAKE_PROFIT
+    opened = simulation.get_executor_info_at_timestamp(T0 + 60)
+    assert opened.is_trading and float(opened.filled_amount_quote) == pytest.approx(200)
+    # marked as a market sale at the close 100: 99.9; gross -0.2, fees 0.04 + 2 x 99.9 x 0.0006 = 0.15988
+    assert float(opened.net_pnl_quote) == pytest.approx(-0.35988)
+    closed = simulation.get_executor_info_at_timestamp(T0 + 180)
+    assert (closed.is_active, closed.close_type, closed.close_timestamp) == (
+        False,
+        CloseType.TAKE_PROFIT,
+        T0 + 120,
+    )
+    assert float(closed.net_pnl_quote) == pytest.approx(1.9196)
+    assert float(closed.cum_fees_quote) == pytest.approx(0.0804)
+    assert float(closed.filled_amount_quote) == pytest.approx(402)
+
+
+def test_a_quote_that_never_fills_stays_open_until_its_time_limit_and_books_nothing():
+    bars = frame([(101, 101, 101, 101)] * 5)
+    simulation = ConservativePositionSimulator(TERMS).simulate(bars, position(time_limit=180), trade_cost=0)
+    assert simulation.close_type == CloseType.TIME_LIMIT
+    assert simulation.get_executor_info_at_timestamp(T0 + 120).is_active
+    last = simulation.get_executor_info_at_timestamp(T0 + 240)
+    assert (last.is_active, float(last.net_pnl_quote), float(last.filled_amount_quote)) == (False, 0.0, 0.0)
+
+
+def oscillating_candles(tmp_path: Path, rows: int = 720) -> Path:
+    """A market that swings 1.5% either way every 40 minutes, each 1m bar ranging 0.3% around its move."""
+    lines = ["timestamp,open,high,low,close,volume"]
+    previous = 2000.0
+    for i in range(rows):
+        jitter = ((i * 37) % 17 - 8) * 0.01  # cents, so the file shows its price increment
+        close = round(2000.0 * (1 + 0.015 * math.sin(2 * math.pi * i / 40)) + jitter, 2)
+        high, low = round(max(previous, close) * 1.0015, 2), round(min(previous, close) * 0.9985, 2)
+        lines.append(f"{T0 + 60 * i},{previous},{high},{low},{close},10")
+        previous = close
+    path = tmp_path / "ETH-USDT_1m.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_backtest_cli_states_the_fill_model_in_its_report(tmp_path, capsys):
+    config = tmp_path / "fs.yml"
+    config.write_text("controller_name: fixed_spread\ntrading_pair: ETH-USDT\ninterval: 1m\n")
+    out = tmp_path / "report"
+    argv = ["backtest", str(config), "--candles", str(oscillating_candles(tmp_path)), "--out", str(out)]
+    assert cli.main([*argv, "--no-progress", "--fill-model", "conservative", "--slippage", "0.0002"]) == 0, (
+        capsys.readouterr().err
+    )
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["fill_model"]["name"] == "conservative" and report["fill_model"]["slippage"] == 0.0002
+    assert any(
+        "trades through it by one price increment (0.01)" in line for line in report["fill_assumptions"]
+    )
+    assert "Fees on both legs: maker 0.100% on limit fills" in (out / "index.html").read_text()
