@@ -92,10 +92,14 @@ restore:  ## Put back a bot's conf and data: make restore BOT=bot1 [INVENTORY=..
 tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make tunnel HOST=sandbox-vps [INVENTORY=...]
 	monitoring/tunnel.sh $(HOST) $(INVENTORY)
 
-TEST_STAGES := lint unit monitoring integration molecule rehearsal runtime
-test: test-deps  ## Everything CI runs (each stage timed)
-	@for stage in $(TEST_STAGES); do start=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
-	  echo "== make $$stage: $$(( $$(date +%s) - start )) s"; done
+# make test runs these waves one after the other; the stages of a wave run side by side (tools/together.py:
+# each stage's log printed whole when it ends, with its time, and the wave's CPU use). Most of a live stage
+# is waiting (bots booting, alert round trips, bans expiring), which leaves a core to the others.
+TEST_WAVES := "lint unit monitoring" "integration" "molecule-host molecule-bots molecule-monitoring" "rehearsal runtime"
+test: test-deps  ## Everything CI runs, in waves of stages side by side (each stage and wave timed)
+	@for wave in $(TEST_WAVES); do start=$$(date +%s); \
+	  python tools/together.py $$wave; \
+	  echo "== wave $$wave: $$(( $$(date +%s) - start )) s"; done
 
 lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff, roles' defaults/argument_specs/README in step
 	yamllint -s .
@@ -116,14 +120,11 @@ monitoring:  ## promtool/amtool checks and rule unit tests with Debian's Prometh
 integration:  ## Bad-input preflight tests (host and bot layers) against fresh sandbox VPSes
 	pytest -q -p no:cacheprovider tests/integration
 
-molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; bots; monitoring)
-	@# host shares nothing with bots (own VPSes, ports and molecule state): it runs beside it, its log
-	@# printed when both end. monitoring, whose fault tests time recoveries, runs alone.
-	mkdir -p .cache && cd tests && { molecule test -s host > ../.cache/molecule-host.log 2>&1 & host=$$!; \
-	  bots=0; molecule test -s bots || bots=$$?; \
-	  hostrc=0; wait $$host || hostrc=$$?; cat ../.cache/molecule-host.log; \
-	  echo "== molecule host: exit $$hostrc; bots: exit $$bots"; test $$hostrc -eq 0 -a $$bots -eq 0; }
-	cd tests && molecule test -s monitoring
+molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; bots; monitoring), side by side
+	python tools/together.py molecule-host molecule-bots molecule-monitoring
+
+molecule-%:  ## One molecule scenario: make molecule-host, molecule-bots or molecule-monitoring (own VPSes, ports, state)
+	cd tests && molecule test -s $*
 
 rehearsal:  ## The production path as an operator walks it: a copy of inventories/production on two sandbox VPSes, then upgrades
 	pytest -q -p no:cacheprovider tests/rehearsal

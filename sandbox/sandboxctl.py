@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -100,6 +101,17 @@ def image_exists(tag: str) -> bool:
     return run("docker", "image", "inspect", tag, check=False, capture=True).returncode == 0
 
 
+@contextlib.contextmanager
+def locked(name: str):
+    """Hold an exclusive lock named name (a file under STATE): test stages run side by side, and two
+    of them must not build the same image or rewrite known_hosts at once."""
+    folder = STATE / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def tree_digest(*parts: str | Path) -> str:
     """sha256 over strings and over every file (path + bytes) below the given folders."""
     digest = hashlib.sha256()
@@ -116,8 +128,13 @@ def tree_digest(*parts: str | Path) -> str:
 
 def build_rootfs(suite: str) -> str:
     tag = f"{IMAGE_NAMESPACE}-rootfs:{suite}-{tree_digest(suite, MIRROR, ROOTFS_PACKAGES)}"
-    if image_exists(tag):
-        return tag
+    with locked(tag):
+        if not image_exists(tag):
+            debootstrap(suite, tag)
+    return tag
+
+
+def debootstrap(suite: str, tag: str) -> None:
     if not shutil.which("debootstrap"):
         sys.exit("sandbox: debootstrap is missing (make deps installs it)")
     log(f"debootstrap {suite} (about a minute)")
@@ -136,7 +153,6 @@ def build_rootfs(suite: str) -> str:
         subprocess.run(["docker", "import", "-", tag], stdin=tar.stdout, check=True, capture_output=True)
         if tar.wait() != 0:
             sys.exit("sandbox: tar of the rootfs failed")
-    return tag
 
 
 def context_extras(context: Path) -> dict[str, bytes]:
@@ -163,36 +179,41 @@ def build_image(kind: str, suite: str) -> str:
     extras = context_extras(context)
     extra_parts = [f"{name}={hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items())]
     tag = f"{IMAGE_NAMESPACE}-{kind}:{suite}-{tree_digest(base, context, *extra_parts)}"
-    if not image_exists(tag):
-        log(f"building {tag}")
-        with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as tmp:
-            build_dir = context
-            if extras:
-                build_dir = Path(tmp) / kind
-                shutil.copytree(context, build_dir)
-                for name, data in extras.items():
-                    (build_dir / name).write_bytes(data)
-            result = run(
-                "docker",
-                "build",
-                "-q",
-                "--force-rm",  # a failed step leaves no stopped container behind
-                "--build-arg",
-                f"BASE={base}",
-                "--build-arg",
-                f"SUITE={suite}",
-                "-t",
-                tag,
-                str(build_dir),
-                check=False,
-                capture=True,
-            )
-        if result.returncode != 0:
-            sys.stderr.write(result.stdout.decode(errors="replace")[-4000:])
-            sys.stderr.write(result.stderr.decode(errors="replace")[-4000:])
-            sys.exit(f"sandbox: building {tag} failed")
+    with locked(tag):
+        if not image_exists(tag):
+            docker_build(kind, suite, base, context, extras, tag)
     run("docker", "tag", tag, f"{IMAGE_NAMESPACE}-{kind}:{suite}")
     return tag
+
+
+def docker_build(kind: str, suite: str, base: str, context: Path, extras: dict[str, bytes], tag: str) -> None:
+    log(f"building {tag}")
+    with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as tmp:
+        build_dir = context
+        if extras:
+            build_dir = Path(tmp) / kind
+            shutil.copytree(context, build_dir)
+            for name, data in extras.items():
+                (build_dir / name).write_bytes(data)
+        result = run(
+            "docker",
+            "build",
+            "-q",
+            "--force-rm",  # a failed step leaves no stopped container behind
+            "--build-arg",
+            f"BASE={base}",
+            "--build-arg",
+            f"SUITE={suite}",
+            "-t",
+            tag,
+            str(build_dir),
+            check=False,
+            capture=True,
+        )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout.decode(errors="replace")[-4000:])
+        sys.stderr.write(result.stderr.decode(errors="replace")[-4000:])
+        sys.exit(f"sandbox: building {tag} failed")
 
 
 def image_id(tag: str, host: str | None = None) -> str | None:
@@ -319,12 +340,12 @@ def ssh_options(key: Path) -> list[str]:
 def record_known_host(port: int, key_line: str) -> None:
     known = STATE / "known_hosts"
     marker = f"[127.0.0.1]:{port} "
-    lines = (
-        [ln for ln in known.read_text().splitlines() if not ln.startswith(marker)] if known.exists() else []
-    )
-    keytype, keydata = key_line.split()[:2]
-    lines.append(f"{marker}{keytype} {keydata}")
-    known.write_text("\n".join(lines) + "\n")
+    with locked("known_hosts"):
+        lines = known.read_text().splitlines() if known.exists() else []
+        lines = [line for line in lines if not line.startswith(marker)]
+        keytype, keydata = key_line.split()[:2]
+        lines.append(f"{marker}{keytype} {keydata}")
+        known.write_text("\n".join(lines) + "\n")
 
 
 def is_running(name: str) -> bool:
