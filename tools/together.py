@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Run test stages side by side, each into its own log, and report them one after the other.
 
-    python tools/together.py NAME=COMMAND [NAME=COMMAND ...]
-    python tools/together.py TARGET [TARGET ...]      # each: make --no-print-directory TARGET
+    python tools/together.py [--slots N] NAME=COMMAND [NAME=COMMAND ...]
+    python tools/together.py [--slots N] TARGET [TARGET ...]      # each: make --no-print-directory TARGET
 
-Each COMMAND runs through bash at once; its output goes to .cache/NAME.log (not interleaved with the
-others). As each one ends, its log is printed whole with its exit code and wall time. The machine's CPU
-use over the whole run is printed last (busy share of all cores, from /proc/stat), so the stage
-timings say whether the stages waited on each other for CPU. Exit code: 0 when every command passed,
-else 1.
+Each COMMAND runs through bash; at most N at once (all of them without --slots), started in the order
+given as earlier ones end, so list the longest first. Its output goes to .cache/NAME.log (not
+interleaved with the others). As each one ends, its log is printed whole with its exit code and wall
+time. The machine's CPU use over the whole run is printed last (busy share of all cores from
+/proc/stat, and the share the hypervisor took: steal), so the stage timings say whether the stages
+waited on each other for CPU. Exit code: 0 when every command passed, else 1.
 
 Why: most of CI's wall time is spent waiting (bots booting, alert round trips, bans expiring), and on a
-2-core machine a scenario that waits leaves a core idle for another one.
+2-core machine a scenario that waits leaves a core idle for another one. Slots, not waves: a wave waits
+for its slowest stage while the cores idle (measured: 9-46% idle at each wave's end), a slot is refilled
+as soon as a stage ends. More slots than the cores can feed only stretch every stage (CPU-bound).
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ HEARTBEAT = 300  # seconds between "still running" lines
 MOLECULE_STEP = re.compile(r"➜ \S+: \S.*")  # molecule's "scenario ➜ step: state" lines
 
 
-def cpu_times() -> tuple[int, int]:
-    """(busy, total) jiffies of all cores since boot; (0, 0) where /proc/stat is absent."""
+def cpu_times() -> tuple[int, int, int]:
+    """(busy, steal, total) jiffies of all cores since boot; zeros where /proc/stat is absent. Busy
+    counts steal: time the hypervisor gave another guest is time these stages did not get."""
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     except OSError:
-        return 0, 0
+        return 0, 0, 0
+    fields = fields[:8]  # guest and guest_nice are already counted in user and nice
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, steal, sum(fields)
 
 
 def last_line(name: str) -> str:
@@ -46,34 +52,51 @@ def last_line(name: str) -> str:
     return " | ".join(([steps[-1][:80]] if steps else []) + [lines[-1][:120] if lines else "(no output yet)"])
 
 
-def busy_share(before: tuple[int, int], after: tuple[int, int]) -> str:
-    total = after[1] - before[1]
-    return f"{100 * (after[0] - before[0]) / total:.0f}%" if total > 0 else "unknown"
+def busy_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
+    total = after[2] - before[2]
+    if total <= 0:
+        return "unknown"
+    busy, steal = (100 * (after[i] - before[i]) / total for i in (0, 1))
+    return f"{busy:.0f}% of all cores (steal {steal:.0f}%)"
 
 
-def main(argv: list[str]) -> int:
+def start(name: str, command: str) -> tuple[subprocess.Popen, object]:
+    log = (LOGS / f"{name}.log").open("w")
+    # stdin from /dev/null, as a shell gives its background jobs: Ansible refuses a non-blocking stdin.
+    process = subprocess.Popen(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=subprocess.STDOUT)
+    print(f"== {name}: started ({command})", flush=True)
+    return process, log
+
+
+def parse(argv: list[str]) -> tuple[int, list[list[str]]]:
+    slots = 0
+    if argv[:1] == ["--slots"]:
+        if len(argv) < 2 or not argv[1].isdigit() or int(argv[1]) < 1:
+            sys.exit("together.py: --slots takes a whole number of at least 1")
+        slots, argv = int(argv[1]), argv[2:]
     make = os.environ.get("MAKE", "make")
     jobs = [arg.split("=", 1) if "=" in arg else [arg, f"{make} --no-print-directory {arg}"] for arg in argv]
     if not jobs or any(not name or not command for name, command in jobs):
-        sys.exit("usage: together.py NAME=COMMAND|TARGET ...")
+        sys.exit("usage: together.py [--slots N] NAME=COMMAND|TARGET ...")
+    return slots or len(jobs), jobs
+
+
+def main(argv: list[str]) -> int:
+    slots, jobs = parse(argv)
     LOGS.mkdir(exist_ok=True)
-    start, cpu_start = time.monotonic(), cpu_times()
-    running = {}
-    for name, command in jobs:
-        log = (LOGS / f"{name}.log").open("w")
-        # stdin from /dev/null, as a shell gives its background jobs: Ansible refuses a non-blocking stdin.
-        process = subprocess.Popen(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        running[name] = (process, log)
-        print(f"== {name}: started ({command})", flush=True)
-    failed = []
+    begin, cpu_start = time.monotonic(), cpu_times()
+    waiting, running, failed = list(jobs), {}, []
     heartbeat = time.monotonic()
-    while running:
+    while waiting or running:
+        while waiting and len(running) < slots:
+            name, command = waiting.pop(0)
+            running[name] = start(name, command)
         if time.monotonic() - heartbeat >= HEARTBEAT:
             # A run killed at CI's time limit still says where each unfinished stage was.
             heartbeat = time.monotonic()
             for name in running:
-                print(f"== {name}: running, {heartbeat - start:.0f} s; last: {last_line(name)}", flush=True)
+                print(f"== {name}: running, {heartbeat - begin:.0f} s; last: {last_line(name)}", flush=True)
         for name, (process, log) in list(running.items()):
             if process.poll() is None:
                 continue
@@ -81,12 +104,12 @@ def main(argv: list[str]) -> int:
             del running[name]
             text = (LOGS / f"{name}.log").read_text(errors="replace")
             print(text, end="" if text.endswith("\n") or not text else "\n", flush=True)
-            print(f"== {name}: exit {process.returncode} after {time.monotonic() - start:.0f} s", flush=True)
+            print(f"== {name}: exit {process.returncode} after {time.monotonic() - begin:.0f} s", flush=True)
             if process.returncode:
                 failed.append(name)
         time.sleep(2)
-    print(f"== together ({', '.join(name for name, _ in jobs)}): {time.monotonic() - start:.0f} s, "
-          f"CPU busy {busy_share(cpu_start, cpu_times())} of all cores"
+    print(f"== together ({', '.join(name for name, _ in jobs)}): {time.monotonic() - begin:.0f} s, "
+          f"CPU busy {busy_share(cpu_start, cpu_times())}"
           + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
     return 1 if failed else 0
 

@@ -1,4 +1,5 @@
-"""tools/together.py: make test's stages side by side, each log whole, a failure anywhere fails the wave."""
+"""tools/together.py: make test's stages side by side (at most --slots at once), each log whole, a failure
+anywhere fails the run."""
 
 import subprocess
 import sys
@@ -45,3 +46,20 @@ def test_a_bare_name_is_a_make_target(tmp_path):
     done = together(tmp_path, "hello")
     assert done.returncode == 0, done.stdout
     assert "from make\n== hello: exit 0" in done.stdout
+
+
+def test_slots_hold_a_stage_back_until_one_ends_then_start_it_in_order(tmp_path):
+    # One slot: the second stage starts only once the first has written its file; side by side, cat fails.
+    done = together(tmp_path, "--slots", "1", "first=sleep 0.5; echo written > a", "second=cat a",
+                    "third=true")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "written\n== second: exit 0" in done.stdout
+    started = [line for line in done.stdout.splitlines() if ": started (" in line]
+    order = [line.split(":")[0] for line in started]
+    assert order == ["== first", "== second", "== third"]
+
+
+def test_a_bad_slot_count_is_refused_naming_the_option(tmp_path):
+    done = together(tmp_path, "--slots", "0", "a=true")
+    assert done.returncode != 0
+    assert "--slots" in done.stderr
