@@ -33,8 +33,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fee",
         type=float,
-        default=DEFAULT_FEE,
-        help="Hummingbot's model: flat fee per fill, in [0, 0.01) (0.001)",
+        default=None,
+        help=f"Hummingbot's model: flat fee per fill, in [0, 0.01) ({DEFAULT_FEE}); refused with the"
+        " conservative model, which charges --maker-fee and --taker-fee",
     )
     parser.add_argument(
         "--fill-model",
@@ -65,6 +66,22 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="report folder (default: ./backtest-<controller>-<candles>)")
     parser.add_argument("--risk-free-rate", type=float, default=0.0, help="annual, for Sharpe/Sortino (0)")
     _common(parser)
+
+
+def _flat_fee(args: argparse.Namespace) -> float:
+    """--fee, or its default. It is Hummingbot's one flat rate: with the conservative model, which
+    charges a maker and a taker rate, it would be silently unused, so it is refused, naming it."""
+    if args.fee is not None and args.fill_model != "hummingbot":
+        raise InputError(
+            "fee: --fee is Hummingbot's one flat rate; the conservative model charges --maker-fee on"
+            " limit fills and --taker-fee on market fills"
+        )
+    return DEFAULT_FEE if args.fee is None else args.fee
+
+
+def _fee_argv(args: argparse.Namespace, fee: float) -> list[str]:
+    """--fee for a re-run or a regenerate line: only where the model reads it."""
+    return ["--fee", repr(fee)] if args.fill_model == "hummingbot" else []
 
 
 def _fill_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -99,7 +116,7 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         job = prepare_backtest(
             args.config,
             args.candles,
-            args.fee,
+            _flat_fee(args),
             fill_gaps=args.fill_gaps,
             registry=registry,
             **_fill_args(args),
@@ -119,8 +136,7 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             str(args.candles.resolve()),
             "--out",
             str(out),
-            "--fee",
-            repr(job.fee),
+            *_fee_argv(args, job.fee),
             "--risk-free-rate",
             repr(args.risk_free_rate),
             *_fill_argv(args),
@@ -188,7 +204,10 @@ def _command_line(args: argparse.Namespace) -> str:
         parts.append("--builtins")
     if args.configs:
         parts += ["--configs", *map(str, args.configs)]
-    parts += ["--candles", *map(str, args.candles), "--fee", f"{args.fee:g}", "--out", str(args.out)]
+    parts += ["--candles", *map(str, args.candles)]
+    if args.fill_model == "hummingbot":
+        parts += ["--fee", f"{args.fee:g}"]
+    parts += ["--out", str(args.out)]
     if args.fill_model != "hummingbot" or any(
         v is not None for v in (args.maker_fee, args.taker_fee, args.slippage)
     ):
@@ -206,6 +225,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     out = args.out.resolve()
     markdown, table = out.with_suffix(".md"), out.with_suffix(".csv")
     try:
+        args.fee = _flat_fee(args)
         templates = _templates(args, registry)
         cases = compare.plan_cases(
             templates,
@@ -223,7 +243,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         return _fail(f"out: the folder {out.parent} does not exist")
     if not runtime.in_runtime():
         argv = ["compare", "--candles", *(str(p.resolve()) for p in args.candles), "--out", str(out)]
-        argv += ["--fee", repr(args.fee), "--capital", repr(args.capital), "--title", args.title]
+        argv += [*_fee_argv(args, args.fee), "--capital", repr(args.capital), "--title", args.title]
         argv += _fill_argv(args)
         argv += ["--display-command", args.display_command or _command_line(args)]
         if args.builtins:

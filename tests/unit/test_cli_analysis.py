@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controllers.analysis import runtime
+from controllers.analysis import commands, runtime
 from controllers.plugin_system import cli
 
 CANDLE_ROWS = 200
@@ -68,6 +68,7 @@ def test_fee_outside_range(tmp_path, capsys, fee, message):
     ("extra", "fields", "message"),
     [
         (["--maker-fee", "0.0002"], {}, "maker_fee: Hummingbot's fill model charges one flat --fee"),
+        (["--fill-model", "conservative", "--fee", "0.001"], {}, "fee: --fee is Hummingbot's one flat rate"),
         (["--fill-model", "conservative", "--slippage", "0.02"], {}, "slippage: 0.02 is outside [0, 0.01)"),
         (["--fill-model", "conservative", "--taker-fee", "-0.1"], {}, "taker_fee: -0.1 is outside"),
         (
@@ -181,6 +182,17 @@ def test_the_fill_model_options_reach_the_runtime_as_given(tmp_path, monkeypatch
     assert cli.main(["backtest", str(config), "--candles", str(candles), *options]) == 0
     [argv] = calls
     assert " ".join(options) in " ".join(argv) and "--maker-fee" not in argv
+    assert "--fee" not in argv  # the conservative model would refuse it in the runtime image
+
+
+def test_without_fee_hummingbots_model_runs_at_the_default_flat_rate(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    config, candles = write_config(tmp_path), write_candles(tmp_path)
+    assert cli.main(["backtest", str(config), "--candles", str(candles)]) == 0
+    [argv] = calls
+    assert argv[argv.index("--fee") + 1] == repr(commands.DEFAULT_FEE)
 
 
 def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_tier(tmp_path):
@@ -348,3 +360,5 @@ def test_compare_passes_the_fill_model_to_the_runtime_and_its_regenerate_line(tm
     [sent] = calls
     assert " ".join(options) in " ".join(sent)
     assert " ".join(options) in sent[sent.index("--display-command") + 1]
+    # Neither the re-run nor the regenerate line carries --fee, which this model refuses.
+    assert "--fee" not in sent and "--fee" not in sent[sent.index("--display-command") + 1]
