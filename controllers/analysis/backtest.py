@@ -92,11 +92,25 @@ def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool
     return run
 
 
+# PyPI names Hummingbot's releases by date, and the VERSION file inside those wheels names the next
+# development version (20260126 says dev-2.13.0). Its release notes and Docker tags name the release.
+HUMMINGBOT_RELEASES = {"20260126": "2.12.0", "20251215": "2.11.0"}
+
+
+def hummingbot_release(pypi_version: str) -> str:
+    """A PyPI version as a reader looks it up: "2.12.0 (PyPI 20260126)". One not in the table is shown
+    as PyPI's own, never guessed."""
+    if not pypi_version:
+        return ""
+    release = HUMMINGBOT_RELEASES.get(pypi_version)
+    return f"{release} (PyPI {pypi_version})" if release else f"PyPI {pypi_version}"
+
+
 def _hummingbot_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("hummingbot")
+        return hummingbot_release(version("hummingbot"))
     except PackageNotFoundError:
         return ""
 

@@ -63,6 +63,8 @@ def test_backtest_writes_metrics_and_a_report(tmp_path, capsys):
     )
     assert report["candles"]["rows"] == WINDOW_ROWS and report["candles"]["interval"] == "5m"
     assert report["fee"] == 0.001 and report["signal_off"] is None
+    # The runtime's Hummingbot named as its release, as the image's label says (not only PyPI's date).
+    assert report["hummingbot_version"] == "2.12.0 (PyPI 20260126)"
     metrics, engine = report["metrics"], report["engine"]
     assert metrics["trades"] > 0, "the flagship placed no trade on a 400-bar window"
     assert metrics["bars"] == WINDOW_ROWS - report["warmup_bars"] + 1
