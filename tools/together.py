@@ -11,10 +11,11 @@ time. The machine's CPU use over the whole run is printed last (busy share of al
 /proc/stat, and the share the hypervisor took: steal), so the stage timings say whether the stages
 waited on each other for CPU. Exit code: 0 when every command passed, else 1.
 
-Why: most of CI's wall time is spent waiting (bots booting, alert round trips, bans expiring), and on a
-2-core machine a scenario that waits leaves a core idle for another one. Slots, not waves: a wave waits
-for its slowest stage while the cores idle (measured: 9-46% idle at each wave's end), a slot is refilled
-as soon as a stage ends. More slots than the cores can feed only stretch every stage (CPU-bound).
+Why: alone, a live stage leaves the cores partly idle while it waits (bots booting, alert round trips,
+bans expiring: integration alone kept 2 cores 54% busy), and stages side by side fill them. Slots, not
+waves: a wave waits for its slowest stage while the cores idle (measured: 9-46% idle over each wave), a
+slot is refilled as soon as a stage ends. Three VPS stages at once keep 2 cores 94% busy; more would
+only stretch every stage (docs/ci-time.md).
 """
 
 from __future__ import annotations
