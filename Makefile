@@ -94,8 +94,7 @@ tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make 
 
 # make test runs its stages at most TEST_SLOTS at once, the longest first, each next one as soon as a slot
 # frees (tools/together.py: each stage's log printed whole when it ends, with its time, and the CPU use).
-# Most of a live stage is waiting (bots booting, alert round trips, bans expiring), which leaves a core to
-# the others; three VPS stages at once keep 2 cores about 90% busy, more only stretch each stage.
+# Three VPS stages at once keep 2 cores 94% busy; more would only stretch each stage (docs/ci-time.md).
 TEST_SLOTS ?= 3
 TEST_STAGES := molecule-bots molecule-monitoring molecule-host rehearsal runtime integration lint unit monitoring
 test: test-deps  ## Everything CI runs: its stages side by side, TEST_SLOTS at once (each stage timed)

@@ -204,10 +204,7 @@ def _command_line(args: argparse.Namespace) -> str:
         parts.append("--builtins")
     if args.configs:
         parts += ["--configs", *map(str, args.configs)]
-    parts += ["--candles", *map(str, args.candles)]
-    if args.fill_model == "hummingbot":
-        parts += ["--fee", f"{args.fee:g}"]
-    parts += ["--out", str(args.out)]
+    parts += ["--candles", *map(str, args.candles), *_fee_argv(args, args.fee), "--out", str(args.out)]
     if args.fill_model != "hummingbot" or any(
         v is not None for v in (args.maker_fee, args.taker_fee, args.slippage)
     ):
