@@ -131,8 +131,8 @@ rehearsal:  ## The production path as an operator walks it: a copy of inventorie
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
-results: venv  ## Regenerate docs/strategy-results.md: every built-in on every shared candle file, 0.1% fee
-	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --fee 0.001 --fill-gaps \
+results: venv  ## Regenerate docs/strategy-results.md: every built-in on every shared candle file, under both fill models
+	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --also-model hummingbot --fee 0.001 --fill-gaps \
 	  --notes docs/strategy-results.notes.md --title "Strategy results: every built-in against the baseline" \
 	  --out docs/strategy-results --display-command "make results"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis import runtime
-from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, FILL_MODELS
+from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, DEFAULT_SLIPPAGE, FILL_MODELS
 from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, prepare_backtest, read_config
 from controllers.analysis.output import OutputError, check_output_dir
 from controllers.plugin_system.registry import StrategyRegistry
@@ -29,7 +29,8 @@ def _fail(message: str) -> int:
     return EXIT_INVALID
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_fill_options(parser: argparse.ArgumentParser) -> None:
+    """The fill model and its costs: backtest, compare and optimize take the same options."""
     parser.add_argument(
         "--fee",
         type=float,
@@ -40,10 +41,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fill-model",
         choices=FILL_MODELS,
-        default="hummingbot",
+        default=DEFAULT_FILL_MODEL,
         help="conservative: limit fills at their own price on a later bar that trades through them, maker"
-        " and taker fees on both legs, market exits with slippage; hummingbot: its 2.12 simulator"
-        " (default: hummingbot)",
+        " and taker fees on both legs, market exits with slippage; hummingbot: its 2.12 simulator, which"
+        f" flatters a market maker (default: {DEFAULT_FILL_MODEL})",
     )
     for flag, what in (
         ("--maker-fee", "maker rate (default: the config's fee_maker, else the exchange's public tier)"),
@@ -51,6 +52,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
         ("--slippage", f"market orders' fill past their trigger price ({DEFAULT_SLIPPAGE})"),
     ):
         parser.add_argument(flag, type=float, default=None, help=f"conservative model: {what}")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_fill_options(parser)
     parser.add_argument(
         "--fill-gaps",
         action="store_true",
@@ -68,10 +73,16 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
-def _flat_fee(args: argparse.Namespace) -> float:
-    """--fee, or its default. It is Hummingbot's one flat rate: with the conservative model, which
-    charges a maker and a taker rate, it would be silently unused, so it is refused, naming it."""
-    if args.fee is not None and args.fill_model != "hummingbot":
+def models(args: argparse.Namespace) -> list[str]:
+    """The fill models a command runs: --fill-model, then compare's --also-model."""
+    also = getattr(args, "also_model", None)
+    return [args.fill_model, *([also] if also else [])]
+
+
+def flat_fee(args: argparse.Namespace) -> float:
+    """--fee, or its default. It is Hummingbot's one flat rate: where only the conservative model runs,
+    which charges a maker and a taker rate, it would be silently unused, so it is refused, naming it."""
+    if args.fee is not None and "hummingbot" not in models(args):
         raise InputError(
             "fee: --fee is Hummingbot's one flat rate; the conservative model charges --maker-fee on"
             " limit fills and --taker-fee on market fills"
@@ -79,23 +90,29 @@ def _flat_fee(args: argparse.Namespace) -> float:
     return DEFAULT_FEE if args.fee is None else args.fee
 
 
-def _fee_argv(args: argparse.Namespace, fee: float) -> list[str]:
-    """--fee for a re-run or a regenerate line: only where the model reads it."""
-    return ["--fee", repr(fee)] if args.fill_model == "hummingbot" else []
+def fee_argv(args: argparse.Namespace, fee: float) -> list[str]:
+    """--fee for a re-run or a regenerate line: only where a model that reads it runs."""
+    return ["--fee", repr(fee)] if "hummingbot" in models(args) else []
 
 
-def _fill_args(args: argparse.Namespace) -> dict[str, Any]:
+def fill_args(args: argparse.Namespace, model: str | None = None) -> dict[str, Any]:
+    """The fill options one model's run takes (default: --fill-model's). The maker/taker rates and the
+    slippage belong to the conservative run; where none runs they are passed on, to be refused by name."""
+    model = model or args.fill_model
+    mine = model == "conservative" or "conservative" not in models(args)
     return {
-        "fill_model": args.fill_model,
-        "maker_fee": args.maker_fee,
-        "taker_fee": args.taker_fee,
-        "slippage": args.slippage,
+        "fill_model": model,
+        "maker_fee": args.maker_fee if mine else None,
+        "taker_fee": args.taker_fee if mine else None,
+        "slippage": args.slippage if mine else None,
     }
 
 
-def _fill_argv(args: argparse.Namespace) -> list[str]:
+def fill_argv(args: argparse.Namespace) -> list[str]:
     """The fill-model options as given, for the re-run in the runtime image."""
     argv = ["--fill-model", args.fill_model]
+    if getattr(args, "also_model", None):
+        argv += ["--also-model", args.also_model]
     for flag, value in (
         ("--maker-fee", args.maker_fee),
         ("--taker-fee", args.taker_fee),
@@ -116,10 +133,10 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         job = prepare_backtest(
             args.config,
             args.candles,
-            _flat_fee(args),
+            flat_fee(args),
             fill_gaps=args.fill_gaps,
             registry=registry,
-            **_fill_args(args),
+            **fill_args(args),
         )
     except InputError as error:
         return _fail(str(error))
@@ -136,10 +153,10 @@ def run_backtest(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             str(args.candles.resolve()),
             "--out",
             str(out),
-            *_fee_argv(args, job.fee),
+            *fee_argv(args, job.fee),
             "--risk-free-rate",
             repr(args.risk_free_rate),
-            *_fill_argv(args),
+            *fill_argv(args),
             *(["--fill-gaps"] if args.fill_gaps else []),
             *(["--no-progress"] if args.no_progress else []),
         ]
@@ -179,6 +196,12 @@ def add_compare(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notes", type=Path, help="Markdown appended after the table")
     parser.add_argument("--title", default="Strategy comparison")
     parser.add_argument("--display-command", default=None, help=argparse.SUPPRESS)  # set on re-run
+    parser.add_argument(
+        "--also-model",
+        choices=FILL_MODELS,
+        help="run every case under this fill model too, and add the two side by side (--fee is its"
+        " flat rate when it is hummingbot)",
+    )
     _common(parser)
 
 
@@ -204,11 +227,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts.append("--builtins")
     if args.configs:
         parts += ["--configs", *map(str, args.configs)]
-    parts += ["--candles", *map(str, args.candles), *_fee_argv(args, args.fee), "--out", str(args.out)]
-    if args.fill_model != "hummingbot" or any(
-        v is not None for v in (args.maker_fee, args.taker_fee, args.slippage)
-    ):
-        parts += _fill_argv(args)
+    parts += ["--candles", *map(str, args.candles), *fee_argv(args, args.fee), "--out", str(args.out)]
+    parts += fill_argv(args)  # always: a table says which model made it, whatever the default then is
     if args.fill_gaps:
         parts.append("--fill-gaps")
     if args.notes:
@@ -222,17 +242,22 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     out = args.out.resolve()
     markdown, table = out.with_suffix(".md"), out.with_suffix(".csv")
     try:
-        args.fee = _flat_fee(args)
+        if args.also_model == args.fill_model:
+            raise InputError(f"also_model: --also-model {args.also_model} is already --fill-model")
+        args.fee = flat_fee(args)
         templates = _templates(args, registry)
-        cases = compare.plan_cases(
-            templates,
-            args.candles,
-            fee=args.fee,
-            capital=args.capital,
-            fill_gaps=args.fill_gaps,
-            registry=registry,
-            **_fill_args(args),
-        )
+        plans = [
+            compare.plan_cases(
+                templates,
+                args.candles,
+                fee=args.fee,
+                capital=args.capital,
+                fill_gaps=args.fill_gaps,
+                registry=registry,
+                **fill_args(args, model),
+            )
+            for model in models(args)
+        ]
         notes = args.notes.read_text() if args.notes else ""
     except (InputError, OSError) as error:
         return _fail(str(error))
@@ -240,8 +265,8 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         return _fail(f"out: the folder {out.parent} does not exist")
     if not runtime.in_runtime():
         argv = ["compare", "--candles", *(str(p.resolve()) for p in args.candles), "--out", str(out)]
-        argv += [*_fee_argv(args, args.fee), "--capital", repr(args.capital), "--title", args.title]
-        argv += _fill_argv(args)
+        argv += [*fee_argv(args, args.fee), "--capital", repr(args.capital), "--title", args.title]
+        argv += fill_argv(args)
         argv += ["--display-command", args.display_command or _command_line(args)]
         if args.builtins:
             argv.append("--builtins")
@@ -257,12 +282,15 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         inputs = [*args.candles, *args.configs, *([args.notes] if args.notes else [])]
         return runtime.run_in_runtime(argv, inputs, [out.parent])
 
+    cases = plans[0]
     try:
-        rows, wall = compare.timed_run(cases, args.workers, progress=not args.no_progress)
+        every, wall = compare.timed_run(sum(plans, []), args.workers, progress=not args.no_progress)
     except InputError as error:  # a controller the engine cannot simulate: nothing is written
         return _fail(str(error))
+    rows, also_rows = every[: len(cases)], every[len(cases) :]
     document = compare.markdown_document(
         rows,
+        also=also_rows,
         command=args.display_command or _command_line(args),
         fee=args.fee,
         capital=args.capital,
@@ -272,7 +300,7 @@ def run_compare(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         fill=cases[0].fill if cases else None,
     )
     # Both files or neither: write beside, then rename.
-    outputs = ((table, compare.csv_text(rows)), (markdown, document))
+    outputs = ((table, compare.csv_text(every)), (markdown, document))
     partials = [path.with_name(f".{path.name}.partial") for path, _ in outputs]
     try:
         for partial, (_, text) in zip(partials, outputs, strict=True):

@@ -23,11 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from controllers.analysis.bootstrap import LEVEL, RESAMPLES, sharpe_difference
 from controllers.analysis.candles import CandleError, load_candles
-from controllers.analysis.fill_model import FillTerms, assumptions
+from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, assumptions
 from controllers.analysis.inputs import InputError, check_fee, check_fill, prepare_backtest
+from controllers.analysis.maker import HORIZONS
 from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
+MAKER_NOTE = (
+    "Net PnL = spread capture (each fill's edge against its bar's close, the backtest's only mid)"
+    " + inventory PnL (holding from close to close) - fees, over the whole file (controllers/analysis/"
+    "maker.py). Hummingbot's model fills at closes, so it books no spread capture."
+)
 BASELINE = "fixed_spread"
 BASELINE_LABEL = "fixed_spread (baseline)"
 # (key in a row, Markdown header, format)
@@ -48,6 +55,30 @@ TABLE_COLUMNS = (
     ("inventory_mean_abs_pct", "mean abs inv %", "pct"),
     ("var_95", "VaR95 %", "pct3"),
     ("engine_sharpe", "HB Sharpe", "{:,.2f}"),
+)
+
+# The market-making analytics (maker.py), a second table: where the PnL came from and how fills fared.
+MAKER_COLUMNS = (
+    ("market", "market", "{}"),
+    ("label", "controller", "{}"),
+    ("pnl_spread_quote", "spread capture", "{:,.2f}"),
+    ("pnl_inventory_quote", "inventory PnL", "{:,.2f}"),
+    ("pnl_fees_quote", "fees", "{:,.2f}"),
+    ("pnl_net_quote", "net", "{:,.2f}"),
+    ("fill_ratio", "fill ratio %", "pct"),
+    ("quote_uptime", "two-sided uptime %", "pct"),
+    *((f"markout_{side}_{k}_bps", f"{side} +{k}", "{:,.1f}") for side in ("buy", "sell") for k in HORIZONS),
+)
+
+
+# How sure a ranking is: each controller's Sharpe minus the baseline's, with its bootstrap interval.
+CONFIDENCE_COLUMNS = (
+    ("market", "market", "{}"),
+    ("label", "controller", "{}"),
+    ("sharpe", "Sharpe", "{:,.2f}"),
+    ("sharpe_diff", "minus the baseline's", "{:+,.2f}"),
+    ("sharpe_diff_low", f"{LEVEL:.0%} CI low", "{:+,.2f}"),
+    ("sharpe_diff_high", f"{LEVEL:.0%} CI high", "{:+,.2f}"),
 )
 
 
@@ -129,7 +160,7 @@ def plan_cases(
     capital: float,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
-    fill_model: str = "hummingbot",
+    fill_model: str = DEFAULT_FILL_MODEL,
     maker_fee: float | None = None,
     taker_fee: float | None = None,
     slippage: float | None = None,
@@ -159,11 +190,15 @@ def plan_cases(
         for label, template in with_baseline(templates):
             config = market_config(template, market, candles.interval, fee, capital, fill)
             try:
-                prepare_backtest(config, candles, fee, registry=registry)
+                prepare_backtest(config, candles, fee, registry=registry, fill_model=model_name(fill))
             except InputError as error:
                 raise InputError(f"{label} on {market.name}: {error}") from None
             cases.append(Case(label, market, config, fee, fill_gaps, fill))
     return cases
+
+
+def model_name(fill: FillTerms | None) -> str:
+    return "hummingbot" if fill is None else "conservative"
 
 
 def run_case(case: Case) -> dict[str, Any]:
@@ -183,6 +218,7 @@ def run_case(case: Case) -> dict[str, Any]:
         "market": case.market.name,
         "label": case.label,
         "controller": case.config["controller_name"],
+        "fill_model": model_name(case.fill),
         "rows": candles.rows,
         "filled_bars": candles.filled_bars,
         **run_metrics(run),
@@ -193,7 +229,43 @@ def run_case(case: Case) -> dict[str, Any]:
         "engine_accuracy": run.summary.get("accuracy"),
         "executors": len(run.executors),  # what the engine's cost follows (one simulation each)
         "wall_seconds": round(run.wall_seconds, 1),
+        **_scored_returns(run),  # for the bootstrap against the baseline; dropped before any output
     }
+
+
+def _scored_returns(run: Any) -> dict[str, Any]:
+    from controllers.analysis.metrics import bars_per_year, first_scored_bar
+    from controllers.shared_base.indicators import interval_seconds
+
+    return {
+        "_pnl": run.bars["pnl_quote"].tolist(),
+        "_capital": run.capital,
+        "_start": first_scored_bar(run.bars["timestamp"].tolist(), run.warmup_bars, None),
+        "_periods": bars_per_year(interval_seconds(run.interval)),
+    }
+
+
+def _paired_returns(row: Mapping[str, Any], base: Mapping[str, Any]) -> tuple[list[float], list[float]]:
+    """Both runs' per-bar returns over the bars both score: from the later of their warm-ups."""
+    from controllers.analysis.metrics import bar_returns, scored_equity
+
+    start = max(row["_start"], base["_start"])
+    return tuple(bar_returns(scored_equity(r["_pnl"], r["_capital"], start)) for r in (row, base))
+
+
+def with_confidence(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each controller's Sharpe difference against the baseline on the same market and fill model, over
+    the bars both score, with its bootstrap interval (bootstrap.py); the per-bar PnL it needed is dropped."""
+    baselines = {(r["fill_model"], r["market"]): r for r in rows if r["label"] == BASELINE_LABEL}
+    keys = ("sharpe_diff", "sharpe_diff_low", "sharpe_diff_high")
+    out = []
+    for row in rows:
+        base = baselines.get((row["fill_model"], row["market"]))
+        result = None
+        if base is not None and row is not base:
+            result = sharpe_difference(*_paired_returns(row, base), row["_periods"])
+        out.append({**row, **{key: (result or {}).get(key) for key in keys}})
+    return [{k: v for k, v in row.items() if not k.startswith("_")} for row in out]
 
 
 def run_cases(cases: Sequence[Case], workers: int | None = None, progress: bool = False) -> list[dict]:
@@ -204,7 +276,7 @@ def run_cases(cases: Sequence[Case], workers: int | None = None, progress: bool 
     workers = max(1, min(workers or os.cpu_count() or 1, len(cases) or 1))
     order = sorted(range(len(cases)), key=lambda i: -Path(cases[i].market.path).stat().st_size)
     rows_by_case = dict(zip(order, _run_in_order([cases[i] for i in order], workers, progress), strict=True))
-    return [rows_by_case[i] for i in range(len(cases))]
+    return with_confidence([rows_by_case[i] for i in range(len(cases))])
 
 
 def _run_in_order(cases: Sequence[Case], workers: int, progress: bool) -> list[dict]:
@@ -246,13 +318,12 @@ def _cell(value: Any, style: str) -> str:
     return style.format(value)
 
 
-def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    header = "| " + " | ".join(title for _, title, _ in TABLE_COLUMNS) + " |"
-    rule = "|" + "|".join("---" if style == "{}" else "---:" for _, _, style in TABLE_COLUMNS) + "|"
-    body = [
-        "| " + " | ".join(_cell(row.get(key), style) for key, _, style in TABLE_COLUMNS) + " |"
-        for row in rows
-    ]
+def markdown_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, str]] = TABLE_COLUMNS
+) -> str:
+    header = "| " + " | ".join(title for _, title, _ in columns) + " |"
+    rule = "|" + "|".join("---" if style == "{}" else "---:" for _, _, style in columns) + "|"
+    body = ["| " + " | ".join(_cell(row.get(key), style) for key, _, style in columns) + " |" for row in rows]
     return "\n".join([header, rule, *body])
 
 
@@ -285,6 +356,32 @@ def against_baseline(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+# (key in a row, Markdown header, format): the figures set side by side when two fill models ran
+SIDE_BY_SIDE = (
+    ("net_pnl_quote", "PnL", "{:,.2f}"),
+    ("sharpe", "Sharpe", "{:,.2f}"),
+    ("trades", "trades", "{:d}"),
+    ("fees_quote", "fees", "{:,.2f}"),
+)
+
+
+def side_by_side(rows: Sequence[Mapping[str, Any]], also: Sequence[Mapping[str, Any]]) -> str:
+    """The same cases under two fill models, each figure's two values next to each other."""
+    first, second = rows[0]["fill_model"], also[0]["fill_model"]
+    header = ["market", "controller"]
+    for _, title, _ in SIDE_BY_SIDE:
+        header += [f"{title} ({first})", f"{title} ({second})"]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (2 * len(SIDE_BY_SIDE))]
+    for mine, theirs in zip(rows, also, strict=True):
+        if (mine["market"], mine["label"]) != (theirs["market"], theirs["label"]):
+            raise ValueError(f"side_by_side: {theirs['label']} on {theirs['market']} is out of step")
+        cells = [mine["market"], mine["label"]]
+        for key, _, style in SIDE_BY_SIDE:
+            cells += [_cell(mine.get(key), style), _cell(theirs.get(key), style)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     keys = list(dict.fromkeys(key for row in rows for key in row))
     buffer = io.StringIO()
@@ -304,6 +401,7 @@ def markdown_document(
     title: str = "Strategy comparison",
     wall_seconds: float | None = None,
     fill: FillTerms | None = None,
+    also: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     from controllers.analysis.metrics import CONVENTIONS
 
@@ -338,6 +436,40 @@ def markdown_document(
             + ".",
         ]
     lines += ["", markdown_table(rows), "", *against_baseline(rows)]
+    lines += [
+        "",
+        "## Market making: where the PnL came from",
+        "",
+        f"{MAKER_NOTE} Markouts: the entry fills' mean move the fill's way, in bps, k bars later"
+        " (negative from +1 on: adverse selection).",
+        "",
+        markdown_table(rows, MAKER_COLUMNS),
+        "",
+        "## How sure: each Sharpe against the baseline's",
+        "",
+        f"A paired moving-block bootstrap of the per-bar returns over the bars both runs score (from the"
+        " later warm-up; so the difference can differ from the main table's Sharpes)"
+        f" (controllers/analysis/bootstrap.py):"
+        f" {RESAMPLES} resamples drawing the same blocks of about n^(1/3) consecutive bars from both runs,"
+        f" seeded, so the interval repeats to the last digit. An interval that straddles 0 means this"
+        " file cannot tell the two apart.",
+        "",
+        markdown_table([row for row in rows if row["label"] != BASELINE_LABEL], CONFIDENCE_COLUMNS),
+    ]
+    if also:
+        other = also[0]["fill_model"]
+        lines += [
+            "",
+            f"## The same runs under the {other} fill model",
+            "",
+            f"Every case again, under the {other} model at its own defaults"
+            + (f" (fee {fee:.2%} per fill, the exit leg free)" if other == "hummingbot" else "")
+            + ". Same data, configs and capital: the difference is the fill model alone.",
+            "",
+            side_by_side(rows, also),
+            "",
+            *against_baseline(also),
+        ]
     if notes:
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"

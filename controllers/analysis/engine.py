@@ -13,7 +13,8 @@ bar close, which is the backtester's only price) and inventory, and ticks a prog
     from controllers.analysis.candles import load_candles
     from controllers.analysis.engine import run_config
     run = run_config({"controller_name": "inventory_mm", ...}, load_candles(path), fee=0.001)
-    run.bars       # timestamp, close, pnl_quote, inventory_quote, best_bid, best_ask (one row per bar)
+    run.bars       # BAR_COLUMNS, one row per bar: equity, inventory, resting quotes, the controller's quotes
+    run.fills      # FILL_COLUMNS, one row per fill: each position's entry, then its exit or end mark
     run.executors  # one row per executor (position), see executors_table()
     run.summary    # Hummingbot's own summarize_results()
 """
@@ -58,6 +59,7 @@ from controllers.analysis.fill_model import (
     Barriers,
     Bars,
     FillTerms,
+    PositionPath,
     marks,
     price_increment,
     simulate_position,
@@ -69,7 +71,20 @@ if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs 
 
 CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 HUMMINGBOT_DEFAULTED = ("take_profit_order_type", "trailing_stop")
-BAR_COLUMNS = ("timestamp", "close", "pnl_quote", "inventory_quote", "best_bid", "best_ask")
+BAR_COLUMNS = (
+    "timestamp",
+    "close",
+    "pnl_quote",
+    "inventory_quote",
+    "resting_buys",
+    "resting_sells",
+    "best_bid",
+    "best_ask",
+)
+RECORD_COLUMNS = BAR_COLUMNS[:6]  # what the engine records itself; the quotes come from the controller
+# One row per fill: `side` is the fill's own (+1 bought, -1 sold); `close` is the close of the fill's bar,
+# the backtest's only mid; a "mark" leg is an open position valued at the end, not a trade.
+FILL_COLUMNS = ("executor_id", "leg", "timestamp", "side", "amount", "price", "fee_quote", "close")
 
 
 class UnsupportedExecutorError(ValueError):
@@ -181,6 +196,7 @@ class ConservativePositionSimulator(PositionExecutorSimulator):
 
     def __init__(self, terms: FillTerms) -> None:
         self.terms = terms
+        self.paths: dict[str, PositionPath] = {}  # by executor id: the exact prices, for the fill ledger
 
     def simulate(
         self, df: pd.DataFrame, config: PositionExecutorConfig, trade_cost: float
@@ -194,6 +210,7 @@ class ConservativePositionSimulator(PositionExecutorSimulator):
             order,
             self.terms,
         )
+        self.paths[config.id] = path
         frame = window.iloc[: path.end_bar + 1][["timestamp", "close"]].copy()
         entry_quote = order.amount * (path.entry_price if path.filled else 0.0)
         bar_marks = marks(path, order, closes, self.terms)
@@ -222,7 +239,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         self.fill = fill  # None: Hummingbot's own fill model
         if fill is not None:
             self.position_executor_simulator = ConservativePositionSimulator(fill)
-        self.records: list[tuple[float, float, float, float]] = []
+        self.records: list[tuple[float, float, float, float, int, int]] = []
+        self.simulations: dict[str, ExecutorSimulation] = {}  # by executor id, for the fill ledger
         self._closed_counted = 0
         self._closed_pnl = 0.0
 
@@ -231,15 +249,24 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         for info in self.stopped_executors_info[self._closed_counted :]:
             self._closed_pnl += float(info.net_pnl_quote)
         self._closed_counted = len(self.stopped_executors_info)
-        open_pnl, inventory = 0.0, 0.0
+        open_pnl, inventory, resting = 0.0, 0.0, {TradeType.BUY: 0, TradeType.SELL: 0}
         # Hummingbot's update_executors_info just listed the open executors first, at this bar
         for info in self.controller.executors_info[: len(self.active_executor_simulations)]:
             open_pnl += float(info.net_pnl_quote)
             if info.is_trading:
                 sign = 1.0 if info.config.side == TradeType.BUY else -1.0
                 inventory += sign * float(info.filled_amount_quote)
+            elif info.is_active:  # a quote still resting on the book (the quote uptime counts these)
+                resting[info.config.side] = resting.get(info.config.side, 0) + 1
         self.records.append(
-            (float(row["timestamp"]), float(row["close_bt"]), self._closed_pnl + open_pnl, inventory)
+            (
+                float(row["timestamp"]),
+                float(row["close_bt"]),
+                self._closed_pnl + open_pnl,
+                inventory,
+                resting[TradeType.BUY],
+                resting[TradeType.SELL],
+            )
         )
         if self.progress is not None:
             self.progress.update(1)
@@ -259,7 +286,53 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
                 f"{self.controller.config.controller_name}: created a DCA executor; the conservative fill"
                 " model simulates position executors only (--fill-model hummingbot runs Hummingbot's own)"
             )
-        return super().simulate_executor(config, df, trade_cost)
+        simulation = super().simulate_executor(config, df, trade_cost)
+        if simulation is not None:
+            self.simulations[config.id] = simulation
+        return simulation
+
+    def fill_ledger(self, executors: list[Any]) -> list[dict[str, Any]]:
+        """Every fill of these (final) executors: the entry, then the exit, or the mark of a position
+        still open at the end (what flattening it at the last close would net, as its PnL counts it).
+
+        Prices are the model's own: Hummingbot's fills at closes, one fee on the entry; the conservative
+        model's from its path, an early stop or a mark at the close moved by the slippage (taker fee).
+        """
+        last = self.records[-1][0] if self.records else math.inf
+        paths = getattr(self.position_executor_simulator, "paths", {})
+        rows: list[dict[str, Any]] = []
+        for info in executors:
+            simulation = self.simulations.get(info.id)
+            if simulation is None or not isinstance(info.config, PositionExecutorConfig):
+                continue
+            lived = simulation.executor_simulation.loc[: info.close_timestamp or last]
+            filled = lived[lived["filled_amount_quote"] > 0]
+            if filled.empty:
+                continue
+            side, amount = (BUY if info.config.side == TradeType.BUY else SELL), float(info.config.amount)
+            entry_close, exit_close = float(filled["close"].iloc[0]), float(lived["close"].iloc[-1])
+            leg = "mark" if info.is_active else "exit"
+            path = paths.get(info.id)
+            if self.fill is None:  # Hummingbot's: at the closes, the whole fee on the entry
+                entry = (entry_close, float(filled["cum_fees_quote"].iloc[0]))
+                exit_ = (exit_close, 0.0)
+            else:
+                entry = (path.entry_price, path.entry_price * amount * path.entry_fee)
+                if info.is_active or info.close_type == CloseType.EARLY_STOP:
+                    price = exit_close * (1 - side * self.fill.slippage)
+                    exit_ = (price, price * amount * self.fill.taker_fee)
+                else:
+                    exit_ = (path.exit_price, path.exit_price * amount * path.exit_fee)
+            common = {"executor_id": info.id, "amount": amount}
+            rows.append(
+                {**common, "leg": "entry", "timestamp": float(filled.index[0]), "side": side,
+                 "price": entry[0], "fee_quote": entry[1], "close": entry_close}
+            )  # fmt: skip
+            rows.append(
+                {**common, "leg": leg, "timestamp": float(lived.index[-1]), "side": -side,
+                 "price": exit_[0], "fee_quote": exit_[1], "close": exit_close}
+            )  # fmt: skip
+        return rows
 
     def handle_stop_action(self, action, timestamp: float) -> None:
         """Hummingbot's early stop books the executor's mark at that bar. The conservative mark already
@@ -305,13 +378,15 @@ class BacktestResult:
     def executors_frame(self) -> pd.DataFrame:
         return pd.DataFrame([info.to_dict() for info in self.executors])
 
+    def fills(self) -> pd.DataFrame:
+        """One row per fill (FILL_COLUMNS): see RecordingBacktestingEngine.fill_ledger."""
+        ledger = getattr(self.engine, "fill_ledger", None)
+        return pd.DataFrame(ledger(self.executors) if ledger else [], columns=list(FILL_COLUMNS))
+
     def bars(self) -> pd.DataFrame:
         """Per-bar equity record (see RecordingBacktestingEngine), with the live best bid/ask when the
         controller keeps a trace (the project's market makers)."""
-        bars = pd.DataFrame(
-            getattr(self.engine, "records", []),
-            columns=["timestamp", "close", "pnl_quote", "inventory_quote"],
-        )
+        bars = pd.DataFrame(getattr(self.engine, "records", []), columns=list(RECORD_COLUMNS))
         trace = getattr(self.engine.controller, "trace_frame", None)
         quotes = trace()[["timestamp", "best_bid", "best_ask"]] if trace else pd.DataFrame()
         if quotes.empty:
@@ -504,6 +579,7 @@ class EngineRun:
     wall_seconds: float
     warmup_bars: int
     fill_model: dict[str, Any] = field(default_factory=dict)  # which model made it, and its terms
+    fills: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FILL_COLUMNS)))
 
 
 def _plain_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -577,6 +653,7 @@ def run_config(
         fee=fee,
         summary=_plain_summary(result.summary),
         bars=result.bars(),
+        fills=result.fills(),
         executors=executors_table(result.executors),
         wall_seconds=result.wall_seconds,
         warmup_bars=controller_warmup(controller),
@@ -588,6 +665,7 @@ def run_config(
 
 __all__ = [
     "BAR_COLUMNS",
+    "FILL_COLUMNS",
     "BacktestResult",
     "ConservativePositionSimulator",
     "EngineRun",

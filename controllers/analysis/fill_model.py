@@ -53,6 +53,7 @@ DEFAULT_SLIPPAGE = 0.0005  # 5 bps: a market order pays about half the spread pl
 
 
 FILL_MODELS = ("conservative", "hummingbot")
+DEFAULT_FILL_MODEL = "conservative"  # the project's figures never come from the flattering model unasked
 
 
 class FillModelError(ValueError):
@@ -289,6 +290,7 @@ def marks(path: PositionPath, order: Barriers, closes: Sequence[float], terms: F
 
 __all__ = [
     "BUY",
+    "DEFAULT_FILL_MODEL",
     "DEFAULT_SLIPPAGE",
     "FILL_MODELS",
     "PUBLIC_FEES",

@@ -4,7 +4,8 @@ A controller whose config turns a signal on (inputs.SIGNAL_SWITCHES, e.g. pmm_rs
 `sentiment_enabled`) must name a backtest report (`backtest_report:` beside its config in the bot
 declaration: a metrics.json written by `hbot-strategies backtest`) that
 
-* is of this exact config: its config_sha256 equals config_fingerprint(config), and
+* is of this exact config: its config_sha256 equals config_fingerprint(config),
+* was made by the conservative fill model (fill_model.py), not Hummingbot's flattering one, and
 * holds the signal-off run of the same config, whose Sharpe is not above the signal-on Sharpe.
 
 Pure (runs in the bots role's preflight, on the Ansible controller). Errors name the bot, the
@@ -24,6 +25,7 @@ from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
 REPORT_SCHEMA = "hbot-backtest/1"
 REPORT_KEY = "backtest_report"
+GATE_MODEL = "conservative"  # the only fill model whose Sharpe may put a signal live
 
 
 def read_report(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -47,6 +49,13 @@ def report_problem(report: Mapping[str, Any], fingerprint: str) -> str | None:
         return (
             f"is of another config (config_sha256 {str(report.get('config_sha256'))[:12]}..., this config is"
             f" {fingerprint[:12]}...); re-run `hbot-strategies backtest` on exactly this config"
+        )
+    model = (report.get("fill_model") or {}).get("name")
+    if model != GATE_MODEL:
+        return (
+            f"was made by the {model or 'unnamed'} fill model, not the {GATE_MODEL} one (Hummingbot's own"
+            " flatters a market maker: fills past the quote, the exit leg free); re-run"
+            " `hbot-strategies backtest` with its default --fill-model conservative"
         )
     off = report.get("signal_off")
     if not isinstance(off, Mapping) or not isinstance(off.get("metrics"), Mapping):

@@ -17,7 +17,13 @@ from typing import Any
 import yaml
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
-from controllers.analysis.fill_model import FILL_MODELS, FillModelError, FillTerms, fill_terms
+from controllers.analysis.fill_model import (
+    DEFAULT_FILL_MODEL,
+    FILL_MODELS,
+    FillModelError,
+    FillTerms,
+    fill_terms,
+)
 from controllers.analysis.fingerprint import config_fingerprint, normalise_config
 from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
@@ -171,7 +177,7 @@ def prepare_backtest(
     *,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
-    fill_model: str = "hummingbot",
+    fill_model: str = DEFAULT_FILL_MODEL,
     maker_fee: float | None = None,
     taker_fee: float | None = None,
     slippage: float | None = None,

@@ -27,6 +27,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from controllers.analysis.maker import maker_metrics
+
 SECONDS_PER_YEAR = 365 * 86400
 VAR_LEVEL = 0.95
 
@@ -157,6 +159,17 @@ def inventory_statistics(inventory_quote: Sequence[float], capital: float) -> di
     }
 
 
+def _first_bar(start_bar: int, bars: int) -> int:
+    return min(max(start_bar, 0), max(bars - 1, 0))
+
+
+def scored_equity(pnl: Sequence[float], capital: float, start_bar: int = 0) -> list[float]:
+    """Equity per bar from `start_bar` on, re-based to `capital` there (pnl: cumulative net PnL)."""
+    start = _first_bar(start_bar, len(pnl))
+    base = pnl[start] if pnl else 0.0
+    return equity_curve([value - base for value in pnl[start:]], capital)
+
+
 def compute_metrics(
     pnl: Sequence[float],
     inventory_quote: Sequence[float],
@@ -177,14 +190,13 @@ def compute_metrics(
     if capital <= 0:
         raise ValueError(f"capital must be positive, got {capital}")
     periods = bars_per_year(interval_seconds)
-    start = min(max(start_bar, 0), max(len(pnl) - 1, 0))
-    base = pnl[start] if pnl else 0.0  # equity is re-based to `capital` at the first scored bar
-    equity = equity_curve([value - base for value in pnl[start:]], capital)
+    start = _first_bar(start_bar, len(pnl))
+    equity = scored_equity(pnl, capital, start)
     returns = bar_returns(equity)
     drawdown, drawdown_quote = max_drawdown(equity)
     annual = annualised_return(returns, periods)
     var, cvar = historical_var(returns)
-    net = pnl[-1] - base if pnl else 0.0
+    net = pnl[-1] - pnl[start] if pnl else 0.0
     return {
         "net_pnl_quote": net,
         "total_return": net / capital,
@@ -236,7 +248,8 @@ def first_scored_bar(timestamps: Sequence[float], warmup_bars: int, score_from: 
 
 
 def run_metrics(run: Any, risk_free_rate: float = 0.0, score_from: float | None = None) -> dict[str, Any]:
-    """compute_metrics for an engine.EngineRun (bars and executors frames).
+    """compute_metrics for an engine.EngineRun (bars, executors and fills frames), with the market-making
+    figures of maker.py (PnL decomposition, markouts, fill ratio, quote uptime).
 
     score_from (epoch s): score only from that bar on (walk-forward tails); trades and volume count
     executors opened at or after it.
@@ -249,7 +262,8 @@ def run_metrics(run: Any, risk_free_rate: float = 0.0, score_from: float | None 
         executors = [row for row in executors if row["timestamp"] >= score_from]
     filled = [row for row in executors if row["filled_amount_quote"] > 0]
     trades = trade_records(executors)
-    return compute_metrics(
+    start_bar = first_scored_bar([row["timestamp"] for row in bars], run.warmup_bars, score_from)
+    metrics = compute_metrics(
         [row["pnl_quote"] for row in bars],
         [row["inventory_quote"] for row in bars],
         [row["net_pnl_quote"] for row in trades],
@@ -258,8 +272,9 @@ def run_metrics(run: Any, risk_free_rate: float = 0.0, score_from: float | None 
         volume_quote=sum(row["filled_amount_quote"] for row in filled),
         fees_quote=sum(row["cum_fees_quote"] for row in filled),
         risk_free_rate=risk_free_rate,
-        start_bar=first_scored_bar([row["timestamp"] for row in bars], run.warmup_bars, score_from),
+        start_bar=start_bar,
     )
+    return {**metrics, **maker_metrics(_records(run.fills), bars, executors, start_bar=start_bar)}
 
 
 # Hummingbot's summarize_results() next to the project's figure for the same quantity, and why they differ.

@@ -2,7 +2,8 @@
 
     hbot-strategies optimize inventory_mm --candles ETH-BTC_5m.csv LTC-BTC_5m.csv --out reports/opt \\
         [--space space.yml] [--config base.yml] [--trials 50] [--workers N] [--train-fraction 0.7] \\
-        [--fee 0.001] [--storage postgresql://optuna@db-host/optuna] [--seed 1]
+        [--fill-model conservative] [--maker-fee R] [--taker-fee R] [--slippage R] \\
+        [--storage postgresql://optuna@db-host/optuna] [--seed 1]
 
 Every input is checked on the host before anything runs or is written (optimize_request). From the
 host venv the search then runs inside the Hummingbot analysis runtime image (runtime.py);
@@ -10,6 +11,11 @@ inside that image it runs directly (optimize_search), and writes optimize.json a
 --out, each atomically. Without --storage the study lives in --out/optimize.db (SQLite) and runs
 one worker process per core; with --storage every machine running the same command against the same
 database and study adds its workers to the one search.
+
+The fill model and its options are backtest's (commands.add_fill_options). The default, conservative,
+charges each market --maker-fee/--taker-fee (else the --config's fee_maker/fee_taker, else its
+connector's public tier) and --slippage; `--fill-model hummingbot [--fee 0.001]` runs Hummingbot's
+own, flattering one at one flat rate. Either way every trial's config states the fees it pays.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from controllers.analysis.commands import add_fill_options, fee_argv, fill_args, fill_argv, flat_fee
+from controllers.analysis.inputs import InputError
 from controllers.analysis.optimize_request import (
     OptimizeRequest,
     RequestError,
@@ -51,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.7,
         help=f"searched head of each market, in (0, 1); the rest is held out (>= {MIN_SCORED_BARS} bars)",
     )
-    parser.add_argument("--fee", type=float, default=0.001, help="fee per fill, in [0, 0.01) (default 0.001)")
+    add_fill_options(parser)  # the same model, costs and defaults as backtest and compare
     parser.add_argument(
         "--storage",
         help="Optuna RDB URL shared by every machine, e.g. postgresql://user@host/db "
@@ -66,6 +74,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> OptimizeRequest:
+    try:
+        fee = flat_fee(args)
+    except InputError as error:  # its message starts with the field
+        raise RequestError(str(error)) from None
     return build_request(
         registry,
         controller=args.controller,
@@ -74,7 +86,7 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
         trials=args.trials,
         workers=args.workers,
         train_fraction=args.train_fraction,
-        fee=args.fee,
+        fee=fee,
         storage=args.storage,
         study=args.study,
         space_file=args.space,
@@ -82,6 +94,7 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
         last_rows=args.last_rows,
         fill_gaps=args.fill_gaps,
         seed=args.seed,
+        **fill_args(args),
     )
 
 
@@ -92,7 +105,8 @@ def runtime_argv(args: argparse.Namespace, request: OptimizeRequest) -> list[str
     through `..` (the docs' `../shared/...`) would not exist inside the container."""
     argv = ["optimize", request.controller, "--candles", *(str(m.market.path) for m in request.markets)]
     argv += ["--out", str(request.output), "--trials", str(request.trials), "--workers", str(request.workers)]
-    argv += ["--train-fraction", repr(request.train_fraction), "--fee", repr(request.fee)]
+    argv += ["--train-fraction", repr(request.train_fraction), *fee_argv(args, request.fee)]
+    argv += fill_argv(args)  # the runtime resolves the same terms (and refuses --fee with conservative)
     argv += ["--storage", request.storage, "--study", request.study_name]
     for option, value in (("--space", args.space), ("--config", args.config)):
         if value is not None:

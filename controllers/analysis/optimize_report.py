@@ -2,7 +2,8 @@
 
 Pure. The Markdown puts in-sample and held-out figures side by side per market, for the best trial
 and for the base config (defaults or --config), so overfitting (a high in-sample Sharpe that does
-not survive the held-out tail) is the first thing a reader sees.
+not survive the held-out tail) is the first thing a reader sees; above them, which fill model made
+every figure and at what costs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from controllers.analysis.fill_model import assumptions
 
 SIDE_BY_SIDE_METRICS = ("sharpe", "total_return", "max_drawdown", "trades")
 REPORT_MODE = 0o644
@@ -71,6 +74,15 @@ def evaluation_errors(markets: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def fill_lines(model: Mapping[str, Any]) -> list[str]:
+    """Which fill model made the figures: `model` as the report holds it (one model, or one per market)."""
+    by_market = {"": model} if "name" in model else {f" on {name}": own for name, own in model.items()}
+    lines = []
+    for where, own in by_market.items():
+        lines += [f"Fills and fees{where}:", "", *(f"- {line}" for line in assumptions(dict(own))), ""]
+    return lines
+
+
 def trial_counts(trials: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for trial in trials:
@@ -86,9 +98,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "",
         f"Study `{report['study']}` in `{report['storage']}`; objective: {report['objective']}.",
         f"Each market's first {report['train_fraction']:.0%} of candles is searched; only the rest is "
-        f"held out and scored once, for the best trial and for the base config. "
-        f"Fee {report['fee']} per fill.",
+        "held out and scored once, for the best trial and for the base config.",
         "",
+        *fill_lines(report["fill_model"]),
         f"Trials: {sum(counts.values())} in the study ("
         + ", ".join(f"{n} {state.lower()}" for state, n in sorted(counts.items()))
         + f"), {report['workers']} worker process(es), "

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
 from controllers.analysis.compare import Market
-from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, read_config
+from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, price_increment
+from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, check_fill, read_config
 from controllers.analysis.inputs import check_fee as check_backtest_fee
 from controllers.analysis.inputs import warmup_bars as strategy_warmup
 from controllers.analysis.optimize_space import (
@@ -40,6 +41,7 @@ from controllers.analysis.optimize_walkforward import (
 )
 from controllers.analysis.optimize_walkforward import warmup_bars as bar_fields_warmup
 from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError
+from controllers.shared_base.core import fee_spread_floor
 
 # SQLAlchemy URL schemes Optuna's RDB storage is known to work with
 STORAGE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg2", "mysql", "mysql+pymysql", "mysql+mysqldb")
@@ -53,11 +55,13 @@ class RequestError(ValueError):
 
 @dataclass(frozen=True)
 class MarketData:
-    """One market of the search: its candles (validated, possibly cut to --last-rows) and their split."""
+    """One market of the search: its candles (validated, possibly cut to --last-rows), their split and
+    what its fills cost."""
 
     market: Market
     candles: Candles
     split: WalkForwardSplit
+    fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model
 
     @property
     def name(self) -> str:
@@ -76,6 +80,21 @@ def market_fields(market: Market, candles: Candles) -> dict[str, str]:
     }
 
 
+def fee_fields(fill: FillTerms | None, fee: float) -> dict[str, float]:
+    """The fees a config states. The strategies floor their spreads at them, so they are what the model
+    charges: the conservative terms, or Hummingbot's one flat rate on both sides."""
+    if fill is None:
+        return {"fee_maker": fee, "fee_taker": fee}
+    return {"fee_maker": fill.maker_fee, "fee_taker": fill.taker_fee}
+
+
+def model_summary(fill: FillTerms | None, fee: float) -> dict[str, Any]:
+    """Which fill model makes a market's figures, and its terms (as EngineRun.fill_model says it)."""
+    if fill is None:
+        return {"name": "hummingbot", "fee": fee}
+    return {"name": "conservative", **fill.summary()}
+
+
 @dataclass(frozen=True)
 class OptimizeRequest:
     controller: str
@@ -92,8 +111,17 @@ class OptimizeRequest:
     seed: int | None
 
     def trial_config(self, data: MarketData, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The config one trial runs on one market."""
-        return {**apply_params(self.base, self.space, params), **data.config_fields()}
+        """The config one trial runs on one market, stating the fees that market's fills pay."""
+        config = apply_params(self.base, self.space, params)
+        return {**config, **data.config_fields(), **fee_fields(data.fill, self.fee)}
+
+    @property
+    def fill_model(self) -> dict[str, Any]:
+        """The model (and terms) that makes the figures: once when every market shares it, else by
+        market name (the price increment alone often differs)."""
+        models = {data.name: model_summary(data.fill, self.fee) for data in self.markets}
+        first = next(iter(models.values()))
+        return first if all(model == first for model in models.values()) else models
 
     @property
     def report_paths(self) -> tuple[Path, Path]:
@@ -163,6 +191,33 @@ def check_fee(fee: float) -> float:
         raise RequestError(f"--{error}") from None
 
 
+def market_fill(
+    market: Market, candles: Candles, written: Mapping[str, Any], fill_model: str, rates: Mapping[str, Any]
+) -> FillTerms | None:
+    """This market's conservative terms (None: Hummingbot's model): the rates given, else the --config's
+    fee_maker/fee_taker, else the connector's public tier. The price increment is read once from the
+    whole file, so the searched head and the held-out tail fill alike and the report can state it."""
+    try:
+        fill = check_fill(fill_model, market.connector, written, **rates)
+    except InputError as error:  # its message starts with the field
+        raise RequestError(str(error)) from None
+    if fill is None:
+        return None
+    # interleaved per bar, as the engine reads a window, so a backtest of the same file finds the same
+    bars = zip(candles.open, candles.high, candles.low, candles.close, strict=True)
+    prices = [price for bar in bars for price in bar]
+    return replace(fill, tick=price_increment(prices))
+
+
+def strictest_fees(fills: Sequence[FillTerms | None], fee: float) -> dict[str, float]:
+    """The fee fields with the highest spread floor across the markets. The space's floor comes from the
+    base config: one below a market's own floor would spend trials on configs that market rejects."""
+    return max(
+        (fee_fields(fill, fee) for fill in fills),
+        key=lambda fees: fee_spread_floor(fees["fee_maker"], fees["fee_taker"]),
+    )
+
+
 def longest_warmup(model: type[BaseModel], configs: list[dict[str, Any]]) -> int:
     """The longest warm-up any of these configs needs: the strategy's own figure where the config
     is valid, else its longest bar-count window (what every built-in's figure is made of)."""
@@ -202,16 +257,16 @@ def base_config(
     registry: StrategyRegistry,
     controller: str,
     user: Mapping[str, Any] | None,
-    fee: float,
+    fees: Mapping[str, float],
     market_fields: Mapping[str, str],
 ) -> BaseModel:
-    """The validated config every trial starts from: the file's values (or the defaults), this fee."""
+    """The validated config every trial starts from: the file's values (or the defaults), these fees."""
     model = registry.params_model(controller)
     config = dict(user or {})
     named = config.get("controller_name", controller)
     if named != controller:
         raise RequestError(f"--config: controller_name is {named!r}, but {controller!r} is being optimised")
-    config.update(controller_name=controller, fee_maker=fee, fee_taker=fee, **market_fields)
+    config.update(controller_name=controller, **fees, **market_fields)
     config.pop("id", None)
     errors = config_errors(model, config)
     if errors:
@@ -248,12 +303,14 @@ def read_market(path: Path, last_rows: int | None, fill_gaps: bool) -> tuple[Mar
     return market, candles
 
 
-def split_market(market: Market, candles: Candles, train_fraction: float, warmup: int) -> MarketData:
+def split_market(
+    market: Market, candles: Candles, train_fraction: float, warmup: int, fill: FillTerms | None
+) -> MarketData:
     try:
         split = walk_forward_split(candles.rows, train_fraction, warmup, market.name)
     except SplitError as error:
         raise RequestError(f"--candles: {error}") from None
-    return MarketData(market, candles, split)
+    return MarketData(market, candles, split, fill)
 
 
 def check_output(output: Path) -> Path:
@@ -267,7 +324,8 @@ def check_output(output: Path) -> Path:
 
 
 def study_name(controller: str, markets: tuple[MarketData, ...], fingerprint: Mapping[str, Any]) -> str:
-    """Same search (controller, data, split, fee, space, base) -> same study, so a rerun adds trials."""
+    """Same search (controller, data, split, fill model and terms, space, base) -> same study, so a
+    rerun adds trials; a search under another model never adds to it."""
     data = [(m.name, m.candles.sha256, m.candles.start, m.candles.end) for m in markets]
     digest = hashlib.sha256(json.dumps([data, fingerprint], sort_keys=True, default=str).encode()).hexdigest()
     return f"{controller}-{digest[:12]}"
@@ -290,6 +348,10 @@ def build_request(
     last_rows: int | None = None,
     fill_gaps: bool = False,
     seed: int | None = None,
+    fill_model: str = DEFAULT_FILL_MODEL,
+    maker_fee: float | None = None,
+    taker_fee: float | None = None,
+    slippage: float | None = None,
 ) -> OptimizeRequest:
     """Validate every input (cheapest first) and return the request; RequestError on the first problem."""
     spec = backtestable_spec(registry, controller)
@@ -310,22 +372,24 @@ def build_request(
     if len({Path(c).stem for c in candles}) != len(candles):
         raise RequestError("--candles: the same market is given twice")
     loaded = [read_market(Path(path), last_rows, fill_gaps) for path in candles]
+    user = read_mapping("--config", config_file)
+    rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
+    fills = [market_fill(market, data, user or {}, fill_model, rates) for market, data in loaded]
     first = market_fields(*loaded[0])
-    base = base_config(registry, controller, read_mapping("--config", config_file), fee, first)
+    base = base_config(registry, controller, user, strictest_fees(fills, fee), first)
     space = build_space(registry, controller, base, read_mapping("--space", space_file))
     warmup = longest_warmup(spec.params_model, extreme_configs(base, space))
-    markets = tuple(split_market(market, data, train_fraction, warmup) for market, data in loaded)
-    for data in markets:
-        errors = config_errors(spec.params_model, {**apply_params(base, space, {}), **data.config_fields()})
-        if errors:
-            raise RequestError("; ".join(f"--candles {data.market.path}: {line}" for line in errors))
+    markets = tuple(
+        split_market(market, data, train_fraction, warmup, fill)
+        for (market, data), fill in zip(loaded, fills, strict=True)
+    )
     fingerprint = {
         "train_fraction": train_fraction,
-        "fee": fee,
+        "fill_model": [model_summary(data.fill, fee) for data in markets],
         "space": space.to_dict(),
         "base": apply_params(base, space, {}),
     }
-    return OptimizeRequest(
+    request = OptimizeRequest(
         controller=controller,
         base=base,
         space=space,
@@ -339,3 +403,8 @@ def build_request(
         study_name=study or study_name(controller, markets, fingerprint),
         seed=seed,
     )
+    for data in markets:
+        errors = config_errors(spec.params_model, request.trial_config(data, {}))
+        if errors:
+            raise RequestError("; ".join(f"--candles {data.market.path}: {line}" for line in errors))
+    return request

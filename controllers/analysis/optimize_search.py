@@ -5,9 +5,9 @@ study from the RDB storage and runs its share of the trials, so the same code ru
 (SQLite, one worker per core) or many (each machine runs the command against one PostgreSQL/MySQL).
 
 A trial samples the space, builds each market's config and backtests it on the market's training
-part; its value is the mean in-sample Sharpe across markets. A config the params model rejects (e.g.
-slow_ema <= fast_ema) is PRUNED with the reason; a trial whose backtest raises is FAILED with the
-error, and the search goes on.
+part, under the request's fill model at that market's terms; its value is the mean in-sample Sharpe
+across markets. A config the params model rejects (e.g. slow_ema <= fast_ema) is PRUNED with the
+reason; a trial whose backtest raises is FAILED with the error, and the search goes on.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import optuna
 
 from controllers.analysis.candles import Candles
+from controllers.analysis.fill_model import FillTerms
 from controllers.analysis.optimize_request import MarketData, OptimizeRequest, redact
 from controllers.analysis.optimize_space import ParamRange, base_params, config_errors
 
@@ -108,7 +109,7 @@ class Objective:
                 raise optuna.TrialPruned("; ".join(errors))
         try:
             in_sample = {
-                d.name: self.evaluate(configs[d.name], train_candles(d), fee=self.request.fee)
+                d.name: self.evaluate(configs[d.name], train_candles(d), fee=self.request.fee, fill=d.fill)
                 for d in self.request.markets
             }
         except Exception as error:
@@ -189,10 +190,13 @@ def held_out_candles(data: MarketData) -> Candles:
     return data.candles.take(data.split.test_feed_start, data.split.rows)
 
 
-def _evaluate_task(task: tuple[Evaluator, dict[str, Any], Candles, float, int | None]) -> dict[str, Any]:
-    evaluate, config, candles, fee, score_from_row = task
+EvaluateTask = tuple[Evaluator, dict[str, Any], Candles, float, FillTerms | None, int | None]
+
+
+def _evaluate_task(task: EvaluateTask) -> dict[str, Any]:
+    evaluate, config, candles, fee, fill, score_from_row = task
     try:
-        return evaluate(config, candles, fee=fee, score_from_row=score_from_row)
+        return evaluate(config, candles, fee=fee, fill=fill, score_from_row=score_from_row)
     except Exception as error:  # reported per market; one failing market must not hide the others
         return {"error": f"{type(error).__name__}: {error}"}
 
@@ -209,10 +213,10 @@ def walk_forward_results(
         held_out_first = data.split.train_end - data.split.test_feed_start
         for label, params in candidates.items():
             config = request.trial_config(data, params)
-            tasks.append((evaluate, config, held_out_candles(data), request.fee, held_out_first))
+            tasks.append((evaluate, config, held_out_candles(data), request.fee, data.fill, held_out_first))
             keys.append((data.name, label, "out_of_sample"))
             if label == "base":
-                tasks.append((evaluate, config, train_candles(data), request.fee, None))
+                tasks.append((evaluate, config, train_candles(data), request.fee, data.fill, None))
                 keys.append((data.name, label, "in_sample"))
     outcomes = _map(tasks, request.workers)
     results = {key: outcome for key, outcome in zip(keys, outcomes, strict=True)}
@@ -296,6 +300,7 @@ def run_search(request: OptimizeRequest, evaluate: Evaluator | None = None) -> d
         "objective": f"mean in-sample {OBJECTIVE_METRIC} across markets (maximised)",
         "train_fraction": request.train_fraction,
         "fee": request.fee,
+        "fill_model": request.fill_model,
         "workers": request.workers,
         "worker_pids": pids,
         "trials_requested": request.trials,

@@ -20,6 +20,7 @@ matplotlib.use("Agg")  # files only, never a display
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from controllers.analysis.maker import HORIZONS  # noqa: E402
 from controllers.analysis.metrics import trade_records  # noqa: E402
 
 QUOTE_WINDOW_BARS = 200
@@ -133,6 +134,33 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def maker_section(metrics: Mapping[str, Any]) -> list[str]:
+    """Where the PnL came from, how the fills fared afterwards, how often both sides were quoted."""
+    parts = (
+        ("spread capture", "pnl_spread_quote", "each fill's edge against its bar's close"),
+        ("inventory PnL", "pnl_inventory_quote", "holding positions from close to close"),
+        ("fees", "pnl_fees_quote", "both legs as the fill model charges them (subtracted)"),
+        ("net PnL", "pnl_net_quote", "spread capture + inventory PnL - fees"),
+    )
+    markouts = [
+        (name, *(metrics.get(f"markout_{name}_{k}_bps") for k in HORIZONS)) for name in ("buy", "sell")
+    ]
+    return [
+        "<h2>Market making</h2>",
+        _table([(label, metrics.get(key), why) for label, key, why in parts], ("PnL", "quote", "what")),
+        "<p>Markouts of the entry fills, bps (positive: the market moved the fill's way afterwards;"
+        " negative from +1 bar on: adverse selection).</p>",
+        _table(markouts, ("side", *(f"+{k} bars" for k in HORIZONS))),
+        f"<p>Fill ratio {_percent(metrics.get('fill_ratio'))} of the quotes placed; quoted on both sides"
+        f" {_percent(metrics.get('quote_uptime'))} of the bars, on at least one"
+        f" {_percent(metrics.get('quote_uptime_any'))}.</p>",
+    ]
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     metrics = report["metrics"]
     candles = report["candles"]
@@ -153,6 +181,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"<p><b>Conventions.</b> {html.escape(report['conventions'])}</p>",
         "<h2>Metrics</h2>",
         _table(metric_rows, ("metric", "this config", "signal off" if off else "-")),
+        *maker_section(metrics),
         "<h2>Hummingbot's own summary next to ours</h2>",
         _table(
             [(row["quantity"], row["project"], row["engine"], row["note"]) for row in report["comparison"]],

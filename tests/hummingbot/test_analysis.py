@@ -79,6 +79,13 @@ def test_backtest_writes_metrics_and_a_report(tmp_path, capsys):
         assert data.startswith(b"\x89PNG") and len(data) > 10_000, name
     page = (out / "index.html").read_text()
     assert all(f'src="{name}"' in page for name in ("equity.png", "quotes.png")) and "Conventions" in page
+    # The market-making figures (the default, conservative model's): they add up, and the page shows them.
+    parts = metrics["pnl_spread_quote"] + metrics["pnl_inventory_quote"] - metrics["pnl_fees_quote"]
+    assert (
+        parts == pytest.approx(engine["net_pnl_quote"], abs=1e-6)
+        and report["fill_model"]["name"] == "conservative"
+    )
+    assert 0 < metrics["fill_ratio"] <= 1 and "<h2>Market making</h2>" in page and "+15 bars" in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["candles", "imm.yml", "report"]  # no staging left
 
 
@@ -146,6 +153,10 @@ def test_compare_two_configs_on_one_window(tmp_path, capsys):
     table = (tmp_path / "cmp.md").read_text()
     assert "| LTC-BTC_5m | flagship |" in table and "Regenerate: `hbot-strategies compare" in table
     assert "`flagship` beats the baseline on PnL in" in table
+    assert "## Market making: where the PnL came from" in table and "## How sure" in table
+    for row in rows[1:]:  # each against the baseline, with its bootstrap interval around it
+        low, diff, high = (float(row[key]) for key in ("sharpe_diff_low", "sharpe_diff", "sharpe_diff_high"))
+        assert low <= diff <= high, row
 
 
 def test_the_engine_refuses_an_executor_it_cannot_simulate_by_name():

@@ -118,3 +118,34 @@ def test_backtest_cli_states_the_fill_model_in_its_report(tmp_path, capsys):
         "trades through it by one price increment (0.01)" in line for line in report["fill_assumptions"]
     )
     assert "Fees on both legs: maker 0.100% on limit fills" in (out / "index.html").read_text()
+
+
+@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+def test_the_pnl_decomposition_adds_up_to_what_hummingbots_engine_booked(model):
+    """Spread capture + inventory PnL - fees, computed from the fill ledger's prices, equals the sum of
+    the executors' net PnL that Hummingbot's engine booked (closed ones final, open ones marked), on
+    real candles where quotes fill, expire, stop early and stay open at the end."""
+    from controllers.analysis.candles import load_candles
+    from controllers.analysis.engine import run_config
+    from controllers.analysis.fill_model import fill_terms
+    from controllers.analysis.maker import decompose
+    from controllers.analysis.metrics import run_metrics
+
+    source = Path("/data/candles/LTC-BTC_5m.csv")
+    if not source.is_file():
+        pytest.fail(f"{source} is missing: mount ../shared/data/candles at /data/candles")
+    candles = load_candles(source).take(0, 400)
+    config = {"controller_name": "inventory_mm", "connector_name": "binance", "trading_pair": "LTC-BTC"}
+    fill = fill_terms("binance") if model == "conservative" else None
+    run = run_config({**config, "interval": "5m"}, candles, fee=0.001, fill=fill)
+    filled = run.executors[run.executors["filled_amount_quote"] > 0]
+    assert len(filled) >= 5, "too few fills on this window to test anything"
+    assert (run.fills["leg"] == "entry").sum() == len(filled)  # one entry per filled position
+    parts = decompose(run.fills.to_dict("records"))
+    assert parts["pnl_net_quote"] == pytest.approx(run.executors["net_pnl_quote"].sum(), abs=1e-9)
+    assert parts["pnl_fees_quote"] == pytest.approx(filled["cum_fees_quote"].sum(), abs=1e-9)
+    if model == "hummingbot":  # it fills at closes: no spread to capture
+        assert parts["pnl_spread_quote"] == pytest.approx(0.0, abs=1e-12)
+    metrics = run_metrics(run)
+    assert 0 < metrics["fill_ratio"] <= 1 and 0 < metrics["quote_uptime"] <= metrics["quote_uptime_any"] <= 1
+    assert metrics["markout_buy_1_bps"] is not None and metrics["markout_sell_15_bps"] is not None

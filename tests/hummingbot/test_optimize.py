@@ -87,6 +87,10 @@ def test_sqlite_search_reports_in_sample_next_to_held_out(tmp_path: Path, space_
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = read_report(out)
+    # unasked, the figures come from the conservative model at binance's public tier, and say so
+    model = report["fill_model"]
+    assert (model["name"], model["maker_fee"], model["taker_fee"]) == ("conservative", 0.001, 0.001)
+    assert model["tick"] > 0  # read from the candle file
 
     # the study in the SQLite file holds exactly the trials the report lists
     study = optuna.load_study(study_name=report["study"], storage=f"sqlite:///{out / 'optimize.db'}")
@@ -116,6 +120,7 @@ def test_sqlite_search_reports_in_sample_next_to_held_out(tmp_path: Path, space_
 
     markdown = (out / "optimize.md").read_text()
     assert "| sharpe in-sample | sharpe held-out |" in markdown
+    assert "- Conservative fill model" in markdown and "maker 0.100% on limit fills" in markdown
     assert f"Trial {report['best']['trial']}, in-sample objective" in markdown
     for trial in report["trials"]:
         if trial["state"] == "FAIL":  # e.g. Hummingbot's summary raising on a window without fills
@@ -125,10 +130,10 @@ def test_sqlite_search_reports_in_sample_next_to_held_out(tmp_path: Path, space_
 # -- fault injection ------------------------------------------------------------------------------
 # The built-in controllers do not crash on a valid config, so a crash is injected around the real
 # backtest: a test double for "a strategy that raises", the one thing the real code cannot provide.
-def crashing_evaluate(config, candles, *, fee, score_from_row=None):
+def crashing_evaluate(config, candles, *, fee, fill=None, score_from_row=None):
     if config["volatility_window"] > CRASH_ABOVE_WINDOW:
         raise RuntimeError(f"injected crash at volatility_window {config['volatility_window']}")
-    return evaluate_window(config, candles, fee=fee, score_from_row=score_from_row)
+    return evaluate_window(config, candles, fee=fee, fill=fill, score_from_row=score_from_row)
 
 
 def test_crashing_trials_are_failed_reported_and_the_search_goes_on(tmp_path: Path, space_file: Path, capsys):

@@ -181,6 +181,7 @@ def gate_reports(tmp_path_factory) -> dict[str, Path]:
                 {
                     "schema": "hbot-backtest/1",
                     "config_sha256": sha,
+                    "fill_model": {"name": "conservative"},
                     "metrics": {"sharpe": sharpe},
                     "signal_off": {"metrics": {"sharpe": sharpe_off}},
                 }

@@ -45,10 +45,11 @@ def deployed_fingerprint(config=None) -> str:
     )
 
 
-def write_report(folder: Path, sha: str, sharpe, sharpe_off, with_off=True) -> Path:
+def write_report(folder: Path, sha: str, sharpe, sharpe_off, with_off=True, model="conservative") -> Path:
     report = {
         "schema": "hbot-backtest/1",
         "config_sha256": sha,
+        "fill_model": {"name": model} if model else {},
         "metrics": {"sharpe": sharpe},
         "signal_off": {"config_sha256": "x", "metrics": {"sharpe": sharpe_off}} if with_off else None,
     }
@@ -90,6 +91,16 @@ def test_a_signal_that_lowers_sharpe_is_refused(tmp_path):
     path = write_report(tmp_path, deployed_fingerprint(), 1.0, 1.5)
     [error] = check(declared(report=path), tmp_path)
     assert "worse with the signal: Sharpe 1.000 with it on, below 1.500 with it off" in error
+
+
+@pytest.mark.parametrize("model", ["hummingbot", None])
+def test_a_report_of_hummingbots_fill_model_is_refused_however_good(tmp_path, model):
+    """Hummingbot's simulator fills past the quote and charges no exit fee: its Sharpe cannot put a
+    signal live. A report older than the fill models, which names none, is refused too."""
+    path = write_report(tmp_path, deployed_fingerprint(), 3.0, 0.1, model=model)
+    [error] = check(declared(report=path), tmp_path)
+    assert f"was made by the {model or 'unnamed'} fill model, not the conservative one" in error
+    assert "--fill-model conservative" in error
 
 
 def test_a_report_without_its_signal_off_run_is_refused(tmp_path):

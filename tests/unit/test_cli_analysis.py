@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controllers.analysis import commands, runtime
+from controllers.analysis import commands, compare, runtime
 from controllers.plugin_system import cli
 
 CANDLE_ROWS = 200
@@ -60,14 +60,19 @@ def backtest(tmp_path, capsys, *extra: str, config: Path | None = None, candles:
     [("0.01", "fee: 0.01 is outside [0.0, 0.01)"), ("-0.001", "fee: -0.001 is outside"), ("0.5", "fee: 0.5")],
 )
 def test_fee_outside_range(tmp_path, capsys, fee, message):
-    status, err = backtest(tmp_path, capsys, "--fee", fee)
+    status, err = backtest(tmp_path, capsys, "--fill-model", "hummingbot", "--fee", fee)
     assert status == cli.EXIT_INVALID and message in err
 
 
 @pytest.mark.parametrize(
     ("extra", "fields", "message"),
     [
-        (["--maker-fee", "0.0002"], {}, "maker_fee: Hummingbot's fill model charges one flat --fee"),
+        (
+            ["--fill-model", "hummingbot", "--maker-fee", "0.0002"],
+            {},
+            "maker_fee: Hummingbot's fill model charges one flat --fee",
+        ),
+        (["--fee", "0.001"], {}, "fee: --fee is Hummingbot's one flat rate"),  # the default model's
         (["--fill-model", "conservative", "--fee", "0.001"], {}, "fee: --fee is Hummingbot's one flat rate"),
         (["--fill-model", "conservative", "--slippage", "0.02"], {}, "slippage: 0.02 is outside [0, 0.01)"),
         (["--fill-model", "conservative", "--taker-fee", "-0.1"], {}, "taker_fee: -0.1 is outside"),
@@ -163,7 +168,17 @@ def test_good_input_reaches_the_runtime_with_absolute_paths(tmp_path, capsys, mo
     )
     config, candles = write_config(tmp_path), write_candles(tmp_path)
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["backtest", "config.yml", "--candles", candles.name, "--fee", "0.0005"]) == 0
+    argv = [
+        "backtest",
+        "config.yml",
+        "--candles",
+        candles.name,
+        "--fill-model",
+        "hummingbot",
+        "--fee",
+        "0.0005",
+    ]
+    assert cli.main(argv) == 0
     [(argv, inputs, writable)] = calls
     assert argv[:2] == ["backtest", str(config.resolve())]
     assert argv[argv.index("--candles") + 1] == str(candles.resolve())
@@ -190,9 +205,25 @@ def test_without_fee_hummingbots_model_runs_at_the_default_flat_rate(tmp_path, m
     monkeypatch.setattr(runtime, "in_runtime", lambda: False)
     monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
     config, candles = write_config(tmp_path), write_candles(tmp_path)
-    assert cli.main(["backtest", str(config), "--candles", str(candles)]) == 0
+    assert cli.main(["backtest", str(config), "--candles", str(candles), "--fill-model", "hummingbot"]) == 0
     [argv] = calls
     assert argv[argv.index("--fee") + 1] == repr(commands.DEFAULT_FEE)
+
+
+def test_the_conservative_model_is_the_default(tmp_path, monkeypatch):
+    """Unasked, a figure never comes from Hummingbot's flattering model: not on the host, not in the
+    runtime's re-run, not in the library either."""
+    from controllers.analysis.inputs import prepare_backtest
+
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    config, candles = write_config(tmp_path), write_candles(tmp_path)
+    assert cli.main(["backtest", str(config), "--candles", str(candles)]) == 0
+    [argv] = calls
+    assert argv[argv.index("--fill-model") + 1] == "conservative" and "--fee" not in argv
+    job = prepare_backtest(config, candles, 0.001)
+    assert (job.fill.maker_fee, job.fill.taker_fee) == (0.001, 0.001)  # binance's public tier
 
 
 def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_tier(tmp_path):
@@ -210,7 +241,8 @@ def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_
     assert terms({"connector_name": "bitget_perpetual"}) == (0.0002, 0.0006, 0.0005)
     assert terms({"connector_name": "bitget_perpetual", "fee_taker": 0.0005}) == (0.0002, 0.0005, 0.0005)
     assert terms({"fee_taker": 0.0005}, taker_fee=0.0007, slippage=0.0) == (0.001, 0.0007, 0.0)
-    assert prepare_backtest(write_config(tmp_path / "c"), candles, 0.001).fill is None  # Hummingbot's model
+    hummingbot = prepare_backtest(write_config(tmp_path / "c"), candles, 0.001, fill_model="hummingbot")
+    assert hummingbot.fill is None  # Hummingbot's model: its one flat fee
 
 
 @pytest.mark.parametrize("command", ["backtest", "compare", "optimize"])
@@ -346,7 +378,59 @@ def test_a_conservative_compare_charges_each_market_its_connectors_rates_and_tel
     cases = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="conservative", slippage=0.0)
     assert {(c.fill.maker_fee, c.fill.taker_fee, c.fill.slippage) for c in cases} == {(0.0002, 0.0005, 0.0)}
     assert {(c.config["fee_maker"], c.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
-    assert {c.fill for c in plan_cases(templates, [perp], fee=0.001, capital=1000)} == {None}
+    hummingbot = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="hummingbot")
+    assert {c.fill for c in hummingbot} == {None}
+
+
+def compare_argv(tmp_path: Path, *extra: str) -> list[str]:
+    candles, config = write_candles(tmp_path), write_config(tmp_path)
+    argv = ["compare", "--configs", str(config), "--candles", str(candles), "--out", str(tmp_path / "c")]
+    return [*argv, *extra]
+
+
+def test_compare_also_under_hummingbots_model_gives_each_run_its_own_costs(tmp_path, monkeypatch):
+    """--also-model runs every case under both models: --fee is the flat rate of the Hummingbot run,
+    --maker-fee the conservative run's, and the re-run and the regenerate line carry both."""
+    plans = []
+    real_plan = compare.plan_cases
+    monkeypatch.setattr(compare, "plan_cases", lambda *a, **k: plans.append(k) or real_plan(*a, **k))
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    options = ["--also-model", "hummingbot", "--fee", "0.0005", "--maker-fee", "0.0002"]
+    assert cli.main(compare_argv(tmp_path, *options)) == 0
+    assert [(k["fill_model"], k["fee"], k["maker_fee"]) for k in plans] == [
+        ("conservative", 0.0005, 0.0002),
+        ("hummingbot", 0.0005, None),
+    ]
+    [sent] = calls
+    for line in (" ".join(sent), sent[sent.index("--display-command") + 1]):
+        assert "--also-model hummingbot" in line and "--fee 0.0005" in line and "--maker-fee 0.0002" in line
+
+
+def test_compare_refuses_the_same_model_twice(tmp_path, capsys):
+    assert cli.main(compare_argv(tmp_path, "--also-model", "conservative")) == cli.EXIT_INVALID
+    assert "also_model: --also-model conservative is already --fill-model" in capsys.readouterr().err
+
+
+def test_side_by_side_sets_each_figure_of_the_two_models_next_to_each_other():
+    def row(label, model, pnl, trades):
+        return {
+            "market": "ETH-BTC_5m",
+            "label": label,
+            "fill_model": model,
+            "net_pnl_quote": pnl,
+            "trades": trades,
+        }
+
+    conservative = [row("base", "conservative", -1.5, 3), row("imm", "conservative", 2.0, 4)]
+    hummingbot = [row("base", "hummingbot", 10.25, 9), row("imm", "hummingbot", 20.0, 8)]
+    table = compare.side_by_side(conservative, hummingbot).splitlines()
+    assert table[0].startswith("| market | controller | PnL (conservative) | PnL (hummingbot) |")
+    assert table[2].startswith("| ETH-BTC_5m | base | -1.50 | 10.25 | n/a | n/a | 3 | 9 |")
+    assert table[3].startswith("| ETH-BTC_5m | imm | 2.00 | 20.00 |")
+    with pytest.raises(ValueError, match="side_by_side: imm on ETH-BTC_5m is out of step"):
+        compare.side_by_side(conservative, hummingbot[::-1])
 
 
 def test_compare_passes_the_fill_model_to_the_runtime_and_its_regenerate_line(tmp_path, monkeypatch):
@@ -362,3 +446,26 @@ def test_compare_passes_the_fill_model_to_the_runtime_and_its_regenerate_line(tm
     assert " ".join(options) in sent[sent.index("--display-command") + 1]
     # Neither the re-run nor the regenerate line carries --fee, which this model refuses.
     assert "--fee" not in sent and "--fee" not in sent[sent.index("--display-command") + 1]
+
+
+def test_each_controller_is_ranked_against_its_own_markets_baseline_under_its_own_model():
+    wobble = [0.0, 3.0, -1.0, 4.0, 2.0, 6.0, 1.0, 7.0, 5.0, 9.0]
+
+    def row(label, model, pnl, start=0):
+        return {"market": "M", "label": label, "fill_model": model, "sharpe": 1.0,
+                "_pnl": pnl, "_capital": 1000.0, "_start": start, "_periods": 365.0}  # fmt: skip
+
+    rows = [
+        row(compare.BASELINE_LABEL, "conservative", wobble),
+        row("twin", "conservative", list(wobble), start=3),  # the same equity, a longer warm-up
+        row("better", "conservative", [2 * v for v in wobble]),
+        row(compare.BASELINE_LABEL, "hummingbot", [2 * v for v in wobble]),
+        row("twin", "hummingbot", [2 * v for v in wobble]),
+    ]
+    out = compare.with_confidence(rows)
+    assert all(not key.startswith("_") for r in out for key in r)  # the per-bar PnL never reaches a file
+    assert out[0]["sharpe_diff"] is None and out[3]["sharpe_diff"] is None  # a baseline against itself
+    assert out[1]["sharpe_diff"] == out[1]["sharpe_diff_low"] == out[1]["sharpe_diff_high"] == 0
+    assert out[4]["sharpe_diff"] == 0  # against Hummingbot's baseline, not the conservative one
+    assert out[2]["sharpe_diff_low"] <= out[2]["sharpe_diff"] <= out[2]["sharpe_diff_high"]
+    assert out[2]["sharpe_diff"] != 0

@@ -154,11 +154,13 @@ def test_run_metrics_scores_from_the_warm_up_or_a_held_out_start():
 
     # one bar a day; equity 1000, 1000 (warm-up), 1010, 1000, 1020: pnl 0, 0, 10, 0, 20
     bars = [
-        {"timestamp": 86_400.0 * i, "pnl_quote": pnl, "inventory_quote": 0.0}
+        {"timestamp": 86_400.0 * i, "close": 1.0, "pnl_quote": pnl, "inventory_quote": 0.0}
+        | {"resting_buys": 1, "resting_sells": int(i > 2)}
         for i, pnl in enumerate([0.0, 0.0, 10.0, 0.0, 20.0])
     ]
     executors = [
         {
+            "id": "e1",
             "timestamp": 86_400.0 * 1,
             "is_active": False,
             "filled_amount_quote": 100.0,
@@ -166,6 +168,7 @@ def test_run_metrics_scores_from_the_warm_up_or_a_held_out_start():
             "cum_fees_quote": 0.2,
         },
         {
+            "id": "e2",
             "timestamp": 86_400.0 * 3,
             "is_active": False,
             "filled_amount_quote": 100.0,
@@ -173,7 +176,9 @@ def test_run_metrics_scores_from_the_warm_up_or_a_held_out_start():
             "cum_fees_quote": 0.2,
         },
     ]
-    run = SimpleNamespace(bars=bars, executors=executors, capital=1000.0, interval="1d", warmup_bars=2)
+    run = SimpleNamespace(
+        bars=bars, executors=executors, fills=[], capital=1000.0, interval="1d", warmup_bars=2
+    )
     whole = m.run_metrics(run)
     assert whole["bars"] == 4 and whole["net_pnl_quote"] == 20.0 and whole["trades"] == 2  # from bar 1
     # held-out tail from day 3: starts at bar 2 (pnl 10), re-based: equity 1000, 990, 1010
@@ -182,3 +187,5 @@ def test_run_metrics_scores_from_the_warm_up_or_a_held_out_start():
     assert tail["bars"] == 3 and tail["net_pnl_quote"] == 10.0 and tail["trades"] == 1
     assert tail["max_drawdown"] == pytest.approx(0.01)  # 1000 -> 990
     assert tail["fees_quote"] == pytest.approx(0.2) and tail["turnover"] == pytest.approx(0.1)
+    # quote uptime over the scored bars only: two-sided on days 3 and 4 of bars 1-4, then of bars 2-4
+    assert whole["quote_uptime"] == pytest.approx(2 / 4) and tail["quote_uptime"] == pytest.approx(2 / 3)

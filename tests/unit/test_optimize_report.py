@@ -1,4 +1,5 @@
-"""The optimize report: in-sample next to held-out per market, failed trials by number, written whole."""
+"""The optimize report: which fill model made it, in-sample next to held-out per market, failed trials by
+number, written whole."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ import stat
 import pytest
 
 from controllers.analysis.optimize_report import finish_report, render_markdown, write_reports
+
+CONSERVATIVE = {
+    "name": "conservative",
+    "maker_fee": 0.0002,
+    "taker_fee": 0.0005,
+    "slippage": 0.0005,
+    "tick": 0.01,
+}
 
 
 def metrics(sharpe, total_return=0.01, drawdown=0.02, trades=12):
@@ -22,6 +31,7 @@ def report(**changes):
         "objective": "mean in-sample sharpe across markets (maximised)",
         "train_fraction": 0.7,
         "fee": 0.001,
+        "fill_model": CONSERVATIVE,
         "workers": 2,
         "trials_per_minute": 12.5,
         "space": {"searched": {"volatility_window": {"kind": "int", "low": 10, "high": 40}}, "fixed": {}},
@@ -62,6 +72,27 @@ def test_markdown_puts_in_sample_next_to_held_out_for_best_and_base():
         "Trials: 4 in the study (2 complete, 1 fail, 1 pruned), 2 worker process(es), 12.5 trials/min."
         in text
     )
+
+
+def test_markdown_says_which_fill_model_made_the_figures():
+    text = render_markdown(report())
+    assert "Fills and fees:\n\n- Conservative fill model" in text
+    assert "maker 0.020% on limit fills, taker 0.050% on market fills" in text
+    assert "by one price increment (0.01)" in text
+    assert "Hummingbot" not in text and "Fee 0.001 per fill" not in text
+    hummingbot = render_markdown(report(fill_model={"name": "hummingbot", "fee": 0.001}))
+    assert "- Hummingbot 2.12's own position simulator" in hummingbot
+    assert "(0.1000%), the exit leg free" in hummingbot and "Conservative" not in hummingbot
+
+
+def test_markets_under_different_terms_each_say_theirs():
+    spot = {**CONSERVATIVE, "maker_fee": 0.001, "taker_fee": 0.001}
+    text = render_markdown(report(fill_model={"ETH-USDT-PERP_5m": CONSERVATIVE, "ETH-BTC_5m": spot}))
+    perp_part, spot_part = text.split("Fills and fees on ETH-USDT-PERP_5m:")[1].split(
+        "Fills and fees on ETH-BTC_5m:"
+    )
+    assert "maker 0.020%" in perp_part and "maker 0.100%" not in perp_part
+    assert "maker 0.100%" in spot_part
 
 
 def test_failed_and_pruned_trials_are_listed_by_number_with_their_reason():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
+from controllers.analysis import optimize
+from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, PUBLIC_FEES
 from controllers.analysis.optimize_request import (
     RequestError,
     build_request,
@@ -73,8 +76,81 @@ def test_a_relative_sqlite_storage_is_made_absolute(tmp_path, candles, monkeypat
 def test_the_study_name_follows_the_searchs_inputs(tmp_path, candles):
     first = request(tmp_path, candles).study_name
     assert request(tmp_path, candles).study_name == first
-    assert request(tmp_path, candles, fee=0.0005).study_name != first
     assert request(tmp_path, candles, study="mine").study_name == "mine"
+
+
+def test_the_study_name_follows_the_fill_model_and_its_terms(tmp_path, candles):
+    """A conservative and a Hummingbot search (or two at other costs) never add to one study."""
+    names = [
+        request(tmp_path, candles).study_name,
+        request(tmp_path, candles, maker_fee=0.0005).study_name,
+        request(tmp_path, candles, taker_fee=0.0005).study_name,
+        request(tmp_path, candles, slippage=0.001).study_name,
+        request(tmp_path, candles, fill_model="hummingbot").study_name,
+        request(tmp_path, candles, fill_model="hummingbot", fee=0.0005).study_name,
+    ]
+    assert len(set(names)) == len(names), names
+    # the public tier written out is the same search as the default
+    maker, taker = PUBLIC_FEES["binance"]
+    assert request(tmp_path, candles, maker_fee=maker, taker_fee=taker).study_name == names[0]
+
+
+def test_the_default_is_the_conservative_model_at_the_connectors_public_tier(tmp_path, candles):
+    made = request(tmp_path, candles)
+    (market,) = made.markets
+    assert (market.fill.maker_fee, market.fill.taker_fee) == PUBLIC_FEES["binance"] == (0.001, 0.001)
+    assert market.fill.slippage == DEFAULT_SLIPPAGE
+    assert made.fill_model["name"] == "conservative"
+    assert made.fill_model["maker_fee"] == 0.001
+
+
+def test_a_perpetual_market_trades_at_its_own_tier_and_its_trial_configs_say_so(tmp_path):
+    perp = write_candles(tmp_path / "ETH-USDT-PERP_5m.csv", 400)
+    made = request(tmp_path, perp)
+    (market,) = made.markets
+    config = made.trial_config(market, {})
+    assert (config["fee_maker"], config["fee_taker"]) == PUBLIC_FEES["binance_perpetual"] == (0.0002, 0.0005)
+    assert config["connector_name"] == "binance_perpetual"
+
+
+def test_trial_configs_state_the_fees_the_model_charges(tmp_path, candles):
+    """The strategies floor their spreads at fee_maker/fee_taker: they must be what the fills cost."""
+
+    def fees(**options):
+        made = request(tmp_path, candles, **options)
+        config = made.trial_config(made.markets[0], {})
+        return config["fee_maker"], config["fee_taker"]
+
+    assert fees(maker_fee=0.0002, taker_fee=0.0004) == (0.0002, 0.0004)
+    assert fees(fill_model="hummingbot", fee=0.0005) == (0.0005, 0.0005)
+    base = tmp_path / "base.yml"
+    base.write_text("controller_name: inventory_mm\nfee_maker: 0.0005\n")
+    assert fees(config_file=base) == (0.0005, 0.001)  # the config's maker rate, the public taker rate
+    assert fees(config_file=base, maker_fee=0.0003) == (0.0003, 0.001)  # the option wins
+
+
+def test_each_market_pays_its_own_rates_and_the_space_floor_holds_on_all(tmp_path, candles):
+    perp = write_candles(tmp_path / "ETH-USDT-PERP_5m.csv", 400)
+    made = request(tmp_path, candles, candle_files=[perp, candles])
+    models = made.fill_model
+    assert set(models) == {"ETH-USDT-PERP_5m", "ETH-BTC_5m"}  # rates differ: reported per market
+    assert (models["ETH-USDT-PERP_5m"]["maker_fee"], models["ETH-BTC_5m"]["maker_fee"]) == (0.0002, 0.001)
+    # the space starts at the spot market's fee floor, 3 x 0.001, though the perpetual comes first
+    spread = next(r for r in made.space.ranges if r.name == "buy_spreads")
+    assert spread.low == pytest.approx(0.003)
+    assert [made.trial_config(m, {})["fee_maker"] for m in made.markets] == [0.0002, 0.001]
+
+
+def test_the_price_increment_is_read_once_from_the_whole_file(tmp_path):
+    path = tmp_path / "ETH-USDT_5m.csv"
+    lines = ["timestamp,open,high,low,close,volume"]
+    for i in range(400):
+        price = 2000 + 0.01 * ((i * 7) % 11)
+        lines.append(f"{START + i * 300},{price:.2f},{price + 0.5:.2f},{price - 0.5:.2f},{price:.2f},1")
+    path.write_text("\n".join(lines) + "\n")
+    (market,) = request(tmp_path, path).markets
+    assert market.fill.tick == pytest.approx(0.01)
+    assert request(tmp_path, path, fill_model="hummingbot").markets[0].fill is None
 
 
 @pytest.mark.parametrize(
@@ -85,6 +161,11 @@ def test_the_study_name_follows_the_searchs_inputs(tmp_path, candles):
         ({"train_fraction": 1.0}, "--train-fraction: must be strictly between 0 and 1"),
         ({"train_fraction": 0.0}, "--train-fraction: must be strictly between 0 and 1"),
         ({"fee": 0.01}, "--fee: 0.01 is outside [0.0, 0.01)"),
+        ({"maker_fee": 0.05}, "maker_fee: 0.05 is outside [0, 0.01)"),
+        ({"taker_fee": -0.001}, "taker_fee: -0.001 is outside [0, 0.01)"),
+        ({"slippage": 0.02}, "slippage: 0.02 is outside [0, 0.01)"),
+        ({"fill_model": "optimistic"}, "fill_model: 'optimistic' is not one of conservative, hummingbot"),
+        ({"fill_model": "hummingbot", "maker_fee": 0.001}, "maker_fee: Hummingbot's fill model charges"),
         ({"trials": 0}, "--trials: must be a whole number >= 1"),
         ({"workers": 0}, "--workers: must be a whole number >= 1"),
         ({"storage": "redis://localhost/0"}, "--storage: 'redis://localhost/0' is not a supported URL"),
@@ -185,6 +266,38 @@ def test_supported_storage_urls_pass(url):
 def test_redact_hides_only_the_password():
     assert redact("postgresql://optuna:s3cret@db:5432/optuna") == "postgresql://optuna:***@db:5432/optuna"
     assert redact("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    optimize.add_arguments(parser)
+    return parser.parse_args(["inventory_mm", *argv])
+
+
+def test_fee_is_refused_with_the_conservative_model_naming_it(tmp_path, candles):
+    args = parse("--candles", str(candles), "--out", str(tmp_path / "out"), "--fee", "0.002")
+    with pytest.raises(RequestError, match=r"^fee: --fee is Hummingbot's one flat rate"):
+        optimize.request_from_args(args, REGISTRY)
+    args = parse("--candles", str(candles), "--out", str(tmp_path / "out"), "--maker-fee", "0.05")
+    with pytest.raises(RequestError, match=r"^maker_fee: 0.05 is outside"):
+        optimize.request_from_args(args, REGISTRY)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--maker-fee", "0.0002", "--slippage", "0.001"], ["--fill-model", "hummingbot", "--fee", "0.0005"]],
+)
+def test_the_runtime_rerun_searches_under_the_same_model(tmp_path, candles, options):
+    """The runtime builds the request again from runtime_argv: the same model, terms and study."""
+    args = parse("--candles", str(candles), "--out", str(tmp_path / "out"), *options)
+    made = optimize.request_from_args(args, REGISTRY)
+    argv = optimize.runtime_argv(args, made)
+    assert argv[0] == "optimize"
+    again = optimize.request_from_args(parse(*argv[2:]), REGISTRY)
+    assert again.fill_model == made.fill_model
+    assert again.study_name == made.study_name
+    assert ("--fee" in argv) == (made.fill_model["name"] == "hummingbot")  # the runtime refuses it otherwise
 
 
 def test_the_cli_refuses_bad_input_with_exit_2_and_writes_nothing(run_cli, tmp_path, candles):

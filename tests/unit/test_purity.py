@@ -8,6 +8,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PURE_MODULES = [
     "controllers.plugin_system.cli",
+    "controllers.analysis.maker",
+    "controllers.analysis.metrics",
     "controllers.plugin_system.registry",
     "controllers.shared_base.core",
     "controllers.shared_base.executor_ledger",
