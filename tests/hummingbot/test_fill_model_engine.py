@@ -120,24 +120,50 @@ def test_backtest_cli_states_the_fill_model_in_its_report(tmp_path, capsys):
     assert "Fees on both legs: maker 0.100% on limit fills" in (out / "index.html").read_text()
 
 
+def ltc_window(rows: int = 400):
+    from controllers.analysis.candles import load_candles
+
+    source = Path("/data/candles/LTC-BTC_5m.csv")
+    if not source.is_file():
+        pytest.fail(f"{source} is missing: mount ../shared/data/candles at /data/candles")
+    return load_candles(source).take(0, rows)
+
+
+LTC_CONFIG = {"connector_name": "binance", "trading_pair": "LTC-BTC", "interval": "5m"}
+
+
+@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+def test_a_run_repeats_to_the_last_digit_even_after_another_controller_ran_in_the_process(model):
+    """The backtest gate compares two runs: a run must not depend on what ran before it (class caches,
+    module state, random executor ids). Across processes the same holds (docs/analysis.md)."""
+    from controllers.analysis.engine import run_config
+    from controllers.analysis.fill_model import fill_terms
+    from controllers.analysis.metrics import run_metrics
+
+    candles, fill = ltc_window(300), (fill_terms("binance") if model == "conservative" else None)
+
+    def figures(controller: str) -> dict:
+        run = run_config({**LTC_CONFIG, "controller_name": controller}, candles, fee=0.001, fill=fill)
+        return {**run_metrics(run), "engine": run.summary}
+
+    first = figures("inventory_mm")
+    assert first["trades"] > 0
+    figures("fixed_spread")
+    assert figures("inventory_mm") == first
+
+
 @pytest.mark.parametrize("model", ["conservative", "hummingbot"])
 def test_the_pnl_decomposition_adds_up_to_what_hummingbots_engine_booked(model):
     """Spread capture + inventory PnL - fees, computed from the fill ledger's prices, equals the sum of
     the executors' net PnL that Hummingbot's engine booked (closed ones final, open ones marked), on
     real candles where quotes fill, expire, stop early and stay open at the end."""
-    from controllers.analysis.candles import load_candles
     from controllers.analysis.engine import run_config
     from controllers.analysis.fill_model import fill_terms
     from controllers.analysis.maker import decompose
     from controllers.analysis.metrics import run_metrics
 
-    source = Path("/data/candles/LTC-BTC_5m.csv")
-    if not source.is_file():
-        pytest.fail(f"{source} is missing: mount ../shared/data/candles at /data/candles")
-    candles = load_candles(source).take(0, 400)
-    config = {"controller_name": "inventory_mm", "connector_name": "binance", "trading_pair": "LTC-BTC"}
     fill = fill_terms("binance") if model == "conservative" else None
-    run = run_config({**config, "interval": "5m"}, candles, fee=0.001, fill=fill)
+    run = run_config({**LTC_CONFIG, "controller_name": "inventory_mm"}, ltc_window(), fee=0.001, fill=fill)
     filled = run.executors[run.executors["filled_amount_quote"] > 0]
     assert len(filled) >= 5, "too few fills on this window to test anything"
     assert (run.fills["leg"] == "entry").sum() == len(filled)  # one entry per filled position
