@@ -23,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SANDBOXCTL = REPO_ROOT / "sandbox/sandboxctl.py"
 DEFAULT_KIND = "hummingbot-analysis"
+SCRATCH = Path("/tmp")  # the container's scratch space (HOME too: matplotlib and tqdm write there)
 
 
 def in_runtime() -> bool:
@@ -64,8 +65,6 @@ def docker_command(
         f"{REPO_ROOT}:/src:ro",
         "-w",
         "/src",
-        "--tmpfs",
-        "/tmp:rw,size=1g",
         "-e",
         "PYTHONPATH=/src",
         "-e",
@@ -83,6 +82,10 @@ def docker_command(
         if path not in mounted and not any(parent in mounted for parent in path.parents):
             command += ["-v", f"{path}:{path}:ro"]
             mounted.add(path)
+    if SCRATCH not in mounted:
+        # A private /tmp, unless the operator's output folder is /tmp itself: Docker refuses a bind
+        # mount and a tmpfs at one point ("Duplicate mount point"), and that folder is writable anyway.
+        command += ["--tmpfs", f"{SCRATCH}:rw,size=1g"]
     if sys.stderr.isatty():
         command.append("-t")  # tqdm draws its bar on a terminal
     return [*command, image, "python", "-W", "ignore", "-m", "controllers.plugin_system.cli", *argv]

@@ -469,3 +469,23 @@ def test_each_controller_is_ranked_against_its_own_markets_baseline_under_its_ow
     assert out[4]["sharpe_diff"] == 0  # against Hummingbot's baseline, not the conservative one
     assert out[2]["sharpe_diff_low"] <= out[2]["sharpe_diff"] <= out[2]["sharpe_diff_high"]
     assert out[2]["sharpe_diff"] != 0
+
+
+def mounts(command: list[str]) -> tuple[list[str], list[str]]:
+    """(bind mounts, tmpfs mounts) of a `docker run` command line."""
+    binds = [command[i + 1] for i, part in enumerate(command) if part == "-v"]
+    tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
+    return binds, tmpfs
+
+
+def test_an_output_directly_under_tmp_does_not_collide_with_the_containers_scratch():
+    """--out /tmp/report makes /tmp the writable folder; Docker refuses it next to a tmpfs at /tmp
+    ("Duplicate mount point", exit 125), so the operator's /tmp is then the container's scratch."""
+    binds, tmpfs = mounts(runtime.docker_command("img", ["backtest"], [Path("/data/c.csv")], [Path("/tmp")]))
+    assert "/tmp:/tmp:rw" in binds and tmpfs == []
+    binds, tmpfs = mounts(
+        runtime.docker_command("img", ["backtest"], [Path("/tmp/c.csv")], [Path("/srv/out")])
+    )
+    assert tmpfs == ["/tmp:rw,size=1g"] and "/tmp/c.csv:/tmp/c.csv:ro" in binds  # a file inside: fine
+    targets = [bind.split(":")[1] for bind in binds] + [entry.split(":")[0] for entry in tmpfs]
+    assert len(targets) == len(set(targets))
