@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,18 +162,80 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
+# metric -> (what a quant reads, unit); a metric not listed is shown by its suffix (_quote, _bps) or raw
+METRIC_LABELS = {
+    "net_pnl_quote": ("net PnL", "quote"),
+    "total_return": ("return", "pct"),
+    "annualised_return": ("annualised return", "pct"),
+    "sharpe": ("Sharpe (annualised, per-bar equity returns)", "ratio"),
+    "sortino": ("Sortino (annualised, per-bar equity returns)", "ratio"),
+    "max_drawdown": ("max drawdown, of the peak", "pct"),
+    "max_drawdown_quote": ("max drawdown", "quote"),
+    "calmar": ("Calmar", "ratio"),
+    "trades": ("trades (closed positions)", "int"),
+    "win_rate": ("win rate", "pct"),
+    "profit_factor": ("profit factor", "ratio"),
+    "avg_trade_pnl_quote": ("mean trade PnL", "quote"),
+    "volume_quote": ("volume traded", "quote"),
+    "turnover": ("turnover (volume / capital)", "ratio"),
+    "fees_quote": ("fees", "quote"),
+    "inventory_mean_quote": ("mean inventory", "quote"),
+    "inventory_mean_abs_pct": ("mean absolute inventory, of capital", "pct"),
+    "inventory_max_abs_pct": ("max absolute inventory, of capital", "pct"),
+    "inventory_final_quote": ("inventory at the end", "quote"),
+    "time_in_market": ("time in market", "pct"),
+    "var_95": ("VaR 95%, of equity per bar", "pct"),
+    "cvar_95": ("CVaR 95%, of equity per bar", "pct"),
+    "bars": ("bars scored", "int"),
+    "risk_free_rate": ("risk-free rate, annual", "pct"),
+    "pnl_spread_quote": ("spread capture", "quote"),
+    "pnl_inventory_quote": ("inventory PnL", "quote"),
+    "pnl_fees_quote": ("fees, both legs", "quote"),
+    "pnl_net_quote": ("net PnL, whole run (decomposed)", "quote"),
+    "fill_ratio": ("fill ratio (quotes that filled)", "pct"),
+    "quote_uptime": ("quote uptime, both sides", "pct"),
+    "quote_uptime_any": ("quote uptime, either side", "pct"),
+}
+
+
+def display(name: str, value: Any, currency: str) -> tuple[str, str]:
+    """(label, value as a quant reads it): percentages as percentages, amounts in the quote currency."""
+    unit = "quote" if name.endswith("_quote") else "bps" if name.endswith("_bps") else "raw"
+    label, unit = METRIC_LABELS.get(name, (name.replace("_", " "), unit))
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return label, "n/a"
+    shown = {
+        "quote": lambda v: f"{v:,.4f} {currency}",
+        "pct": lambda v: f"{v:.2%}",
+        "ratio": lambda v: f"{v:,.2f}",
+        "int": lambda v: f"{v:,d}",
+        "bps": lambda v: f"{v:+,.1f} bps",
+    }.get(unit)
+    return label, (shown(value) if shown else _format(value))
+
+
+def utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     metrics = report["metrics"]
     candles = report["candles"]
     off = report.get("signal_off")
-    metric_rows = [
-        (name, value, off["metrics"].get(name) if off else None) for name, value in metrics.items()
-    ]
+    currency = str(report["config"].get("trading_pair", "-quote")).rpartition("-")[2]
+    metric_rows = []
+    for name, value in metrics.items():
+        label, shown = display(name, value, currency)
+        metric_rows.append(
+            (label, shown, display(name, off["metrics"].get(name), currency)[1] if off else "")
+        )
+    capital = report["config"].get("total_amount_quote")
     sections = [
         f"<h1>Backtest: {html.escape(report['controller'])} on {html.escape(candles['file'])}</h1>",
-        f"<p>{candles['rows']} {html.escape(candles['interval'])} bars"
+        f"<p>Capital {float(capital or 0):,.2f} {html.escape(currency)} (total_amount_quote);"
+        f" {candles['rows']} {html.escape(candles['interval'])} bars"
         f" ({candles['filled_bars']} filled gaps),"
-        f" {candles['start']} .. {candles['end']} (epoch s);"
+        f" {utc(candles['start'])} to {utc(candles['end'])};"
         f" config sha256 <code>{report['config_sha256']}</code>; engine: Hummingbot"
         f" {html.escape(str(report.get('hummingbot_version', '?')))} BacktestingEngineBase.</p>",
         "<p><b>Fills and fees.</b> "

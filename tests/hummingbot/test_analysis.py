@@ -86,6 +86,13 @@ def test_backtest_writes_metrics_and_a_report(tmp_path, capsys):
         and report["fill_model"]["name"] == "conservative"
     )
     assert 0 < metrics["fill_ratio"] <= 1 and "<h2>Market making</h2>" in page and "+15 bars" in page
+    # Read by a quant: capital and currency, dates as dates, percentages as percentages, Sharpe labelled.
+    assert (
+        "Capital 1,000.00 BTC (total_amount_quote)" in page
+        and "2018-01-10 04:55 UTC to 2018-01-11 14:10 UTC" in page
+    )
+    assert f"<td>max drawdown, of the peak</td><td>{metrics['max_drawdown']:.2%}</td>" in page
+    assert "Sharpe (annualised, per-bar equity returns)" in page and " BTC</td>" in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["candles", "imm.yml", "report"]  # no staging left
 
 
