@@ -237,20 +237,26 @@ def _scored_returns(run: Any) -> dict[str, Any]:
     from controllers.analysis.metrics import bars_per_year, first_scored_bar
     from controllers.shared_base.indicators import interval_seconds
 
+    timestamps = run.bars["timestamp"].tolist()
+    start = first_scored_bar(timestamps, run.warmup_bars, None)
     return {
-        "_pnl": run.bars["pnl_quote"].tolist(),
+        "_pnl": dict(zip(timestamps, run.bars["pnl_quote"].tolist(), strict=True)),
         "_capital": run.capital,
-        "_start": first_scored_bar(run.bars["timestamp"].tolist(), run.warmup_bars, None),
+        "_start": timestamps[start] if timestamps else 0.0,
         "_periods": bars_per_year(interval_seconds(run.interval)),
     }
 
 
 def _paired_returns(row: Mapping[str, Any], base: Mapping[str, Any]) -> tuple[list[float], list[float]]:
-    """Both runs' per-bar returns over the bars both score: from the later of their warm-ups."""
+    """Both runs' per-bar returns over the bars both score: the bars both stepped, from the later of
+    their warm-ups (each controller's features may start the engine on a different bar)."""
     from controllers.analysis.metrics import bar_returns, scored_equity
 
     start = max(row["_start"], base["_start"])
-    return tuple(bar_returns(scored_equity(r["_pnl"], r["_capital"], start)) for r in (row, base))
+    common = sorted(t for t in row["_pnl"].keys() & base["_pnl"].keys() if t >= start)
+    return tuple(
+        bar_returns(scored_equity([r["_pnl"][t] for t in common], r["_capital"])) for r in (row, base)
+    )
 
 
 def with_confidence(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

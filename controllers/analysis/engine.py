@@ -28,6 +28,7 @@ import importlib.util
 import math
 import sys
 import time
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -197,29 +198,61 @@ class ConservativePositionSimulator(PositionExecutorSimulator):
     def __init__(self, terms: FillTerms) -> None:
         self.terms = terms
         self.paths: dict[str, PositionPath] = {}  # by executor id: the exact prices, for the fill ledger
+        self._bars: dict[str, Any] | None = None  # the engine's frame as lists (see _columns)
+
+    def _columns(self, df: pd.DataFrame) -> tuple[dict[str, Any], int]:
+        """The bars as plain lists, and where `df` starts in them. Hummingbot's engine hands every
+        executor a suffix of one frame (its features from the executor's bar on), so the lists are
+        built once per run: pandas column access and assignment cost milliseconds per executor, the
+        fill model itself microseconds (docs/bench-fill-models.md)."""
+        bars = self._bars
+        if bars is not None and len(df):
+            start = bars["position"].get(df.index[0])
+            if start is not None and len(bars["labels"]) - start == len(df):
+                return bars, start
+        labels = df.index.tolist()
+        bars = {name: df[name].tolist() for name in ("timestamp", "open", "high", "low", "close")}
+        self._bars = {
+            **bars,
+            "index": df.index,
+            "labels": labels,
+            "position": {v: i for i, v in enumerate(labels)},
+        }
+        return self._bars, 0
 
     def simulate(
         self, df: pd.DataFrame, config: PositionExecutorConfig, trade_cost: float
     ) -> ExecutorSimulation:
+        bars, start = self._columns(df)
         time_limit = config.triple_barrier_config.time_limit
-        window = df.loc[: config.timestamp + time_limit] if time_limit else df  # as Hummingbot's: inclusive
-        closes = window["close"].tolist()
+        # as Hummingbot's df.loc[: timestamp + time_limit]: inclusive
+        end = (
+            bisect_right(bars["labels"], config.timestamp + time_limit) if time_limit else len(bars["labels"])
+        )
+        closes = bars["close"][start:end]
         order = barriers_of(config)
         path = simulate_position(
-            Bars(window["open"].tolist(), window["high"].tolist(), window["low"].tolist(), closes),
+            Bars(bars["open"][start:end], bars["high"][start:end], bars["low"][start:end], closes),
             order,
             self.terms,
         )
         self.paths[config.id] = path
-        frame = window.iloc[: path.end_bar + 1][["timestamp", "close"]].copy()
+        lived = slice(start, start + path.end_bar + 1)
         entry_quote = order.amount * (path.entry_price if path.filled else 0.0)
         bar_marks = marks(path, order, closes, self.terms)
-        frame["net_pnl_quote"] = [m.net_pnl_quote for m in bar_marks]
-        frame["net_pnl_pct"] = [m.net_pnl_pct(entry_quote) for m in bar_marks]
-        frame["cum_fees_quote"] = [m.fees_quote for m in bar_marks]
-        frame["filled_amount_quote"] = [m.filled_quote for m in bar_marks]
-        frame["current_position_average_price"] = (
-            path.entry_price if path.filled else float(config.entry_price or 0)
+        frame = pd.DataFrame(
+            {
+                "timestamp": bars["timestamp"][lived],
+                "close": bars["close"][lived],
+                "net_pnl_quote": [m.net_pnl_quote for m in bar_marks],
+                "net_pnl_pct": [m.net_pnl_pct(entry_quote) for m in bar_marks],
+                "cum_fees_quote": [m.fees_quote for m in bar_marks],
+                "filled_amount_quote": [m.filled_quote for m in bar_marks],
+                "current_position_average_price": path.entry_price
+                if path.filled
+                else float(config.entry_price or 0),
+            },
+            index=bars["index"][lived],
         )
         return ExecutorSimulation(
             config=config, executor_simulation=frame, close_type=CloseType[path.close_reason]

@@ -451,13 +451,15 @@ def test_compare_passes_the_fill_model_to_the_runtime_and_its_regenerate_line(tm
 def test_each_controller_is_ranked_against_its_own_markets_baseline_under_its_own_model():
     wobble = [0.0, 3.0, -1.0, 4.0, 2.0, 6.0, 1.0, 7.0, 5.0, 9.0]
 
-    def row(label, model, pnl, start=0):
+    def row(label, model, pnl, start=0, first=0):
+        """A run whose engine stepped bars first.. (its features may start later) and scores from start."""
+        by_bar = {60.0 * (first + i): value for i, value in enumerate(pnl[first:])}
         return {"market": "M", "label": label, "fill_model": model, "sharpe": 1.0,
-                "_pnl": pnl, "_capital": 1000.0, "_start": start, "_periods": 365.0}  # fmt: skip
+                "_pnl": by_bar, "_capital": 1000.0, "_start": 60.0 * start, "_periods": 365.0}  # fmt: skip
 
     rows = [
         row(compare.BASELINE_LABEL, "conservative", wobble),
-        row("twin", "conservative", list(wobble), start=3),  # the same equity, a longer warm-up
+        row("twin", "conservative", list(wobble), start=3, first=2),  # its engine started 2 bars later
         row("better", "conservative", [2 * v for v in wobble]),
         row(compare.BASELINE_LABEL, "hummingbot", [2 * v for v in wobble]),
         row("twin", "hummingbot", [2 * v for v in wobble]),
