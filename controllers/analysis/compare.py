@@ -458,7 +458,8 @@ def markdown_document(
         f" (controllers/analysis/bootstrap.py):"
         f" {RESAMPLES} resamples drawing the same blocks of about n^(1/3) consecutive bars from both runs,"
         f" seeded, so the interval repeats to the last digit. An interval that straddles 0 means this"
-        " file cannot tell the two apart.",
+        " file cannot tell the two apart; n/a means one of the two is flat over those bars (a baseline"
+        " whose kill switch tripped before the other's warm-up ended), so no Sharpe can be compared.",
         "",
         markdown_table([row for row in rows if row["label"] != BASELINE_LABEL], CONFIDENCE_COLUMNS),
     ]
