@@ -37,10 +37,10 @@ MAKER_NOTE = (
 )
 BASELINE = "fixed_spread"
 BASELINE_LABEL = "fixed_spread (baseline)"
-# (key in a row, Markdown header, format)
+# (key in a row, Markdown header, format); every table starts with the row's market and controller
+ROW_KEYS = (("market", "market", "{}"), ("label", "controller", "{}"))
 TABLE_COLUMNS = (
-    ("market", "market", "{}"),
-    ("label", "controller", "{}"),
+    *ROW_KEYS,
     ("net_pnl_quote", "PnL (quote)", "{:,.2f}"),
     ("total_return", "return %", "pct"),
     ("sharpe", "Sharpe", "{:,.2f}"),
@@ -59,8 +59,7 @@ TABLE_COLUMNS = (
 
 # The market-making analytics (maker.py), a second table: where the PnL came from and how fills fared.
 MAKER_COLUMNS = (
-    ("market", "market", "{}"),
-    ("label", "controller", "{}"),
+    *ROW_KEYS,
     ("pnl_spread_quote", "spread capture", "{:,.2f}"),
     ("pnl_inventory_quote", "inventory PnL", "{:,.2f}"),
     ("pnl_fees_quote", "fees", "{:,.2f}"),
@@ -73,8 +72,7 @@ MAKER_COLUMNS = (
 
 # How sure a ranking is: each controller's Sharpe minus the baseline's, with its bootstrap interval.
 CONFIDENCE_COLUMNS = (
-    ("market", "market", "{}"),
-    ("label", "controller", "{}"),
+    *ROW_KEYS,
     ("sharpe", "Sharpe", "{:,.2f}"),
     ("sharpe_diff", "minus the baseline's", "{:+,.2f}"),
     ("sharpe_diff_low", f"{LEVEL:.0%} CI low", "{:+,.2f}"),

@@ -204,7 +204,7 @@ class ConservativePositionSimulator(PositionExecutorSimulator):
         """The bars as plain lists, and where `df` starts in them. Hummingbot's engine hands every
         executor a suffix of one frame (its features from the executor's bar on), so the lists are
         built once per run: pandas column access and assignment cost milliseconds per executor, the
-        fill model itself microseconds (tests/bench/bench_fill_models.py)."""
+        fill model itself microseconds (docs/bench-fill-models.md)."""
         bars = self._bars
         if bars is not None and len(df):
             start = bars["position"].get(df.index[0])

@@ -146,20 +146,19 @@ def maker_section(metrics: Mapping[str, Any]) -> list[str]:
     markouts = [
         (name, *(metrics.get(f"markout_{name}_{k}_bps") for k in HORIZONS)) for name in ("buy", "sell")
     ]
+
+    def shown(key: str) -> str:  # a percentage, as the metrics table shows it
+        return display(key, metrics.get(key), "")[1]
+
     return [
         "<h2>Market making</h2>",
         _table([(label, metrics.get(key), why) for label, key, why in parts], ("PnL", "quote", "what")),
         "<p>Markouts of the entry fills, bps (positive: the market moved the fill's way afterwards;"
         " negative from +1 bar on: adverse selection).</p>",
         _table(markouts, ("side", *(f"+{k} bars" for k in HORIZONS))),
-        f"<p>Fill ratio {_percent(metrics.get('fill_ratio'))} of the quotes placed; quoted on both sides"
-        f" {_percent(metrics.get('quote_uptime'))} of the bars, on at least one"
-        f" {_percent(metrics.get('quote_uptime_any'))}.</p>",
+        f"<p>Fill ratio {shown('fill_ratio')} of the quotes placed; quoted on both sides"
+        f" {shown('quote_uptime')} of the bars, on at least one {shown('quote_uptime_any')}.</p>",
     ]
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 # metric -> (what a quant reads, unit); a metric not listed is shown by its suffix (_quote, _bps) or raw
