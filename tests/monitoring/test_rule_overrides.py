@@ -10,7 +10,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "monitoring" / "prometheus" / "rules"
 spec = importlib.util.spec_from_file_location(
-    "monitoring_rules", REPO / "roles" / "monitoring" / "filter_plugins" / "monitoring_rules.py"
+    "monitoring_rules", REPO / "plugins" / "filter" / "monitoring_rules.py"
 )
 monitoring_rules = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(monitoring_rules)

@@ -1,5 +1,5 @@
 """The pure helpers behind upgrade/backup/restore (plugins/filter/hbot_rollout.py) and the data backup
-module (roles/hummingbot/library/hbot_data_backup.py), on real files and real SQLite."""
+module (plugins/modules/hbot_data_backup.py), on real files and real SQLite."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def load(path: str, name: str):
 
 
 rollout = load("plugins/filter/hbot_rollout.py", "hbot_rollout")
-backup = load("roles/hummingbot/library/hbot_data_backup.py", "hbot_data_backup")
+backup = load("plugins/modules/hbot_data_backup.py", "hbot_data_backup")
 PLANNED = [{"name": "bot1"}, {"name": "bot2"}, {"name": "bot3"}]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(
-    "hbot_settings_file", REPO / "roles/hardening/library/hbot_settings_file.py"
+    "hbot_settings_file", REPO / "plugins/modules/hbot_settings_file.py"
 )
 module = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(module)
