@@ -2,7 +2,7 @@ import json
 
 import yaml
 
-from controllers.plugin_system import cli
+from controllers import cli
 
 
 def test_list_shows_every_builtin(run_cli):
