@@ -1,14 +1,19 @@
-"""Run an analysis command inside the Hummingbot analysis runtime image, from the host.
+"""The one launcher: run a command inside the Hummingbot analysis runtime image, from the host.
 
-The operator's venv (Python 3.11) has no Hummingbot, so `hbot-strategies backtest|compare` check
-their inputs on the host and then run themselves again in the image (`hummingbot-analysis`, built
-locally by sandbox/sandboxctl.py and cached by content hash), offline (`--network none`):
+The operator's venv (Python 3.11) has no Hummingbot, so `hbot-strategies backtest|compare|optimize`
+check their inputs on the host and then run the parsed command again in the image (run_in_runtime;
+`hummingbot-analysis`, built locally by sandbox/sandboxctl.py and cached by content hash), offline
+(`--network none`). The benchmarks that generate data in the image use the same launcher (run_in_image):
 
 * the repository read-only at /src (the code that runs is the checkout's);
 * every input file read-only at its own absolute path, so paths inside configs still resolve
   (e.g. `sentiment_source`) and reports name the files the operator gave;
 * only the output's parent folder writable, at its own path, so the staged report is renamed
-  into place on one filesystem; the container runs as the calling user.
+  into place on one filesystem; the container runs as the calling user;
+* a private tmpfs on /tmp, unless the writable folder is /tmp itself (Docker refuses both there).
+
+Elsewhere, tests/hummingbot/run_in_runtime.sh runs test suites and scripts in the same image with
+a different contract (the candles at /data/candles, repository folders writable in place).
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SANDBOXCTL = REPO_ROOT / "sandbox/sandboxctl.py"
 DEFAULT_KIND = "hummingbot-analysis"
 SCRATCH = Path("/tmp")  # the container's scratch space (HOME too: matplotlib and tqdm write there)
+CLI_MODULE = "controllers.cli"  # `python -m CLI_MODULE` is `hbot-strategies`, console script or not
+
+
+def cli_command(argv: Sequence[str], python: str = "python") -> list[str]:
+    """`hbot-strategies ARGV` as a process, through the module (works before the console script is
+    installed, and inside the image, which has none)."""
+    return [python, "-W", "ignore", "-m", CLI_MODULE, *argv]
 
 
 def in_runtime() -> bool:
@@ -46,17 +58,19 @@ def build_image(kind: str | None = None, suite: str | None = None) -> str:
 
 def docker_command(
     image: str,
-    argv: Sequence[str],
+    command: Sequence[str],
     inputs: Iterable[Path],
     writable: Iterable[Path],
     network: str = "none",
 ) -> list[str]:
-    """`docker run` for `hbot-strategies ARGV` in the image, with the mounts described above."""
-    command = [
+    """`docker run` for COMMAND in the image, with the mounts described above."""
+    options = [
         "docker",
         "run",
         "--rm",
         "--init",
+        "--label",
+        "hbot.runtime=1",
         "--network",
         network,
         "--user",
@@ -76,31 +90,41 @@ def docker_command(
     ]
     mounted: set[Path] = set()
     for path in writable:
-        command += ["-v", f"{path}:{path}:rw"]
+        options += ["-v", f"{path}:{path}:rw"]
         mounted.add(path)
     for path in inputs:
         if path not in mounted and not any(parent in mounted for parent in path.parents):
-            command += ["-v", f"{path}:{path}:ro"]
+            options += ["-v", f"{path}:{path}:ro"]
             mounted.add(path)
     if SCRATCH not in mounted:
         # A private /tmp, unless the operator's output folder is /tmp itself: Docker refuses a bind
         # mount and a tmpfs at one point ("Duplicate mount point"), and that folder is writable anyway.
-        command += ["--tmpfs", f"{SCRATCH}:rw,size=1g"]
+        options += ["--tmpfs", f"{SCRATCH}:rw,size=1g"]
     if sys.stderr.isatty():
-        command.append("-t")  # tqdm draws its bar on a terminal
-    return [*command, image, "python", "-W", "ignore", "-m", "controllers.plugin_system.cli", *argv]
+        options.append("-t")  # tqdm draws its bar on a terminal
+    return [*options, image, *command]
+
+
+def run_in_image(
+    command: Sequence[str],
+    inputs: Iterable[Path],
+    writable: Iterable[Path],
+    network: str = "none",
+    kind: str | None = None,
+) -> int:
+    """Run COMMAND (from /src, the checkout) inside the runtime image of `kind`; its exit status.
+
+    Its paths must be absolute (they are the same inside); `inputs` are mounted read-only,
+    `writable` folders read-write; `network` stays "none" unless a remote service is needed.
+    """
+    image = build_image(kind)
+    resolved = [p.resolve() for p in inputs], [p.resolve() for p in writable]
+    return subprocess.run(docker_command(image, command, *resolved, network), check=False).returncode
 
 
 def run_in_runtime(
     argv: Sequence[str], inputs: Iterable[Path], writable: Iterable[Path], network: str = "none"
 ) -> int:
-    """Run `hbot-strategies ARGV` inside the runtime image; its exit status.
-
-    argv's paths must be absolute (they are the same inside); `inputs` are mounted read-only,
-    `writable` folders read-write; `network` stays "none" unless a remote service is needed.
-    """
-    image = build_image()
-    command = docker_command(
-        image, argv, [p.resolve() for p in inputs], [p.resolve() for p in writable], network
-    )
-    return subprocess.run(command, check=False).returncode
+    """Re-run the parsed command `hbot-strategies ARGV` inside the analysis image; its exit status,
+    which is the command's (controllers/cli/exit_codes.py) unless Docker itself failed."""
+    return run_in_image(cli_command(argv), inputs, writable, network)

@@ -178,30 +178,17 @@ def generate(out: Path, fills: int, executors: int, batches: int, chunk: int = 5
 
 
 def generate_in_runtime(out: Path, fills: int, executors: int, batches: int) -> None:
-    image = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "sandbox/sandboxctl.py"),
-            "build",
-            "--kind",
-            "hummingbot",
-            "--suite",
-            "trixie",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    """`generate` in the bare Hummingbot runtime, through the CLI's launcher (--out at its own path)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from controllers.analysis import runtime
+
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            "docker", "run", "--rm", "--network", "none", "--label", "hbot.runtime=1",
-            "-v", f"{REPO}:/src:ro", "-v", f"{out}:/out", "-w", "/src", "-e", "PYTHONDONTWRITEBYTECODE=1",
-            image, "python", "tests/bench/bench_exporter.py", "generate", "--out", "/out",
-            "--fills", str(fills), "--executors", str(executors), "--batches", str(batches),
-        ],
-        check=True,
-    )  # fmt: skip
+    command = ["python", "tests/bench/bench_exporter.py", "generate", "--out", str(out.resolve())]
+    command += ["--fills", str(fills), "--executors", str(executors), "--batches", str(batches)]
+    status = runtime.run_in_image(command, [], [out], kind="hummingbot")
+    if status:
+        raise subprocess.CalledProcessError(status, command)
 
 
 # --- measurement, on the host --------------------------------------------------------------------------

@@ -16,8 +16,8 @@ import pytest
 
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 
+from controllers import cli  # noqa: E402
 from controllers.analysis.fingerprint import config_fingerprint  # noqa: E402
-from controllers.plugin_system import cli  # noqa: E402
 
 CANDLES_DIR = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles"))
 WINDOW_ROWS = 400

@@ -25,9 +25,9 @@ from hummingbot.strategy_v2.executors.position_executor.data_types import (  # n
 )
 from hummingbot.strategy_v2.models.executors import CloseType  # noqa: E402
 
+from controllers import cli  # noqa: E402
 from controllers.analysis.engine import ConservativePositionSimulator  # noqa: E402
 from controllers.analysis.fill_model import FillTerms  # noqa: E402
-from controllers.plugin_system import cli  # noqa: E402
 
 TERMS = FillTerms(maker_fee=0.0002, taker_fee=0.0006, slippage=0.001, tick=0.5)
 T0 = 1_700_000_000

@@ -26,9 +26,10 @@ import pytest
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 import optuna  # noqa: E402  (the analysis runtime has it; a missing Optuna is a failure, not a skip)
 
-from controllers.analysis.optimize import search_and_report  # noqa: E402
 from controllers.analysis.optimize_engine import evaluate_window  # noqa: E402
 from controllers.analysis.optimize_request import build_request  # noqa: E402
+from controllers.analysis.runtime import cli_command  # noqa: E402
+from controllers.cli.optimize import search_and_report  # noqa: E402
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
 CANDLES_DIR = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles"))
@@ -55,7 +56,7 @@ def space_file(tmp_path: Path) -> Path:
 def optimize_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """The command as an operator runs it (inside the runtime: no delegation)."""
     return subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", "controllers.plugin_system.cli", "optimize", *args],
+        cli_command(["optimize", *args], python=sys.executable),
         capture_output=True,
         text=True,
         timeout=timeout,

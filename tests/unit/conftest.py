@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from controllers.analysis.runtime import cli_command
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -16,7 +18,7 @@ def run_cli():
         paths = [str(p) for p in (extra_path, REPO_ROOT) if p is not None]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, os.environ.get("PYTHONPATH", "")])}
         return subprocess.run(
-            [sys.executable, "-m", "controllers.plugin_system.cli", *args],
+            cli_command(args, python=sys.executable),
             capture_output=True,
             text=True,
             env=env,

@@ -2,7 +2,8 @@ import json
 
 import yaml
 
-from controllers.plugin_system import cli
+from controllers import cli
+from controllers.cli import exit_codes
 
 
 def test_list_shows_every_builtin(run_cli):
@@ -68,3 +69,22 @@ def test_parser_is_extensible():
     parser = cli.build_parser()
     actions = [a for a in parser._actions if a.dest == "command"]
     assert set(actions[0].choices) == set(cli.COMMANDS)
+
+
+def test_every_exit_code_has_one_meaning_documented_once():
+    codes = {name: value for name, value in vars(exit_codes).items() if name.isupper()}
+    assert sorted(codes.values()) == list(range(len(codes)))  # 0.. without a gap or a shared value
+    table = [line for line in exit_codes.__doc__.splitlines() if line.startswith("| ") and "|" in line[2:]]
+    for name, value in codes.items():
+        assert sum(line.startswith(f"| {value} ") and f" {name} " in line for line in table) == 1, name
+
+
+def test_a_command_that_crashes_exits_failed_not_invalid(monkeypatch, capsys):
+    """Python's own status for an uncaught exception is 1, which is INVALID (bad input)."""
+
+    def crash(args, registry):
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(cli.COMMANDS["list"], "run", crash)
+    assert cli.main(["list"]) == exit_codes.FAILED
+    assert "RuntimeError: the engine fell over" in capsys.readouterr().err

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controllers.analysis import commands, compare, runtime
-from controllers.plugin_system import cli
+from controllers import cli
+from controllers.analysis import compare, runtime
+from controllers.cli import exit_codes, options
 
 CANDLE_ROWS = 200
 
@@ -61,7 +62,7 @@ def backtest(tmp_path, capsys, *extra: str, config: Path | None = None, candles:
 )
 def test_fee_outside_range(tmp_path, capsys, fee, message):
     status, err = backtest(tmp_path, capsys, "--fill-model", "hummingbot", "--fee", fee)
-    assert status == cli.EXIT_INVALID and message in err
+    assert status == exit_codes.INVALID and message in err
 
 
 @pytest.mark.parametrize(
@@ -85,49 +86,49 @@ def test_fee_outside_range(tmp_path, capsys, fee, message):
 )
 def test_fill_model_options_are_checked_naming_the_field(tmp_path, capsys, extra, fields, message):
     status, err = backtest(tmp_path, capsys, *extra, config=write_config(tmp_path, **fields))
-    assert status == cli.EXIT_INVALID and message in err
+    assert status == exit_codes.INVALID and message in err
 
 
 def test_unknown_controller(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, controller_name="no_such"))
-    assert status == cli.EXIT_INVALID
+    assert status == exit_codes.INVALID
     assert "config: controller_name: unknown strategy 'no_such'" in err
 
 
 def test_invalid_field_is_named(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, buy_spreads=[-0.01, 0.02]))
-    assert status == cli.EXIT_INVALID and "config: buy_spreads: level 0: negative spread" in err
+    assert status == exit_codes.INVALID and "config: buy_spreads: level 0: negative spread" in err
 
 
 def test_generic_controller_cannot_be_backtested(tmp_path, capsys):
     config = tmp_path / "rebalance.yml"
     config.write_text("controller_name: portfolio_rebalance\n")
     status, err = backtest(tmp_path, capsys, config=config)
-    assert status == cli.EXIT_INVALID and "portfolio_rebalance is a generic controller" in err
+    assert status == exit_codes.INVALID and "portfolio_rebalance is a generic controller" in err
 
 
 def test_candles_with_a_gap(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, candles=write_candles(tmp_path, skip=50))
-    assert status == cli.EXIT_INVALID and "candles: " in err and "1 gap(s)" in err and "--fill-gaps" in err
+    assert status == exit_codes.INVALID and "candles: " in err and "1 gap(s)" in err and "--fill-gaps" in err
 
 
 def test_window_shorter_than_the_warm_up(tmp_path, capsys):
     # inventory_mm warms up max(volatility_window 48, trend_window 24) + 1 = 49 bars, +2 to trade
     status, err = backtest(tmp_path, capsys, candles=write_candles(tmp_path, rows=50))
-    assert status == cli.EXIT_INVALID
+    assert status == exit_codes.INVALID
     assert "has 50 bars, shorter than inventory_mm's warm-up of 49 bars plus 2 to trade (51)" in err
 
 
 def test_interval_must_match_the_candles(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, config=write_config(tmp_path, interval="1m"))
-    assert status == cli.EXIT_INVALID and "interval: '1m', but" in err and "5m bars" in err
+    assert status == exit_codes.INVALID and "interval: '1m', but" in err and "5m bars" in err
 
 
 def test_out_that_is_someone_elses_folder(tmp_path, capsys):
     (tmp_path / "report").mkdir()
     (tmp_path / "report" / "thesis.txt").write_text("precious")
     status, err = backtest(tmp_path, capsys)
-    assert status == cli.EXIT_INVALID and "holds no previous report" in err
+    assert status == exit_codes.INVALID and "holds no previous report" in err
     assert (tmp_path / "report" / "thesis.txt").read_text() == "precious"
 
 
@@ -140,7 +141,7 @@ def test_missing_candles_argument_is_a_usage_error(tmp_path, capsys):
 def test_compare_needs_configs(tmp_path, capsys):
     candles = write_candles(tmp_path)
     status = cli.main(["compare", "--candles", str(candles), "--out", str(tmp_path / "cmp")])
-    assert status == cli.EXIT_INVALID and "give --configs FILE... or --builtins" in capsys.readouterr().err
+    assert status == exit_codes.INVALID and "give --configs FILE... or --builtins" in capsys.readouterr().err
 
 
 def test_compare_names_the_case_at_fault(tmp_path, capsys):
@@ -150,14 +151,15 @@ def test_compare_names_the_case_at_fault(tmp_path, capsys):
         ["compare", "--builtins", "--candles", str(good), str(short), "--out", str(tmp_path / "cmp")]
     )
     err = capsys.readouterr().err
-    assert status == cli.EXIT_INVALID and "on LTC-BTC_5m:" in err and "warm-up" in err
+    assert status == exit_codes.INVALID and "on LTC-BTC_5m:" in err and "warm-up" in err
     assert not list(tmp_path.glob("cmp*"))
 
 
 def test_compare_needs_a_market_in_the_file_name(tmp_path, capsys):
     candles = write_candles(tmp_path, name="prices.csv")
     status = cli.main(["compare", "--builtins", "--candles", str(candles), "--out", str(tmp_path / "cmp")])
-    assert status == cli.EXIT_INVALID and "prices.csv: name must be <BASE>-<QUOTE>" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == exit_codes.INVALID and "prices.csv: name must be <BASE>-<QUOTE>" in err
 
 
 def test_good_input_reaches_the_runtime_with_absolute_paths(tmp_path, capsys, monkeypatch):
@@ -207,7 +209,7 @@ def test_without_fee_hummingbots_model_runs_at_the_default_flat_rate(tmp_path, m
     config, candles = write_config(tmp_path), write_candles(tmp_path)
     assert cli.main(["backtest", str(config), "--candles", str(candles), "--fill-model", "hummingbot"]) == 0
     [argv] = calls
-    assert argv[argv.index("--fee") + 1] == repr(commands.DEFAULT_FEE)
+    assert argv[argv.index("--fee") + 1] == repr(options.DEFAULT_FEE)
 
 
 def test_the_conservative_model_is_the_default(tmp_path, monkeypatch):
@@ -354,8 +356,9 @@ def test_the_operator_side_of_the_analysis_needs_neither_hummingbot_nor_pandas()
         "controllers.analysis.gate",
         "controllers.analysis.output",
         "controllers.analysis.compare",
-        "controllers.analysis.commands",
         "controllers.analysis.runtime",
+        *(f"controllers.cli.{name}" for name in cli.COMMANDS),
+        "controllers.cli.options",
     ]
     code = (
         "import importlib, sys\n"
@@ -409,7 +412,7 @@ def test_compare_also_under_hummingbots_model_gives_each_run_its_own_costs(tmp_p
 
 
 def test_compare_refuses_the_same_model_twice(tmp_path, capsys):
-    assert cli.main(compare_argv(tmp_path, "--also-model", "conservative")) == cli.EXIT_INVALID
+    assert cli.main(compare_argv(tmp_path, "--also-model", "conservative")) == exit_codes.INVALID
     assert "also_model: --also-model conservative is already --fill-model" in capsys.readouterr().err
 
 
@@ -480,13 +483,16 @@ def mounts(command: list[str]) -> tuple[list[str], list[str]]:
     return binds, tmpfs
 
 
+BACKTEST = runtime.cli_command(["backtest"])
+
+
 def test_an_output_directly_under_tmp_does_not_collide_with_the_containers_scratch():
     """--out /tmp/report makes /tmp the writable folder; Docker refuses it next to a tmpfs at /tmp
     ("Duplicate mount point", exit 125), so the operator's /tmp is then the container's scratch."""
-    binds, tmpfs = mounts(runtime.docker_command("img", ["backtest"], [Path("/data/c.csv")], [Path("/tmp")]))
+    binds, tmpfs = mounts(runtime.docker_command("img", BACKTEST, [Path("/data/c.csv")], [Path("/tmp")]))
     assert "/tmp:/tmp:rw" in binds and tmpfs == []
     binds, tmpfs = mounts(
-        runtime.docker_command("img", ["backtest"], [Path("/tmp/c.csv")], [Path("/srv/out")])
+        runtime.docker_command("img", BACKTEST, [Path("/tmp/c.csv")], [Path("/srv/out")])
     )
     assert tmpfs == ["/tmp:rw,size=1g"] and "/tmp/c.csv:/tmp/c.csv:ro" in binds  # a file inside: fine
     targets = [bind.split(":")[1] for bind in binds] + [entry.split(":")[0] for entry in tmpfs]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from controllers.analysis import optimize
 from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, PUBLIC_FEES
 from controllers.analysis.optimize_request import (
     RequestError,
@@ -15,6 +14,7 @@ from controllers.analysis.optimize_request import (
     check_storage_url,
     redact,
 )
+from controllers.cli import optimize
 from controllers.plugin_system.registry import load_registry
 
 REGISTRY = load_registry()
@@ -300,7 +300,7 @@ def test_the_runtime_rerun_searches_under_the_same_model(tmp_path, candles, opti
     assert ("--fee" in argv) == (made.fill_model["name"] == "hummingbot")  # the runtime refuses it otherwise
 
 
-def test_the_cli_refuses_bad_input_with_exit_2_and_writes_nothing(run_cli, tmp_path, candles):
+def test_the_cli_refuses_bad_input_with_exit_1_and_writes_nothing(run_cli, tmp_path, candles):
     out = tmp_path / "report"
     result = run_cli(
         "optimize", "inventory_mm", "--candles", str(candles), "--out", str(out), "--train-fraction", "1.2"

@@ -1,5 +1,7 @@
-"""The operator side must never need Hummingbot (or pandas)."""
+"""The operator side must never need Hummingbot (or pandas); the plugin system needs neither the analysis
+nor the CLI built on it."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -7,7 +9,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PURE_MODULES = [
-    "controllers.plugin_system.cli",
+    "controllers.cli",
+    "controllers.cli.options",
     "controllers.analysis.maker",
     "controllers.analysis.metrics",
     "controllers.plugin_system.registry",
@@ -42,3 +45,20 @@ def test_pure_modules_import_without_hummingbot_or_pandas():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_plugin_system_is_only_the_registry_and_its_hooks():
+    """plugin_system/ is imported by the analysis and the CLI, never the other way round."""
+    layers = ("controllers.analysis", "controllers.cli")
+    found = []
+    for path in sorted((REPO_ROOT / "controllers/plugin_system").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name == layer or name.startswith(f"{layer}.") for name in names for layer in layers):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []

@@ -6,13 +6,13 @@
         [--storage postgresql://optuna@db-host/optuna] [--seed 1]
 
 Every input is checked on the host before anything runs or is written (optimize_request). From the
-host venv the search then runs inside the Hummingbot analysis runtime image (runtime.py);
+host venv the search then runs inside the Hummingbot analysis runtime image (analysis/runtime.py);
 inside that image it runs directly (optimize_search), and writes optimize.json and optimize.md into
 --out, each atomically. Without --storage the study lives in --out/optimize.db (SQLite) and runs
 one worker process per core; with --storage every machine running the same command against the same
 database and study adds its workers to the one search.
 
-The fill model and its options are backtest's (commands.add_fill_options). The default, conservative,
+The fill model and its options are backtest's (options.add_fill_options). The default, conservative,
 charges each market --maker-fee/--taker-fee (else the --config's fee_maker/fee_taker, else its
 connector's public tier) and --slippage; `--fill-model hummingbot [--fee 0.001]` runs Hummingbot's
 own, flattering one at one flat rate. Either way every trial's config states the fees it pays.
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.commands import add_fill_options, fee_argv, fill_args, fill_argv, flat_fee
+from controllers.analysis import runtime
 from controllers.analysis.inputs import InputError
 from controllers.analysis.optimize_request import (
     OptimizeRequest,
@@ -35,10 +35,10 @@ from controllers.analysis.optimize_request import (
     sqlite_path,
 )
 from controllers.analysis.optimize_walkforward import MIN_SCORED_BARS
+from controllers.cli import exit_codes, options
 from controllers.plugin_system.registry import StrategyRegistry
 
-# as backtest/compare: 1 = bad input (nothing ran), 4 = ran but produced no result
-EXIT_OK, EXIT_INVALID, EXIT_NO_RESULT = 0, 1, 4
+HELP = "walk-forward parameter search with Optuna"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.7,
         help=f"searched head of each market, in (0, 1); the rest is held out (>= {MIN_SCORED_BARS} bars)",
     )
-    add_fill_options(parser)  # the same model, costs and defaults as backtest and compare
+    options.add_fill_options(parser)  # the same model, costs and defaults as backtest and compare
     parser.add_argument(
         "--storage",
         help="Optuna RDB URL shared by every machine, e.g. postgresql://user@host/db "
@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> OptimizeRequest:
     try:
-        fee = flat_fee(args)
+        fee = options.flat_fee(args)
     except InputError as error:  # its message starts with the field
         raise RequestError(str(error)) from None
     return build_request(
@@ -94,7 +94,7 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
         last_rows=args.last_rows,
         fill_gaps=args.fill_gaps,
         seed=args.seed,
-        **fill_args(args),
+        **options.fill_args(args),
     )
 
 
@@ -105,8 +105,8 @@ def runtime_argv(args: argparse.Namespace, request: OptimizeRequest) -> list[str
     through `..` (the docs' `../shared/...`) would not exist inside the container."""
     argv = ["optimize", request.controller, "--candles", *(str(m.market.path) for m in request.markets)]
     argv += ["--out", str(request.output), "--trials", str(request.trials), "--workers", str(request.workers)]
-    argv += ["--train-fraction", repr(request.train_fraction), *fee_argv(args, request.fee)]
-    argv += fill_argv(args)  # the runtime resolves the same terms (and refuses --fee with conservative)
+    argv += ["--train-fraction", repr(request.train_fraction), *options.fee_argv(args, request.fee)]
+    argv += options.fill_argv(args)  # the runtime resolves the same terms (refuses --fee with conservative)
     argv += ["--storage", request.storage, "--study", request.study_name]
     for option, value in (("--space", args.space), ("--config", args.config)):
         if value is not None:
@@ -132,8 +132,6 @@ def runtime_mounts(args: argparse.Namespace, request: OptimizeRequest) -> tuple[
 def delegate_to_runtime(args: argparse.Namespace, request: OptimizeRequest) -> int:
     """Run the same search inside the analysis image (runtime.py): inputs read-only, --out and a
     SQLite database's folder writable, no network unless the storage is a database server."""
-    from controllers.analysis import runtime
-
     read_only, writable = runtime_mounts(args, request)
     for folder in writable:
         folder.mkdir(parents=True, exist_ok=True)  # docker would create a missing one as root
@@ -142,15 +140,14 @@ def delegate_to_runtime(args: argparse.Namespace, request: OptimizeRequest) -> i
 
 
 def search_and_report(request: OptimizeRequest, evaluate: Any = None) -> int:
-    """Search, score the held-out tails, write the reports; EXIT_NO_RESULT when no trial completed."""
+    """Search, score the held-out tails, write the reports; FAILED when no trial completed."""
     from controllers.analysis.optimize_report import finish_report, write_reports
     from controllers.analysis.optimize_search import check_storage_driver, run_search
 
     try:
         check_storage_driver(request.storage)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INVALID
+        return options.fail(str(error))
     request.output.mkdir(parents=True, exist_ok=True)
     database = sqlite_path(request.storage)
     if database is not None:
@@ -166,17 +163,14 @@ def search_and_report(request: OptimizeRequest, evaluate: Any = None) -> int:
     print(f"wrote {json_path} and {markdown_path}")
     counts = report["trial_counts"]
     print(", ".join(f"{n} {state.lower()}" for state, n in sorted(counts.items())) + " trial(s)")
-    return EXIT_OK if report["best"] is not None else EXIT_NO_RESULT
+    return exit_codes.OK if report["best"] is not None else exit_codes.FAILED
 
 
 def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     try:
         request = request_from_args(args, registry)
     except RequestError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    from controllers.analysis.runtime import in_runtime
-
-    if not in_runtime():
+        return options.fail(str(error))
+    if not runtime.in_runtime():
         return delegate_to_runtime(args, request)
     return search_and_report(request)

@@ -1,0 +1,84 @@
+"""`hbot-strategies backtest`: one controller config over one candle file -> metrics.json + HTML report.
+
+Every input is checked on the host first (pure: a bad input exits INVALID naming the field, before any
+container starts or any file is written); then the engine runs (controllers.analysis.backtest),
+directly inside the runtime image, or by re-running this command there (runtime.py) with absolute paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from controllers.analysis import runtime
+from controllers.analysis.inputs import InputError, prepare_backtest
+from controllers.analysis.output import OutputError, check_output_dir
+from controllers.cli import exit_codes, options
+from controllers.plugin_system.registry import StrategyRegistry
+
+HELP = "backtest a controller config in Hummingbot's engine"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="controller config YAML")
+    parser.add_argument("--candles", type=Path, required=True, help="candles CSV (timestamp,open,...,volume)")
+    parser.add_argument("--out", type=Path, help="report folder (default: ./backtest-<controller>-<candles>)")
+    parser.add_argument("--risk-free-rate", type=float, default=0.0, help="annual, for Sharpe/Sortino (0)")
+    options.add_run_options(parser)
+
+
+def _signal_sources(config: dict) -> list[Path]:
+    source = config.get("sentiment_source")
+    return [Path(source)] if source else []
+
+
+def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
+    try:
+        job = prepare_backtest(
+            args.config,
+            args.candles,
+            options.flat_fee(args),
+            fill_gaps=args.fill_gaps,
+            registry=registry,
+            **options.fill_args(args),
+        )
+    except InputError as error:
+        return options.fail(str(error))
+    out = (args.out or Path(f"backtest-{job.controller}-{Path(job.candles.path).stem}")).resolve()
+    try:
+        check_output_dir(out)
+    except OutputError as error:
+        return options.fail(str(error))
+    if not runtime.in_runtime():
+        argv = [
+            "backtest",
+            str(args.config.resolve()),
+            "--candles",
+            str(args.candles.resolve()),
+            "--out",
+            str(out),
+            *options.fee_argv(args, job.fee),
+            "--risk-free-rate",
+            repr(args.risk_free_rate),
+            *options.fill_argv(args),
+            *(["--fill-gaps"] if args.fill_gaps else []),
+            *(["--no-progress"] if args.no_progress else []),
+        ]
+        inputs = [args.config, args.candles, *_signal_sources(job.config)]
+        return runtime.run_in_runtime(argv, inputs, [out.parent])
+
+    from controllers.analysis.backtest import run_backtest_report
+
+    try:
+        run_backtest_report(job, out, risk_free_rate=args.risk_free_rate, progress=not args.no_progress)
+    except InputError as error:
+        return options.fail(str(error))
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    print(
+        f"{job.controller} on {Path(job.candles.path).name}: PnL {metrics['net_pnl_quote']:.2f} quote,"
+        f" Sharpe {metrics['sharpe'] if metrics['sharpe'] is None else round(metrics['sharpe'], 2)},"
+        f" max drawdown {metrics['max_drawdown']:.2%}, {metrics['trades']} trades"
+    )
+    print(f"report: {out / 'index.html'}")
+    return exit_codes.OK
