@@ -179,16 +179,6 @@ def _level_id(executor: Any) -> str | None:
     return getattr(executor.config, "level_id", None) or executor.custom_info.get("level_id")
 
 
-def _outside_floor(price: float, buy: bool, plan: core.QuotePlan, book: core.BookTop | None) -> bool:
-    """A kept quote must still respect the fee floor around the current reference and the book."""
-    tolerance = 1e-12 * plan.reference_price  # float rounding only
-    if buy:
-        limit = plan.reference_price * (1.0 - plan.spread_floor)
-        return price <= limit + tolerance and (book is None or price <= book.best_bid)
-    limit = plan.reference_price * (1.0 + plan.spread_floor)
-    return price >= limit - tolerance and (book is None or price >= book.best_ask)
-
-
 def _level_index(executor: Any) -> int | None:
     level_id = _level_id(executor) or ""
     _, _, index = level_id.partition("_")
@@ -449,27 +439,25 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         if plan is None:
             return []
         now = float(self.market_data_provider.time() or 0)
-        book = self.book
-        refresh = float(self.config.executor_refresh_time)
-        tolerance = self.strategy.params.refresh_tolerance
-        stopping: dict[str, None] = {}
-        for e in scan.quotes:
-            buy = e.config.side == TradeType.BUY
-            if not plan.is_quoting or not (plan.quote_buy if buy else plan.quote_sell):
-                stopping[e.id] = None
-            elif now - e.timestamp > refresh:
-                # Stale: replace it unless it still sits where the plan would put it (within a
-                # fraction of its spread), which saves a cancel/replace and keeps queue position.
-                prices = plan.buy_prices if buy else plan.sell_prices
-                spreads = plan.buy_spreads if buy else plan.sell_spreads
-                level = _level_index(e)
-                if level is None or level >= len(prices):
-                    stopping[e.id] = None
-                    continue
-                price = float(e.config.entry_price)
-                drift = abs(price - prices[level]) / plan.reference_price
-                if drift > tolerance * spreads[level] or not _outside_floor(price, buy, plan, book):
-                    stopping[e.id] = None
+        resting = [
+            core.RestingQuote(
+                id=e.id,
+                buy=e.config.side == TradeType.BUY,
+                level=_level_index(e),
+                price=float(e.config.entry_price),
+                age_seconds=now - e.timestamp,
+            )
+            for e in scan.quotes
+        ]
+        stopping: dict[str, None] = dict.fromkeys(
+            core.quotes_to_stop(
+                resting,
+                plan,
+                self.book,
+                float(self.config.executor_refresh_time),
+                self.strategy.params.refresh_tolerance,
+            )
+        )
         close_ids = core.select_positions_to_close([p[:3] for p in scan.positions], plan.flatten_quote)
         stopping.update(dict.fromkeys(close_ids))
         actions: list[ExecutorAction] = [

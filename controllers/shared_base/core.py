@@ -216,6 +216,61 @@ def select_positions_to_close(
     return chosen
 
 
+# --- which resting quotes to keep ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class RestingQuote:
+    """A live, unfilled quote as the keep-or-replace rule sees it."""
+
+    id: str
+    buy: bool
+    level: int | None  # its level index in the plan; None when its level id cannot be read
+    price: float
+    age_seconds: float  # since it was placed
+
+
+def outside_floor(price: float, buy: bool, plan: QuotePlan, book: BookTop | None) -> bool:
+    """A kept quote must still respect the fee floor around the current reference, and the book."""
+    tolerance = 1e-12 * plan.reference_price  # float rounding only
+    if buy:
+        limit = plan.reference_price * (1.0 - plan.spread_floor)
+        return price <= limit + tolerance and (book is None or price <= book.best_bid)
+    limit = plan.reference_price * (1.0 + plan.spread_floor)
+    return price >= limit - tolerance and (book is None or price >= book.best_ask)
+
+
+def quotes_to_stop(
+    quotes: Iterable[RestingQuote],
+    plan: QuotePlan,
+    book: BookTop | None,
+    refresh_seconds: float,
+    tolerance: float,
+) -> list[str]:
+    """Ids of the resting quotes to cancel this tick, in the order given.
+
+    A quote goes when the plan stops quoting its side. A fresh one (placed at most refresh_seconds ago)
+    stays wherever it is. A stale one is replaced, unless it still sits where the plan would put it:
+    within tolerance x its level's spread of the planned price, and outside the fee floor and the book.
+    Keeping it saves a cancel/replace and keeps its place in the queue; a level the plan no longer
+    has (fewer levels, or an unreadable level id) is always replaced.
+    """
+    stop = []
+    for quote in quotes:
+        if not plan.is_quoting or not (plan.quote_buy if quote.buy else plan.quote_sell):
+            stop.append(quote.id)
+            continue
+        if quote.age_seconds <= refresh_seconds:
+            continue
+        prices = plan.buy_prices if quote.buy else plan.sell_prices
+        spreads = plan.buy_spreads if quote.buy else plan.sell_spreads
+        if quote.level is None or quote.level >= len(prices):
+            stop.append(quote.id)
+            continue
+        drift = abs(quote.price - prices[quote.level]) / plan.reference_price
+        if drift > tolerance * spreads[quote.level] or not outside_floor(quote.price, quote.buy, plan, book):
+            stop.append(quote.id)
+    return stop
+
+
 def build_quote_plan(
     *,
     reference: float,

@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -268,3 +269,61 @@ def test_funded_levels_never_cost_more_than_the_balance_nor_exceed_what_was_aske
     assert spent <= quote * (1 + 1e-9) + 1e-12
     for (_, wanted), amount in zip(bids, funding.buy.amounts, strict=True):
         assert amount == 0.0 or minimum <= amount <= wanted
+
+
+# --- which resting quotes to keep (hand-computed) -----------------------------------------------------
+# Reference 100; level 0 at 1% (99 / 101), level 1 at 2% (98 / 102); fee floor 0.2% (99.8 / 100.2).
+KEEP_PLAN = core.QuotePlan(
+    reference_price=100.0,
+    buy_prices=(99.0, 98.0),
+    sell_prices=(101.0, 102.0),
+    buy_spreads=(0.01, 0.02),
+    sell_spreads=(0.01, 0.02),
+    spread_floor=0.002,
+)
+REFRESH, TOLERANCE = 60.0, 0.5  # a stale quote may drift up to half its level's spread
+
+
+def _resting(id_, buy, level, price, age=120.0):
+    return core.RestingQuote(id=id_, buy=buy, level=level, price=price, age_seconds=age)
+
+
+def _stop(quotes, plan=KEEP_PLAN, book=None):
+    return core.quotes_to_stop(quotes, plan, book, REFRESH, TOLERANCE)
+
+
+def test_a_fresh_quote_stays_wherever_it_is():
+    assert _stop([_resting("far", True, 0, 90.0, age=REFRESH)]) == []  # age == refresh: not yet stale
+
+
+def test_a_stale_quote_within_tolerance_is_kept_beyond_it_replaced():
+    # Level 0 buy planned at 99: 99.4 drifted 0.4% <= 0.5 x 1%, 99.6 drifted 0.6% > 0.5%.
+    near, far = _resting("near", True, 0, 99.4), _resting("far", True, 0, 99.6)
+    assert _stop([near, far]) == ["far"]
+    # Level 1 sell planned at 102: 101.5 drifted 0.5% <= 0.5 x 2%.
+    assert _stop([_resting("sell", False, 1, 101.5)]) == []
+
+
+def test_a_stale_quote_inside_the_fee_floor_or_the_book_is_replaced():
+    # Level 0 buy planned at 99.85 sits inside the 0.2% floor (99.8) even though its drift is small.
+    tight = replace(KEEP_PLAN, buy_prices=(99.85, 98.0), buy_spreads=(0.0015, 0.02))
+    assert _stop([_resting("inside", True, 0, 99.84)], plan=tight) == ["inside"]
+    # A sell at 101.5 is within tolerance of 102, but the book's best ask moved to 101.6: it would cross.
+    sell = _resting("crossing", False, 1, 101.5)
+    assert _stop([sell], book=core.BookTop(best_bid=101.4, best_ask=101.6)) == ["crossing"]
+    assert _stop([sell], book=core.BookTop(best_bid=101.0, best_ask=101.5)) == []
+
+
+def test_a_level_the_plan_no_longer_has_is_replaced():
+    assert _stop([_resting("gone", True, 2, 97.0), _resting("unreadable", False, None, 101.0)]) == [
+        "gone",
+        "unreadable",
+    ]
+
+
+def test_a_side_the_plan_stops_quoting_or_a_killed_plan_pulls_even_fresh_quotes():
+    buy, sell = _resting("buy", True, 0, 99.0, age=1.0), _resting("sell", False, 0, 101.0, age=1.0)
+    no_sells = replace(KEEP_PLAN, quote_sell=False)
+    assert _stop([buy, sell], plan=no_sells) == ["sell"]
+    killed = replace(KEEP_PLAN, killed=True)
+    assert _stop([sell, buy], plan=killed) == ["sell", "buy"]  # in the order given
