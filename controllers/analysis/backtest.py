@@ -80,13 +80,14 @@ def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool
     try:
         run = run_config(config, job.candles, fee=job.fee, progress=bar, fill=job.fill)
     except UnsupportedExecutorError as error:
-        raise InputError(str(error)) from None
+        raise InputError.parse(str(error)) from None
     finally:
         if bar is not None:
             bar.close()
     if job.candles.rows < run.warmup_bars + MIN_TRADING_BARS:  # a plugin the pure check could not size
         raise InputError(
-            f"candles: {job.candles.rows} bars, shorter than {job.controller}'s warm-up of"
+            "candles",
+            f"{job.candles.rows} bars, shorter than {job.controller}'s warm-up of"
             f" {run.warmup_bars} bars plus {MIN_TRADING_BARS} to trade"
         )
     return run

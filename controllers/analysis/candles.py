@@ -4,6 +4,7 @@ A file is `timestamp,open,high,low,close,volume` (epoch seconds, candle open, UT
 Every rule rejects with the row and column at fault, before any backtest starts:
 
     candles = load_candles("ETH-BTC_5m.csv")            # CandleError on bad input
+    market = Market.from_path("ETH-BTC_5m.csv")         # binance, ETH-BTC (from the file's name)
     candles.interval, candles.rows, candles.sha256
     window = candles.window(start=..., end=...)          # a time slice, still validated
 
@@ -21,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from controllers.analysis.errors import AnalysisError
 from controllers.shared_base.indicators import interval_seconds
 
 CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
@@ -31,6 +33,31 @@ MIN_ROWS = 3  # two returns: the least a per-bar statistic needs
 
 class CandleError(ValueError):
     """A candles file the analysis refuses; the message names the file, row and column."""
+
+
+@dataclass(frozen=True)
+class Market:
+    """What a candles file name says: `<BASE>-<QUOTE>[-PERP]_<interval>.csv`."""
+
+    path: str
+    connector: str
+    trading_pair: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).stem
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Market:
+        symbol, _, _ = Path(path).stem.rpartition("_")
+        perpetual = symbol.endswith("-PERP")
+        pair = symbol.removesuffix("-PERP")
+        if not pair or "-" not in pair:
+            raise AnalysisError(
+                "candles",
+                f"{Path(path).name}: name must be <BASE>-<QUOTE>[-PERP]_<interval>.csv to say its market",
+            )
+        return cls(str(path), "binance_perpetual" if perpetual else "binance", pair)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Each config is a template: the market fields come from the candle file's name
 capital and fees from the command line, everything else from the config. A plain fixed-spread
 baseline (registry defaults) is always in the table, so every figure has a reference.
 
-    cases = plan_cases(configs, candle_files, fee=0.001, capital=1000)   # pure, InputError on bad input
+    cases = plan_cases(configs, candle_files, fee=0.001, capital=1000)   # pure, AnalysisError on bad input
     rows = run_cases(cases, workers=2)                                  # runtime image only
     markdown_table(rows), csv_text(rows)
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis.bootstrap import LEVEL, RESAMPLES, sharpe_difference
-from controllers.analysis.candles import CandleError, load_candles
+from controllers.analysis.candles import CandleError, Market, load_candles
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, assumptions
 from controllers.analysis.inputs import InputError, check_fee, check_fill, prepare_backtest
 from controllers.analysis.maker import HORIZONS
@@ -78,31 +78,6 @@ CONFIDENCE_COLUMNS = (
     ("sharpe_diff_low", f"{LEVEL:.0%} CI low", "{:+,.2f}"),
     ("sharpe_diff_high", f"{LEVEL:.0%} CI high", "{:+,.2f}"),
 )
-
-
-@dataclass(frozen=True)
-class Market:
-    """What a candles file name says: `<BASE>-<QUOTE>[-PERP]_<interval>.csv`."""
-
-    path: str
-    connector: str
-    trading_pair: str
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).stem
-
-    @classmethod
-    def from_path(cls, path: str | Path) -> Market:
-        symbol, _, _ = Path(path).stem.rpartition("_")
-        perpetual = symbol.endswith("-PERP")
-        pair = symbol.removesuffix("-PERP")
-        if not pair or "-" not in pair:
-            raise InputError(
-                f"candles: {Path(path).name}: name must be <BASE>-<QUOTE>[-PERP]_<interval>.csv"
-                " to say its market"
-            )
-        return cls(str(path), "binance_perpetual" if perpetual else "binance", pair)
 
 
 @dataclass(frozen=True)
@@ -163,34 +138,34 @@ def plan_cases(
     taker_fee: float | None = None,
     slippage: float | None = None,
 ) -> list[Case]:
-    """Every (config, market) case, each fully checked as a backtest would be; InputError otherwise.
+    """Every (config, market) case, each fully checked as a backtest would be; AnalysisError otherwise.
 
     Under the conservative model each market pays the rates given, else its connector's public tier."""
     registry = registry or load_registry()
     fee = check_fee(fee)
     if capital <= 0:
-        raise InputError(f"capital: {capital} must be positive")
+        raise InputError("capital", f"{capital} must be positive")
     if not candle_files:
-        raise InputError("candles: no candle files given")
+        raise InputError("candles", "no candle files given")
     cases = []
     for path in candle_files:
         market = Market.from_path(path)
         try:
             candles = load_candles(path, fill_gaps=fill_gaps)
         except CandleError as error:
-            raise InputError(f"candles: {error}") from None
+            raise InputError("candles", str(error)) from None
         try:
             fill = check_fill(
                 fill_model, market.connector, {}, maker_fee=maker_fee, taker_fee=taker_fee, slippage=slippage
             )
         except InputError as error:
-            raise InputError(f"{market.name}: {error}") from None
+            raise InputError(market.name, str(error)) from None
         for label, template in with_baseline(templates):
             config = market_config(template, market, candles.interval, fee, capital, fill)
             try:
                 prepare_backtest(config, candles, fee, registry=registry, fill_model=model_name(fill))
             except InputError as error:
-                raise InputError(f"{label} on {market.name}: {error}") from None
+                raise InputError(f"{label} on {market.name}", str(error)) from None
             cases.append(Case(label, market, config, fee, fill_gaps, fill))
     return cases
 
@@ -211,7 +186,7 @@ def run_case(case: Case) -> dict[str, Any]:
     try:
         run = run_config(case.config, candles, fee=case.fee, fill=case.fill)
     except UnsupportedExecutorError as error:  # the whole comparison stops: a row of zeros would lie
-        raise InputError(f"{case.label} on {case.market.name}: {error}") from None
+        raise InputError(f"{case.label} on {case.market.name}", str(error)) from None
     return {
         "market": case.market.name,
         "label": case.label,

@@ -1,6 +1,6 @@
 """Everything a backtest checks before it starts, pure (operator side: no Hummingbot, no pandas).
 
-Each problem is an InputError whose message starts with the field or file at fault:
+Each problem is an InputError (an AnalysisError: errors.py) naming the field or file at fault:
 
     job = prepare_backtest(config_path, candles_path, fee=0.001)   # InputError on bad input
     job.config (normalised), job.candles, job.fingerprint, job.signal_switches
@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
+from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import (
     DEFAULT_FILL_MODEL,
     FILL_MODELS,
@@ -35,14 +36,16 @@ SIGNAL_SWITCHES = ("sentiment_enabled", "llm_enabled")
 BACKTESTABLE_TYPES = ("market_making", "directional_trading")
 
 
-class InputError(ValueError):
-    """Bad input to a backtest; the message names the field or file."""
+class InputError(AnalysisError):
+    """Bad input to a backtest; `field` names the field or file."""
 
 
 def check_fee(fee: Any) -> float:
     low, high = FEE_RANGE
     if isinstance(fee, bool) or not isinstance(fee, int | float) or not low <= fee < high:
-        raise InputError(f"fee: {fee!r} is outside [{low}, {high}); it is a fraction per fill (0.001 = 0.1%)")
+        raise InputError(
+            "fee", f"{fee!r} is outside [{low}, {high}); it is a fraction per fill (0.001 = 0.1%)"
+        )
     return float(fee)
 
 
@@ -51,11 +54,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text())
     except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise InputError(str(path), f"cannot read: {error.strerror or error}") from None
     except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML/JSON: {error}") from None
+        raise InputError(str(path), f"not valid YAML/JSON: {error}") from None
     if not isinstance(data, Mapping):
-        raise InputError(f"{path}: expected a mapping, got {type(data).__name__}")
+        raise InputError(str(path), f"expected a mapping, got {type(data).__name__}")
     return dict(data)
 
 
@@ -63,13 +66,14 @@ def check_config(config: Mapping[str, Any], registry: StrategyRegistry, where: s
     """The normalised config; InputError listing every invalid field (unknown controller included)."""
     errors = registry.validate(config)
     if errors:
-        raise InputError("\n".join(f"{where}: {line}" for line in errors))
+        raise InputError.each(((where, line) for line in errors), sep="\n")
     controller_type = registry.get(str(config["controller_name"])).controller_type
     if controller_type not in BACKTESTABLE_TYPES:
         raise InputError(
-            f"{where}: controller_name: {config['controller_name']} is a {controller_type} controller;"
+            where,
+            f"controller_name: {config['controller_name']} is a {controller_type} controller;"
             " Hummingbot's backtester only simulates position and DCA executors"
-            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)"
+            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)",
         )
     return normalise_config(config, registry)
 
@@ -87,14 +91,15 @@ def check_fill(
     the fee_maker/fee_taker the config was written with (`written`, not its defaults); then the
     connector's public tier."""
     if fill_model not in FILL_MODELS:
-        raise InputError(f"fill_model: {fill_model!r} is not one of {', '.join(FILL_MODELS)}")
+        raise InputError("fill_model", f"{fill_model!r} is not one of {', '.join(FILL_MODELS)}")
     if fill_model == "hummingbot":
         rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
         given = [name for name, value in rates.items() if value is not None]
         if given:
             raise InputError(
-                f"{given[0]}: Hummingbot's fill model charges one flat --fee;"
-                " maker/taker rates and slippage need --fill-model conservative"
+                given[0],
+                "Hummingbot's fill model charges one flat --fee;"
+                " maker/taker rates and slippage need --fill-model conservative",
             )
         return None
     try:
@@ -105,7 +110,7 @@ def check_fill(
             slippage=slippage,
         )
     except FillModelError as error:
-        raise InputError(str(error)) from None
+        raise InputError.parse(str(error)) from None
 
 
 def warmup_bars(params: Any) -> int:
@@ -129,8 +134,9 @@ def check_window(candles: Candles, warmup: int, controller: str) -> None:
     needed = warmup + MIN_TRADING_BARS
     if candles.rows < needed:
         raise InputError(
-            f"candles: {candles.path} has {candles.rows} bars, shorter than {controller}'s warm-up of"
-            f" {warmup} bars plus {MIN_TRADING_BARS} to trade ({needed}); use a longer window"
+            "candles",
+            f"{candles.path} has {candles.rows} bars, shorter than {controller}'s warm-up of"
+            f" {warmup} bars plus {MIN_TRADING_BARS} to trade ({needed}); use a longer window",
         )
 
 
@@ -138,8 +144,9 @@ def check_interval(config: Mapping[str, Any], candles: Candles) -> None:
     interval = config.get("interval")
     if interval is not None and interval != candles.interval:
         raise InputError(
-            f"config: interval: {interval!r}, but {candles.path} has {candles.interval} bars;"
-            f" set interval: {candles.interval} (the strategy's bar maths depend on it)"
+            "config",
+            f"interval: {interval!r}, but {candles.path} has {candles.interval} bars;"
+            f" set interval: {candles.interval} (the strategy's bar maths depend on it)",
         )
 
 
@@ -199,7 +206,7 @@ def prepare_backtest(
         try:
             candles = load_candles(candles, fill_gaps=fill_gaps)
         except CandleError as error:
-            raise InputError(f"candles: {error}") from None
+            raise InputError("candles", str(error)) from None
     check_interval(raw, candles)
     warmup = warmup_bars(registry.parse(raw))
     check_window(candles, warmup, normalised["controller_name"])

@@ -20,21 +20,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from controllers.analysis.errors import AnalysisError
+
 REPORT_MARKERS = ("metrics.json", "results.csv")
 
 
-class OutputError(ValueError):
+class OutputError(AnalysisError):
     """The output folder cannot be used; the message says why."""
 
 
 def check_output_dir(out: Path) -> None:
     """Refuse an --out that is a file or a folder of something other than a previous report."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(f"out: {out} exists and is not a folder")
+        raise OutputError("out", f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not any((out / name).is_file() for name in REPORT_MARKERS):
-        raise OutputError(f"out: {out} is a non-empty folder that holds no previous report; choose another")
+        raise OutputError("out", f"{out} is a non-empty folder that holds no previous report; choose another")
     if not out.parent.is_dir():
-        raise OutputError(f"out: the parent folder {out.parent} does not exist")
+        raise OutputError("out", f"the parent folder {out.parent} does not exist")
 
 
 @contextlib.contextmanager

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 from controllers.analysis import runtime
-from controllers.analysis.inputs import InputError, prepare_backtest
-from controllers.analysis.output import OutputError, check_output_dir
+from controllers.analysis.errors import AnalysisError
+from controllers.analysis.inputs import prepare_backtest
+from controllers.analysis.output import check_output_dir
 from controllers.cli import exit_codes, options
 from controllers.plugin_system.registry import StrategyRegistry
 
@@ -43,13 +44,13 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             registry=registry,
             **options.fill_args(args),
         )
-    except InputError as error:
-        return options.fail(str(error))
+    except AnalysisError as error:
+        return options.fail(error)
     out = (args.out or Path(f"backtest-{job.controller}-{Path(job.candles.path).stem}")).resolve()
     try:
         check_output_dir(out)
-    except OutputError as error:
-        return options.fail(str(error))
+    except AnalysisError as error:
+        return options.fail(error)
     if not runtime.in_runtime():
         argv = [
             "backtest",
@@ -72,8 +73,8 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
 
     try:
         run_backtest_report(job, out, risk_free_rate=args.risk_free_rate, progress=not args.no_progress)
-    except InputError as error:
-        return options.fail(str(error))
+    except AnalysisError as error:
+        return options.fail(error)
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     print(
         f"{job.controller} on {Path(job.candles.path).name}: PnL {metrics['net_pnl_quote']:.2f} quote,"

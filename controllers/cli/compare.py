@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 
 from controllers.analysis import runtime
+from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import FILL_MODELS
 from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, read_config
 from controllers.cli import exit_codes, options
@@ -54,7 +55,7 @@ def _templates(args: argparse.Namespace, registry: StrategyRegistry) -> list[tup
     for path in args.configs:
         templates.append((path.stem, read_config(path)))
     if not templates:
-        raise InputError("configs: give --configs FILE... or --builtins")
+        raise InputError("configs", "give --configs FILE... or --builtins")
     return templates
 
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     markdown, table = out.with_suffix(".md"), out.with_suffix(".csv")
     try:
         if args.also_model == args.fill_model:
-            raise InputError(f"also_model: --also-model {args.also_model} is already --fill-model")
+            raise InputError("also_model", f"--also-model {args.also_model} is already --fill-model")
         args.fee = options.flat_fee(args)
         templates = _templates(args, registry)
         plans = [
@@ -97,10 +98,10 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             for model in options.models(args)
         ]
         notes = args.notes.read_text() if args.notes else ""
-    except (InputError, OSError) as error:
-        return options.fail(str(error))
-    if not out.parent.is_dir():
-        return options.fail(f"out: the folder {out.parent} does not exist")
+        if not out.parent.is_dir():
+            raise InputError("out", f"the folder {out.parent} does not exist")
+    except (AnalysisError, OSError) as error:
+        return options.fail(error)
     if not runtime.in_runtime():
         argv = ["compare", "--candles", *(str(p.resolve()) for p in args.candles), "--out", str(out)]
         argv += [*options.fee_argv(args, args.fee), "--capital", repr(args.capital), "--title", args.title]
@@ -123,8 +124,8 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     cases = plans[0]
     try:
         every, wall = compare.timed_run(sum(plans, []), args.workers, progress=not args.no_progress)
-    except InputError as error:  # a controller the engine cannot simulate: nothing is written
-        return options.fail(str(error))
+    except AnalysisError as error:  # a controller the engine cannot simulate: nothing is written
+        return options.fail(error)
     rows, also_rows = every[: len(cases)], every[len(cases) :]
     document = compare.markdown_document(
         rows,

@@ -5,12 +5,12 @@
         [--fill-model conservative] [--maker-fee R] [--taker-fee R] [--slippage R] \\
         [--storage postgresql://optuna@db-host/optuna] [--seed 1]
 
-Every input is checked on the host before anything runs or is written (optimize_request). From the
-host venv the search then runs inside the Hummingbot analysis runtime image (analysis/runtime.py);
-inside that image it runs directly (optimize_search), and writes optimize.json and optimize.md into
---out, each atomically. Without --storage the study lives in --out/optimize.db (SQLite) and runs
-one worker process per core; with --storage every machine running the same command against the same
-database and study adds its workers to the one search.
+Every input is checked on the host before anything runs or is written (analysis.optimize.request).
+From the host venv the search then runs inside the Hummingbot analysis runtime image
+(analysis/runtime.py); inside that image it runs directly (analysis.optimize.search), and writes
+optimize.json and optimize.md into --out, each atomically. Without --storage the study lives in
+--out/optimize.db (SQLite) and runs one worker process per core; with --storage every machine
+running the same command against the same database and study adds its workers to the one search.
 
 The fill model and its options are backtest's (options.add_fill_options). The default, conservative,
 charges each market --maker-fee/--taker-fee (else the --config's fee_maker/fee_taker, else its
@@ -26,15 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis import runtime
-from controllers.analysis.inputs import InputError
-from controllers.analysis.optimize_request import (
+from controllers.analysis.errors import AnalysisError
+from controllers.analysis.optimize import (
+    MIN_SCORED_BARS,
     OptimizeRequest,
-    RequestError,
     build_request,
+    finish_report,
     redact,
     sqlite_path,
+    write_reports,
 )
-from controllers.analysis.optimize_walkforward import MIN_SCORED_BARS
 from controllers.cli import exit_codes, options
 from controllers.plugin_system.registry import StrategyRegistry
 
@@ -74,10 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> OptimizeRequest:
-    try:
-        fee = options.flat_fee(args)
-    except InputError as error:  # its message starts with the field
-        raise RequestError(str(error)) from None
+    """The checked request; an AnalysisError (InputError for --fee, else RequestError) names the field."""
     return build_request(
         registry,
         controller=args.controller,
@@ -86,7 +84,7 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
         trials=args.trials,
         workers=args.workers,
         train_fraction=args.train_fraction,
-        fee=fee,
+        fee=options.flat_fee(args),
         storage=args.storage,
         study=args.study,
         space_file=args.space,
@@ -141,13 +139,12 @@ def delegate_to_runtime(args: argparse.Namespace, request: OptimizeRequest) -> i
 
 def search_and_report(request: OptimizeRequest, evaluate: Any = None) -> int:
     """Search, score the held-out tails, write the reports; FAILED when no trial completed."""
-    from controllers.analysis.optimize_report import finish_report, write_reports
-    from controllers.analysis.optimize_search import check_storage_driver, run_search
+    from controllers.analysis.optimize.search import check_storage_driver, run_search
 
     try:
         check_storage_driver(request.storage)
-    except ValueError as error:
-        return options.fail(str(error))
+    except AnalysisError as error:
+        return options.fail(error)
     request.output.mkdir(parents=True, exist_ok=True)
     database = sqlite_path(request.storage)
     if database is not None:
@@ -169,8 +166,8 @@ def search_and_report(request: OptimizeRequest, evaluate: Any = None) -> int:
 def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     try:
         request = request_from_args(args, registry)
-    except RequestError as error:
-        return options.fail(str(error))
+    except AnalysisError as error:
+        return options.fail(error)
     if not runtime.in_runtime():
         return delegate_to_runtime(args, request)
     return search_and_report(request)

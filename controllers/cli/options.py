@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, DEFAULT_SLIPPAGE, FILL_MODELS
 from controllers.analysis.inputs import InputError
 from controllers.cli import exit_codes
@@ -17,9 +18,9 @@ from controllers.cli import exit_codes
 DEFAULT_FEE = 0.001
 
 
-def fail(message: str) -> int:
-    """Refuse bad input: `error: <field>: ...` on stderr, exit INVALID."""
-    print(f"error: {message}", file=sys.stderr)
+def fail(error: AnalysisError | OSError) -> int:
+    """Refuse bad input: `error: <field>: ...` (the AnalysisError's own format) on stderr, exit INVALID."""
+    print(f"error: {error}", file=sys.stderr)
     return exit_codes.INVALID
 
 
@@ -70,8 +71,9 @@ def flat_fee(args: argparse.Namespace) -> float:
     which charges a maker and a taker rate, it would be silently unused, so it is refused, naming it."""
     if args.fee is not None and "hummingbot" not in models(args):
         raise InputError(
-            "fee: --fee is Hummingbot's one flat rate; the conservative model charges --maker-fee on"
-            " limit fills and --taker-fee on market fills"
+            "fee",
+            "--fee is Hummingbot's one flat rate; the conservative model charges --maker-fee on"
+            " limit fills and --taker-fee on market fills",
         )
     return DEFAULT_FEE if args.fee is None else args.fee
 

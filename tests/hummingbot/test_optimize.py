@@ -26,8 +26,8 @@ import pytest
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 import optuna  # noqa: E402  (the analysis runtime has it; a missing Optuna is a failure, not a skip)
 
-from controllers.analysis.optimize_engine import evaluate_window  # noqa: E402
-from controllers.analysis.optimize_request import build_request  # noqa: E402
+from controllers.analysis.optimize import build_request  # noqa: E402
+from controllers.analysis.optimize.evaluate import evaluate_window  # noqa: E402
 from controllers.analysis.runtime import cli_command  # noqa: E402
 from controllers.cli.optimize import search_and_report  # noqa: E402
 from controllers.plugin_system.registry import load_registry  # noqa: E402

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from controllers.analysis.optimize_report import finish_report, render_markdown, write_reports
+from controllers.analysis.optimize.report import finish_report, render_markdown, write_reports
 
 CONSERVATIVE = {
     "name": "conservative",

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, PUBLIC_FEES
-from controllers.analysis.optimize_request import (
-    RequestError,
-    build_request,
-    check_storage_url,
-    redact,
-)
+from controllers.analysis.optimize import RequestError, build_request, redact
+from controllers.analysis.optimize.request import check_storage_url
 from controllers.cli import optimize
 from controllers.plugin_system.registry import load_registry
 
@@ -276,10 +273,10 @@ def parse(*argv: str) -> argparse.Namespace:
 
 def test_fee_is_refused_with_the_conservative_model_naming_it(tmp_path, candles):
     args = parse("--candles", str(candles), "--out", str(tmp_path / "out"), "--fee", "0.002")
-    with pytest.raises(RequestError, match=r"^fee: --fee is Hummingbot's one flat rate"):
+    with pytest.raises(AnalysisError, match=r"^fee: --fee is Hummingbot's one flat rate"):
         optimize.request_from_args(args, REGISTRY)
     args = parse("--candles", str(candles), "--out", str(tmp_path / "out"), "--maker-fee", "0.05")
-    with pytest.raises(RequestError, match=r"^maker_fee: 0.05 is outside"):
+    with pytest.raises(AnalysisError, match=r"^maker_fee: 0.05 is outside"):
         optimize.request_from_args(args, REGISTRY)
     assert not (tmp_path / "out").exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controllers.analysis.optimize_space import (
+from controllers.analysis.optimize.space import (
     DEFAULT_SPAN,
     SpaceError,
     apply_params,

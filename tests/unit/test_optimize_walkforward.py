@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from controllers.analysis.optimize_walkforward import (
+from controllers.analysis.optimize.walkforward import (
     MIN_SCORED_BARS,
     SplitError,
     check_train_fraction,

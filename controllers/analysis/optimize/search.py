@@ -25,8 +25,8 @@ import optuna
 
 from controllers.analysis.candles import Candles
 from controllers.analysis.fill_model import FillTerms
-from controllers.analysis.optimize_request import MarketData, OptimizeRequest, redact
-from controllers.analysis.optimize_space import ParamRange, base_params, config_errors
+from controllers.analysis.optimize.request import MarketData, OptimizeRequest, RequestError, redact
+from controllers.analysis.optimize.space import ParamRange, base_params, config_errors
 
 Evaluator = Callable[..., dict[str, Any]]
 OBJECTIVE_METRIC = "sharpe"
@@ -34,7 +34,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 600
 
 
 def default_evaluator() -> Evaluator:
-    from controllers.analysis.optimize_engine import evaluate_window
+    from controllers.analysis.optimize.evaluate import evaluate_window
 
     return evaluate_window
 
@@ -56,8 +56,8 @@ def check_storage_driver(url: str) -> None:
     try:
         make_url(url).get_dialect().import_dbapi()
     except ImportError as error:
-        raise ValueError(
-            f"--storage: no database driver for {redact(url)!r} in this runtime: {error}"
+        raise RequestError(
+            "--storage", f"no database driver for {redact(url)!r} in this runtime: {error}"
         ) from None
 
 
@@ -277,7 +277,7 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
 
 
 def run_search(request: OptimizeRequest, evaluate: Evaluator | None = None) -> dict[str, Any]:
-    """Run the search and the held-out scoring; return the report's data (see optimize_report)."""
+    """Run the search and the held-out scoring; return the report's data (see report.py)."""
     evaluate = evaluate or default_evaluator()
     check_storage_driver(request.storage)
     started = time.perf_counter()

@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args, get_origin
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
+from controllers.analysis.errors import AnalysisError, problem
 from controllers.shared_base.params import PASSTHROUGH_FIELDS, format_validation_errors
 
 # default range = [default / DEFAULT_SPAN, default * DEFAULT_SPAN] where the model sets no bound
@@ -74,8 +75,8 @@ SPEC_KEYS = frozenset({"low", "high", "log"})
 Kind = Literal["int", "float", "bool", "ladder"]
 
 
-class SpaceError(ValueError):
-    """A space problem; the message starts with the field it is about."""
+class SpaceError(AnalysisError):
+    """A space problem; `field` is the field it is about."""
 
 
 @dataclass(frozen=True)
@@ -236,9 +237,9 @@ def derive_space(model: type[BaseModel], base: BaseModel, controller: str) -> Se
 
 def _number(field: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpaceError(f"{field}.{key}: expected a number, got {value!r}")
+        raise SpaceError(f"{field}.{key}", f"expected a number, got {value!r}")
     if not math.isfinite(value):
-        raise SpaceError(f"{field}.{key}: must be finite, got {value!r}")
+        raise SpaceError(f"{field}.{key}", f"must be finite, got {value!r}")
     return float(value)
 
 
@@ -246,62 +247,60 @@ def _user_range(model: type[BaseModel], base: BaseModel, name: str, spec: Mappin
     """A {low, high, log} entry checked against the field's kind and validated bounds."""
     unknown = sorted(set(spec) - SPEC_KEYS)
     if unknown:
-        raise SpaceError(f"{name}: unknown key(s) {unknown}; allowed: low, high, log")
+        raise SpaceError(name, f"unknown key(s) {unknown}; allowed: low, high, log")
     kind = field_kind(model, name)
     if kind == "bool":
-        raise SpaceError(f"{name}: a boolean is searched over both values; give no range (or fix it)")
+        raise SpaceError(name, "a boolean is searched over both values; give no range (or fix it)")
     fallback = default_range(model, name, base)
     low = _number(name, "low", spec["low"]) if "low" in spec else (fallback.low if fallback else None)
     high = _number(name, "high", spec["high"]) if "high" in spec else (fallback.high if fallback else None)
     if low is None or high is None:
-        raise SpaceError(f"{name}: give both low and high (the field has no default range)")
+        raise SpaceError(name, "give both low and high (the field has no default range)")
     bounds = field_bounds(model, name)
     if name in FEE_FLOORED_FIELDS:
         bounds = _with_floor(bounds, base.spread_floor)
     for key, value in (("low", low), ("high", high)):
         if not bounds.admits(value):
             raise SpaceError(
-                f"{name}.{key}: {value:g} is outside the field's valid range {bounds.describe()}"
+                f"{name}.{key}", f"{value:g} is outside the field's valid range {bounds.describe()}"
             )
         if kind == "int" and value != int(value):
-            raise SpaceError(f"{name}.{key}: {name} is an integer, got {value:g}")
+            raise SpaceError(f"{name}.{key}", f"{name} is an integer, got {value:g}")
     if not low < high:
-        raise SpaceError(f"{name}: low {low:g} must be below high {high:g} (to fix a value, give it alone)")
+        raise SpaceError(name, f"low {low:g} must be below high {high:g} (to fix a value, give it alone)")
     log = spec.get("log", _log_scale(kind, low, high))
     if not isinstance(log, bool):
-        raise SpaceError(f"{name}.log: expected true or false, got {log!r}")
+        raise SpaceError(f"{name}.log", f"expected true or false, got {log!r}")
     if log and low <= 0:
-        raise SpaceError(f"{name}.log: a log scale needs low > 0, got {low:g}")
+        raise SpaceError(f"{name}.log", f"a log scale needs low > 0, got {low:g}")
     return ParamRange(name, kind, low, high, log)
 
 
 def narrow_space(model: type[BaseModel], base: BaseModel, controller: str, spec: Any) -> SearchSpace:
     """The space a user file describes; every error names the field (`space.<field>...`)."""
     if not isinstance(spec, Mapping) or not spec:
-        raise SpaceError(f"space: expected a non-empty mapping of field -> range or value, got {spec!r}")
+        raise SpaceError("space", f"expected a non-empty mapping of field -> range or value, got {spec!r}")
     allowed = searchable_fields(model)
     ranges: list[ParamRange] = []
     fixed: list[tuple[str, Any]] = []
     for name, entry in spec.items():
         try:
             if name not in model.model_fields:
-                raise SpaceError(
-                    f"{name}: unknown parameter of {controller}; searchable: {', '.join(allowed)}"
-                )
+                raise SpaceError(name, f"unknown parameter of {controller}; searchable: {', '.join(allowed)}")
             if name not in allowed:
-                raise SpaceError(f"{name}: not a searchable parameter (a fact or an identity, not a knob)")
+                raise SpaceError(name, "not a searchable parameter (a fact or an identity, not a knob)")
             if isinstance(entry, Mapping):
                 ranges.append(_user_range(model, base, name, entry))
             else:
                 fixed.append((name, entry))
         except SpaceError as error:
-            raise SpaceError(f"space.{error}") from None
+            raise error.as_(SpaceError, lambda field: f"space.{field}") from None
     space = SearchSpace(controller, tuple(ranges), tuple(fixed))
     errors = config_errors(model, apply_params(base, space, {}))
     if errors:
-        raise SpaceError("; ".join(f"space.{line}" for line in errors))
+        raise SpaceError.each((f"space.{field}", message) for field, message in map(problem, errors))
     if not ranges:
-        raise SpaceError("space: every field is fixed; give at least one {low, high} range to search")
+        raise SpaceError("space", "every field is fixed; give at least one {low, high} range to search")
     return space
 
 

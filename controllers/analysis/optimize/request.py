@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from controllers.analysis.candles import CandleError, Candles, load_candles
-from controllers.analysis.compare import Market
+from controllers.analysis.candles import CandleError, Candles, Market, load_candles
+from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, price_increment
 from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, check_fill, read_config
 from controllers.analysis.inputs import check_fee as check_backtest_fee
 from controllers.analysis.inputs import warmup_bars as strategy_warmup
-from controllers.analysis.optimize_space import (
+from controllers.analysis.optimize.space import (
     SearchSpace,
     SpaceError,
     apply_params,
@@ -33,13 +33,13 @@ from controllers.analysis.optimize_space import (
     extreme_configs,
     narrow_space,
 )
-from controllers.analysis.optimize_walkforward import (
+from controllers.analysis.optimize.walkforward import (
     SplitError,
     WalkForwardSplit,
     check_train_fraction,
     walk_forward_split,
 )
-from controllers.analysis.optimize_walkforward import warmup_bars as bar_fields_warmup
+from controllers.analysis.optimize.walkforward import warmup_bars as bar_fields_warmup
 from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError
 from controllers.shared_base.core import fee_spread_floor
 
@@ -49,8 +49,8 @@ REPORT_NAMES = ("optimize.json", "optimize.md")
 DEFAULT_SQLITE_NAME = "optimize.db"
 
 
-class RequestError(ValueError):
-    """Bad input; the message starts with the option or field at fault."""
+class RequestError(AnalysisError):
+    """Bad input; `field` names the option or field at fault."""
 
 
 @dataclass(frozen=True)
@@ -133,26 +133,28 @@ def check_storage_url(url: str) -> str:
     scheme, _, rest = url.partition("://")
     if not rest or scheme not in STORAGE_SCHEMES:
         raise RequestError(
-            f"--storage: {redact(url)!r} is not a supported URL; expected one of "
-            f"{', '.join(s + '://...' for s in STORAGE_SCHEMES)}"
+            "--storage",
+            f"{redact(url)!r} is not a supported URL; expected one of "
+            f"{', '.join(s + '://...' for s in STORAGE_SCHEMES)}",
         )
     if scheme == "sqlite":
         path = rest.removeprefix("/")
         if not rest.startswith("/") or not path or path == ":memory:":
             raise RequestError(
-                "--storage: a SQLite storage needs a file every worker can open: sqlite:///relative.db "
-                "or sqlite:////absolute/path.db (not in-memory)"
+                "--storage",
+                "a SQLite storage needs a file every worker can open: sqlite:///relative.db "
+                "or sqlite:////absolute/path.db (not in-memory)",
             )
         return url
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises on a non-numeric port
     except ValueError:
-        raise RequestError(f"--storage: {redact(url)!r} has an invalid port") from None
+        raise RequestError("--storage", f"{redact(url)!r} has an invalid port") from None
     if not parts.hostname:
-        raise RequestError(f"--storage: {redact(url)!r} names no host")
+        raise RequestError("--storage", f"{redact(url)!r} names no host")
     if not parts.path.strip("/"):
-        raise RequestError(f"--storage: {redact(url)!r} names no database (…/DBNAME)")
+        raise RequestError("--storage", f"{redact(url)!r} names no database (…/DBNAME)")
     return url
 
 
@@ -180,15 +182,20 @@ def absolute_sqlite(url: str) -> str:
 
 def check_positive(option: str, value: int | None) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise RequestError(f"{option}: must be a whole number >= 1, got {value!r}")
+        raise RequestError(option, f"must be a whole number >= 1, got {value!r}")
     return value
+
+
+def as_option(error: AnalysisError) -> RequestError:
+    """A shared check's error under the command-line option of its field: fee -> --fee."""
+    return error.as_(RequestError, lambda field: f"--{field}")
 
 
 def check_fee(fee: float) -> float:
     try:
         return check_backtest_fee(fee)
     except InputError as error:
-        raise RequestError(f"--{error}") from None
+        raise as_option(error) from None
 
 
 def market_fill(
@@ -199,8 +206,8 @@ def market_fill(
     whole file, so the searched head and the held-out tail fill alike and the report can state it."""
     try:
         fill = check_fill(fill_model, market.connector, written, **rates)
-    except InputError as error:  # its message starts with the field
-        raise RequestError(str(error)) from None
+    except InputError as error:
+        raise error.as_(RequestError) from None
     if fill is None:
         return None
     # interleaved per bar, as the engine reads a window, so a backtest of the same file finds the same
@@ -236,19 +243,20 @@ def read_mapping(option: str, path: Path | None) -> dict[str, Any] | None:
         return None
     try:
         return read_config(path)
-    except InputError as error:
-        raise RequestError(f"{option} {error}") from None
+    except InputError as error:  # its field is the file
+        raise error.as_(RequestError, lambda path: f"{option} {path}") from None
 
 
 def backtestable_spec(registry: StrategyRegistry, controller: str):
     try:
         spec = registry.get(controller)
     except UnknownStrategyError as error:
-        raise RequestError(f"controller: {error}") from None
+        raise RequestError("controller", str(error)) from None
     if spec.controller_type not in BACKTESTABLE_TYPES:
         raise RequestError(
-            f"controller: {controller} is a {spec.controller_type} controller; Hummingbot's backtester "
-            f"only simulates position executors ({', '.join(BACKTESTABLE_TYPES)})"
+            "controller",
+            f"{controller} is a {spec.controller_type} controller; Hummingbot's backtester "
+            f"only simulates position executors ({', '.join(BACKTESTABLE_TYPES)})",
         )
     return spec
 
@@ -265,12 +273,12 @@ def base_config(
     config = dict(user or {})
     named = config.get("controller_name", controller)
     if named != controller:
-        raise RequestError(f"--config: controller_name is {named!r}, but {controller!r} is being optimised")
+        raise RequestError("--config", f"controller_name is {named!r}, but {controller!r} is being optimised")
     config.update(controller_name=controller, **fees, **market_fields)
     config.pop("id", None)
     errors = config_errors(model, config)
     if errors:
-        raise RequestError("; ".join(f"--config: {line}" for line in errors))
+        raise RequestError.each(("--config", line) for line in errors)
     return model.model_validate(config)
 
 
@@ -283,9 +291,9 @@ def build_space(registry: StrategyRegistry, controller: str, base: BaseModel, sp
             else narrow_space(model, base, controller, spec)
         )
     except SpaceError as error:
-        raise RequestError(f"--space: {error}") from None
+        raise RequestError("--space", str(error)) from None
     if not space.ranges:
-        raise RequestError(f"--space: {controller} has no searchable parameter; give a space file")
+        raise RequestError("--space", f"{controller} has no searchable parameter; give a space file")
     return space
 
 
@@ -293,11 +301,12 @@ def read_market(path: Path, last_rows: int | None, fill_gaps: bool) -> tuple[Mar
     """The market a candle file names and its validated candles, cut to the last `last_rows`."""
     try:
         market = Market.from_path(path)
+    except AnalysisError as error:  # its field is "candles"
+        raise as_option(error) from None
+    try:
         candles = load_candles(path, fill_gaps=fill_gaps)
-    except InputError as error:  # its message starts with "candles:"
-        raise RequestError(f"--{error}") from None
     except CandleError as error:
-        raise RequestError(f"--candles: {error}") from None
+        raise RequestError("--candles", str(error)) from None
     if last_rows is not None and last_rows < candles.rows:
         candles = candles.take(candles.rows - last_rows, candles.rows)
     return market, candles
@@ -309,17 +318,17 @@ def split_market(
     try:
         split = walk_forward_split(candles.rows, train_fraction, warmup, market.name)
     except SplitError as error:
-        raise RequestError(f"--candles: {error}") from None
+        raise RequestError("--candles", str(error)) from None
     return MarketData(market, candles, split, fill)
 
 
 def check_output(output: Path) -> Path:
     """--out is a folder (or can become one) that this user may write into."""
     if output.exists() and not output.is_dir():
-        raise RequestError(f"--out {output}: exists and is not a directory")
+        raise RequestError(f"--out {output}", "exists and is not a directory")
     existing = next(folder for folder in (output, *output.absolute().parents) if folder.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise RequestError(f"--out {output}: {existing} is not a writable folder")
+        raise RequestError(f"--out {output}", f"{existing} is not a writable folder")
     return output
 
 
@@ -361,16 +370,16 @@ def build_request(
     try:
         train_fraction = check_train_fraction(train_fraction)
     except SplitError as error:
-        raise RequestError(str(error)) from None
+        raise error.as_(RequestError) from None
     fee = check_fee(fee)
     storage = absolute_sqlite(
         check_storage_url(storage) if storage else f"sqlite:///{output / DEFAULT_SQLITE_NAME}"
     )
     check_output(output)
     if not candles:
-        raise RequestError("--candles: give at least one candles file")
+        raise RequestError("--candles", "give at least one candles file")
     if len({Path(c).stem for c in candles}) != len(candles):
-        raise RequestError("--candles: the same market is given twice")
+        raise RequestError("--candles", "the same market is given twice")
     loaded = [read_market(Path(path), last_rows, fill_gaps) for path in candles]
     user = read_mapping("--config", config_file)
     rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
@@ -406,5 +415,5 @@ def build_request(
     for data in markets:
         errors = config_errors(spec.params_model, request.trial_config(data, {}))
         if errors:
-            raise RequestError("; ".join(f"--candles {data.market.path}: {line}" for line in errors))
+            raise RequestError.each((f"--candles {data.market.path}", line) for line in errors)
     return request

@@ -17,14 +17,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from controllers.analysis.errors import AnalysisError
+
 # fewer scored bars than this make a Sharpe ratio noise
 MIN_SCORED_BARS = 30
 # params fields counted in bars say so in their prompt, e.g. "Volatility EWMA span (bars): "
 BARS_MARKER = "(bars)"
 
 
-class SplitError(ValueError):
-    """A split that cannot work; the message names the option or the market."""
+class SplitError(AnalysisError):
+    """A split that cannot work; `field` names the option or the market."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class WalkForwardSplit:
 
 def check_train_fraction(value: float) -> float:
     if not (isinstance(value, int | float) and math.isfinite(value) and 0 < value < 1):
-        raise SplitError(f"--train-fraction: must be strictly between 0 and 1, got {value!r}")
+        raise SplitError("--train-fraction", f"must be strictly between 0 and 1, got {value!r}")
     return float(value)
 
 
@@ -77,14 +79,16 @@ def walk_forward_split(
     need_train = warmup + min_scored
     if train_end < need_train:
         raise SplitError(
-            f"{market}: {rows} candles give a training part of {train_end} bars; the warm-up of "
+            market,
+            f"{rows} candles give a training part of {train_end} bars; the warm-up of "
             f"{warmup} bars plus {min_scored} scored bars needs {need_train} "
-            f"(use more candles, a larger --train-fraction or shorter windows in the space)"
+            f"(use more candles, a larger --train-fraction or shorter windows in the space)",
         )
     if rows - train_end < min_scored:
         raise SplitError(
-            f"{market}: {rows} candles leave {rows - train_end} held-out bars; at least {min_scored} "
-            f"are needed (use more candles or a smaller --train-fraction)"
+            market,
+            f"{rows} candles leave {rows - train_end} held-out bars; at least {min_scored} "
+            f"are needed (use more candles or a smaller --train-fraction)",
         )
     return WalkForwardSplit(rows, train_end, warmup)
 
@@ -108,4 +112,4 @@ def count_candle_rows(path: Path) -> int:
         with path.open(newline="") as handle:
             return max(0, sum(1 for _ in csv.reader(handle)) - 1)
     except OSError as error:
-        raise SplitError(f"--candles {path}: cannot read: {error.strerror or error}") from None
+        raise SplitError(f"--candles {path}", f"cannot read: {error.strerror or error}") from None
