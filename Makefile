@@ -96,7 +96,7 @@ tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make 
 # frees (tools/together.py: each stage's log printed whole when it ends, with its time, and the CPU use).
 # Three VPS stages at once keep 2 cores 94% busy; more would only stretch each stage (docs/ci-time.md).
 TEST_SLOTS ?= 3
-TEST_STAGES := molecule-site molecule-host rehearsal runtime integration lint unit monitoring
+TEST_STAGES := molecule-bots molecule-monitoring molecule-host rehearsal runtime integration lint unit monitoring
 test: test-deps  ## Everything CI runs: its stages side by side, TEST_SLOTS at once (each stage timed)
 	python tools/together.py --slots $(TEST_SLOTS) $(TEST_STAGES)
 
@@ -119,10 +119,10 @@ monitoring:  ## promtool/amtool checks and rule unit tests with Debian's Prometh
 integration:  ## Bad-input preflight tests (host and bot layers) against fresh sandbox VPSes
 	pytest -q -p no:cacheprovider tests/integration
 
-molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; site: host, bots, monitoring), side by side
-	python tools/together.py molecule-site molecule-host
+molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; bots; monitoring), side by side
+	python tools/together.py molecule-host molecule-bots molecule-monitoring
 
-molecule-%:  ## One molecule scenario: make molecule-host or molecule-site (own VPSes, ports, state)
+molecule-%:  ## One molecule scenario: make molecule-host, molecule-bots or molecule-monitoring (own VPSes, ports, state)
 	cd tests && molecule test -s $*
 
 rehearsal:  ## The production path as an operator walks it: a copy of inventories/production on two sandbox VPSes, then upgrades

@@ -262,7 +262,7 @@ def test_each_hosts_exporter_reads_its_bots_and_their_mode(converged, host, bot,
 
 @pytest.fixture(scope="module")
 def new_versions(converged, mine, env):
-    built = play(mine, "tests/molecule/site/test_images.yml", env)
+    built = play(mine, "tests/molecule/bots/test_images.yml", env)
     assert built.returncode == 0, built.stdout[-3000:]
 
 

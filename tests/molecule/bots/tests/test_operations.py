@@ -184,7 +184,7 @@ def marker_fills(bot: Bot, marker: str) -> int:
 
 
 def test_build_the_new_versions(host):  # host: keeps the file order (testinfra groups by it)
-    result = play("../tests/molecule/site/test_images.yml")
+    result = play("../tests/molecule/bots/test_images.yml")
     assert result.rc == 0, result.output[-3000:]
 
 

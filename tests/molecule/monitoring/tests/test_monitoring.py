@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from conftest import PAPER_BOT, PROJECT, REPO, inspect, play
+from conftest import PROJECT, REPO, inspect, run_playbook
 
 SERVICES = {"prometheus", "alertmanager", "node-exporter", "hbot-exporter", "cadvisor"}
 PUBLISHED = {9090, 9093}  # Grafana (3000) is off in the sandbox
@@ -52,10 +53,10 @@ def test_prometheus_scrapes_the_real_exporter_and_node_exporter(stack):
 
     health = stack.wait_for(all_up, timeout=120, what="every target up")
     assert {"node", "hbot-exporter", "prometheus", "alertmanager", "cadvisor"} <= set(health)
-    # Real samples from each: the host's memory, and the bot exporter's own view of the paper bot.
+    # Real samples from each: the host's memory, and the bot exporter's own view of bot1.
     memory = stack.query('node_memory_MemTotal_bytes{job="node"}')["data"]["result"]
     assert memory and float(memory[0]["value"][1]) > 0
-    bot = stack.query(f'hbot_exporter_db_up{{bot="{PAPER_BOT}", job="hbot-exporter"}}')["data"]["result"]
+    bot = stack.query('hbot_exporter_db_up{bot="bot1", job="hbot-exporter"}')["data"]["result"]
     assert bot and bot[0]["metric"]["host"] == stack.name
 
 
@@ -165,9 +166,9 @@ def test_a_rule_change_reloads_prometheus_instead_of_restarting_it(stack):
         }
     }
     try:
-        run = play("monitoring.yml", monitoring_extra_rules=rules)
-        assert run.rc == 0, run.output[-3000:]
-        assert re.search(r"RUNNING HANDLER \[monitoring : Reload Prometheus\]", run.output)
+        run = run_playbook("monitoring.yml", "-e", json.dumps({"monitoring_extra_rules": rules}))
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert re.search(r"RUNNING HANDLER \[monitoring : Reload Prometheus\]", run.stdout)
 
         def loaded():
             groups = stack.api("/api/v1/rules")["data"]["groups"]
@@ -176,8 +177,8 @@ def test_a_rule_change_reloads_prometheus_instead_of_restarting_it(stack):
         stack.wait_for(loaded, timeout=30, what="the new rule group loaded")
         assert stack.started_at("prometheus") == started, "Prometheus was restarted, not reloaded"
     finally:
-        run = play("monitoring.yml")
-        assert run.rc == 0, run.output[-3000:]
+        run = run_playbook("monitoring.yml")
+        assert run.returncode == 0, run.stdout[-3000:]
     assert stack.started_at("prometheus") == started
 
 
@@ -204,10 +205,10 @@ def test_a_rule_change_reloads_prometheus_instead_of_restarting_it(stack):
 )
 def test_bad_settings_fail_in_preflight_naming_the_field_before_any_change(stack, host, overrides, named):
     before = host.file("/opt/hbot-monitoring/compose.yml").sha256sum, stack.started_at("prometheus")
-    run = play("monitoring.yml", **overrides)
-    assert run.rc != 0
-    assert named in run.output
-    failed = re.findall(r"TASK \[monitoring : ([^\]]+)\]", run.output)[-1]
+    run = run_playbook("monitoring.yml", "-e", json.dumps(overrides))
+    assert run.returncode != 0
+    assert named in run.stdout
+    failed = re.findall(r"TASK \[monitoring : ([^\]]+)\]", run.stdout)[-1]
     assert failed.startswith("Check each"), f"failed after preflight, at: {failed}"
     assert (host.file("/opt/hbot-monitoring/compose.yml").sha256sum, stack.started_at("prometheus")) == before
 

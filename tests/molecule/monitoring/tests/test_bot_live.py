@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import PAPER_BOT, REPO, play, sink_entries
+from conftest import REPO, run_playbook, sink_entries
 
-BOT = PAPER_BOT  # the scenario's paper bot (host_vars/molecule-site.yml)
-BOT_CONTAINER = f"hbot-{BOT}"
-BOT_DATA = f"/opt/hbot/{BOT}/data"
-BOT_CLIENT_CONFIG = f"/opt/hbot/{BOT}/conf/conf_client.yml"
-HALT_FILE = f"/opt/hbot/{BOT}/data/replay/halt"  # the replay market's outage switch
+BOT = "bot1"
+BOT_CONTAINER = "hbot-bot1"
+BOT_DATA = "/opt/hbot/bot1/data"
+BOT_CLIENT_CONFIG = "/opt/hbot/bot1/conf/conf_client.yml"
+HALT_FILE = "/opt/hbot/bot1/data/replay/halt"  # the replay market's outage switch
 # Host and container panels that must show data in the sandbox (the rest may be legitimately empty,
 # e.g. no OOM kill in the last hour). "Memory against its limit" had data in one run and none in the
 # next (cAdvisor's container_spec_memory_limit_bytes, not yet understood); the rule on the same series is
@@ -154,11 +154,11 @@ def test_after_a_restore_the_exporter_reads_the_new_data_folder(stack, host):
     the ACL back, and the exporter then reads the restored database, the bot's fills after it included."""
     with host.sudo():
         folder_before = host.check_output("stat -c %%i %s", BOT_DATA)
-    backup = play("backup.yml", bots=BOT)
-    assert backup.rc == 0, backup.output[-3000:]
-    restore = play("restore.yml", bot=BOT)
-    assert restore.rc == 0, restore.output[-3000:]
-    assert "restored conf and data from" in restore.output
+    backup = run_playbook("backup.yml", "-e", f"bots={BOT}")
+    assert backup.returncode == 0, backup.stdout[-3000:]
+    restore = run_playbook("restore.yml", "-e", f"bot={BOT}")
+    assert restore.returncode == 0, restore.stdout[-3000:]
+    assert "restored conf and data from" in restore.stdout
     with host.sudo():
         assert host.check_output("stat -c %%i %s", BOT_DATA) != folder_before
         acl = host.check_output("getfacl -p %s", BOT_DATA)
