@@ -11,9 +11,6 @@ check their inputs on the host and then run the parsed command again in the imag
 * only the output's parent folder writable, at its own path, so the staged report is renamed
   into place on one filesystem; the container runs as the calling user;
 * a private tmpfs on /tmp, unless the writable folder is /tmp itself (Docker refuses both there).
-
-Elsewhere, tests/hummingbot/run_in_runtime.sh runs test suites and scripts in the same image with
-a different contract (the candles at /data/candles, repository folders writable in place).
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@
 # no bytecode, no pytest cache. The container has no network unless HBOT_RUNTIME_NETWORK says
 # otherwise, so whatever runs here is offline by construction.
 #
+# Why not controllers/analysis/runtime.py, the product's launcher: test suites need root in the image
+# (the PostgreSQL test switches user with runuser), the candles at a fixed /data/candles and repository
+# folders writable in place (HBOT_RUNTIME_RW); the product's launcher runs as the calling user with
+# each input at its own path, and would need all three as options for this one caller.
+#
 # Environment: HBOT_RUNTIME_KIND (hummingbot-analysis: the Hummingbot runtime plus matplotlib, Optuna
 # and PostgreSQL; `hummingbot` for the bare runtime), HBOT_RUNTIME_SUITE (trixie), HBOT_CANDLES_DIR (<repo>/../shared/data/candles),
 # HBOT_RUNTIME_NETWORK (none), HBOT_RUNTIME_RW (none; e.g. "docs"), PYTHON (python3, runs sandboxctl
