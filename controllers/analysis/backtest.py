@@ -12,15 +12,14 @@ sets of metrics go into metrics.json: the backtest gate compares their Sharpe ra
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from controllers.analysis.fill_model import assumptions
-from controllers.analysis.fingerprint import config_fingerprint
-from controllers.analysis.inputs import MIN_TRADING_BARS, BacktestJob, InputError, signal_off
+from controllers.analysis.inputs import BacktestJob, InputError
 from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
 from controllers.analysis.output import staged_output, write_json
+from controllers.plugin_system.registry import CheckedConfig
 
 SCHEMA = "hbot-backtest/1"
 PROGRESS_MIN_BARS = 2000  # shorter runs take seconds: no bar
@@ -37,10 +36,9 @@ def report_data(
     """The metrics.json document of a run (and of its signal-off twin)."""
     metrics = run_metrics(run, risk_free_rate)
     off = None
-    if off_run is not None:
-        off_config = signal_off(job.config)
+    if off_run is not None and job.signal_off is not None:
         off = {
-            "config_sha256": config_fingerprint(off_config),
+            "config_sha256": job.signal_off.fingerprint,
             "switched_off": list(job.signal_switches),
             "metrics": run_metrics(off_run, risk_free_rate),
         }
@@ -73,24 +71,24 @@ def _progress(bars: int, label: str, enabled: bool):
     return tqdm(total=bars, desc=label, unit="bar", file=sys.stderr, mininterval=1.0, leave=False)
 
 
-def _run(config: Mapping[str, Any], job: BacktestJob, label: str, progress: bool) -> Any:
+def _run(checked: CheckedConfig, job: BacktestJob, label: str, progress: bool) -> Any:
     from controllers.analysis.engine import UnsupportedExecutorError, run_config
 
     bar = _progress(job.candles.rows, label, progress)
     try:
-        run = run_config(config, job.candles, fee=job.fee, progress=bar, fill=job.fill)
+        return run_config(
+            checked.config,
+            job.candles,
+            fee=job.fee,
+            warmup_bars=checked.warmup_bars,
+            progress=bar,
+            fill=job.fill,
+        )
     except UnsupportedExecutorError as error:
         raise InputError.parse(str(error)) from None
     finally:
         if bar is not None:
             bar.close()
-    if job.candles.rows < run.warmup_bars + MIN_TRADING_BARS:  # a plugin the pure check could not size
-        raise InputError(
-            "candles",
-            f"{job.candles.rows} bars, shorter than {job.controller}'s warm-up of"
-            f" {run.warmup_bars} bars plus {MIN_TRADING_BARS} to trade"
-        )
-    return run
 
 
 # PyPI names Hummingbot's releases by date, and the VERSION file inside those wheels names the next
@@ -123,10 +121,10 @@ def run_backtest_report(
     from controllers.analysis.report import render_report
 
     with staged_output(out) as staging:
-        run = _run(job.config, job, job.controller, progress)
+        run = _run(job.checked, job, job.controller, progress)
         off_run = (
-            _run(signal_off(job.config), job, f"{job.controller} (signal off)", progress)
-            if job.signal_switches
+            _run(job.signal_off, job, f"{job.controller} (signal off)", progress)
+            if job.signal_off is not None
             else None
         )
         data = report_data(

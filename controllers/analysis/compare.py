@@ -28,7 +28,7 @@ from controllers.analysis.candles import CandleError, Market, load_candles
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, assumptions
 from controllers.analysis.inputs import InputError, check_fee, check_fill, prepare_backtest
 from controllers.analysis.maker import HORIZONS
-from controllers.plugin_system.registry import StrategyRegistry, load_registry
+from controllers.plugin_system.registry import CheckedConfig, StrategyRegistry, load_registry
 
 MAKER_NOTE = (
     "Net PnL = spread capture (each fill's edge against its bar's close, the backtest's only mid)"
@@ -86,7 +86,7 @@ class Case:
 
     label: str
     market: Market
-    config: dict[str, Any]
+    checked: CheckedConfig
     fee: float
     fill_gaps: bool
     fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model
@@ -163,10 +163,10 @@ def plan_cases(
         for label, template in with_baseline(templates):
             config = market_config(template, market, candles.interval, fee, capital, fill)
             try:
-                prepare_backtest(config, candles, fee, registry=registry, fill_model=model_name(fill))
+                job = prepare_backtest(config, candles, fee, registry=registry, fill_model=model_name(fill))
             except InputError as error:
                 raise InputError(f"{label} on {market.name}", str(error)) from None
-            cases.append(Case(label, market, config, fee, fill_gaps, fill))
+            cases.append(Case(label, market, job.checked, fee, fill_gaps, fill))
     return cases
 
 
@@ -184,13 +184,15 @@ def run_case(case: Case) -> dict[str, Any]:
     warnings.filterwarnings("ignore")
     candles = load_candles(case.market.path, fill_gaps=case.fill_gaps)
     try:
-        run = run_config(case.config, candles, fee=case.fee, fill=case.fill)
+        run = run_config(
+            case.checked.config, candles, fee=case.fee, warmup_bars=case.checked.warmup_bars, fill=case.fill
+        )
     except UnsupportedExecutorError as error:  # the whole comparison stops: a row of zeros would lie
         raise InputError(f"{case.label} on {case.market.name}", str(error)) from None
     return {
         "market": case.market.name,
         "label": case.label,
-        "controller": case.config["controller_name"],
+        "controller": case.checked.name,
         "fill_model": model_name(case.fill),
         "rows": candles.rows,
         "filled_bars": candles.filled_bars,

@@ -65,6 +65,7 @@ from controllers.analysis.fill_model import (
     price_increment,
     simulate_position,
 )
+from controllers.shared_base.plain import plain
 
 if TYPE_CHECKING:  # only Hummingbot and pandas at import: the module also runs in a bare bot tree
     from controllers.analysis.candles import Candles
@@ -615,15 +616,6 @@ class EngineRun:
     fills: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FILL_COLUMNS)))
 
 
-def _plain_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items()}
-        return value.item() if hasattr(value, "item") else value
-
-    return {key: plain(value) for key, value in summary.items()}
-
-
 def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config handed to Hummingbot: as given, but with the spot position rebalance off.
 
@@ -638,26 +630,21 @@ def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def controller_warmup(controller: Any) -> int:
-    """Bars the running controller needs before it trades (1 when it does not say)."""
-    strategy = getattr(controller, "strategy", None)
-    if strategy is not None and hasattr(strategy, "warmup_bars"):
-        return int(strategy.warmup_bars)
-    warmup = getattr(controller, "warmup_bars", None)
-    return int(warmup()) if callable(warmup) else 1
-
-
 def run_config(
     config: Mapping[str, Any],
     candles: Candles | pd.DataFrame,
     *,
     fee: float,
+    warmup_bars: int,
     interval: str | None = None,
     progress: Any = None,
     registry: StrategyRegistry | None = None,
     fill: FillTerms | None = None,
 ) -> EngineRun:
     """Backtest one controller config (a validated dict) over one candle window, offline.
+
+    `warmup_bars`: the config's warm-up as its strategy registered it (CheckedConfig.warmup_bars); the
+    metrics score from there.
 
     The candles are seeded under the config's own connector and trading pair; `interval` defaults
     to the candles' (Candles) or the config's. `fill`: the conservative model's terms; None runs
@@ -684,12 +671,12 @@ def run_config(
         capital=float(controller.config.total_amount_quote),
         interval=interval,
         fee=fee,
-        summary=_plain_summary(result.summary),
+        summary=plain(result.summary),
         bars=result.bars(),
         fills=result.fills(),
         executors=executors_table(result.executors),
         wall_seconds=result.wall_seconds,
-        warmup_bars=controller_warmup(controller),
+        warmup_bars=warmup_bars,
         fill_model={"name": "hummingbot", "fee": fee}
         if terms is None
         else {"name": "conservative", **terms.summary()},

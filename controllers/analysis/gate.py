@@ -4,7 +4,8 @@ A controller whose config turns a signal on (inputs.SIGNAL_SWITCHES, e.g. pmm_rs
 `sentiment_enabled`) must name a backtest report (`backtest_report:` beside its config in the bot
 declaration: a metrics.json written by `hbot-strategies backtest`) that
 
-* is of this exact config: its config_sha256 equals config_fingerprint(config),
+* is of this exact config: its config_sha256 equals the fingerprint the registry gave the config
+  when the bots plan checked it (CheckedConfig.fingerprint),
 * was made by the conservative fill model (fill_model.py), not Hummingbot's flattering one, and
 * holds the signal-off run of the same config, whose Sharpe is not above the signal-on Sharpe.
 
@@ -19,9 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.fingerprint import config_fingerprint
 from controllers.analysis.inputs import enabled_signals
-from controllers.plugin_system.registry import StrategyRegistry, load_registry
 
 REPORT_SCHEMA = "hbot-backtest/1"
 REPORT_KEY = "backtest_report"
@@ -70,18 +69,14 @@ def report_problem(report: Mapping[str, Any], fingerprint: str) -> str | None:
 
 
 def check_controller(
-    where: str,
-    bot: str,
-    controller_id: str,
-    config: Mapping[str, Any],
-    report_path: Any,
-    base_dir: Path,
-    registry: StrategyRegistry,
+    where: str, bot: str, planned: Mapping[str, Any], report_path: Any, base_dir: Path
 ) -> list[str]:
-    """Gate errors for one planned controller (its full config as the bots plan holds it)."""
+    """Gate errors for one planned controller (as the bots plan holds it: id, config, fingerprint)."""
+    config = planned["config"]
     signals = enabled_signals(config)
     if not signals:
         return []
+    controller_id = planned["id"]
     who = f"{where}.{REPORT_KEY}: bot {bot}, controller {controller_id} ({config.get('controller_name')})"
     switched = " and ".join(signals)
     if not report_path:
@@ -96,17 +91,14 @@ def check_controller(
     report, unreadable = read_report(path)
     if report is None:
         return [f"{who}: report {unreadable}"]
-    problem = report_problem(report, config_fingerprint(config, registry))
+    problem = report_problem(report, planned["fingerprint"])
     return [f"{who}: report {path} {problem}"] if problem else []
 
 
-def check_bots(
-    declared: Any, planned: Mapping[str, Any], base_dir: str | Path, registry: StrategyRegistry | None = None
-) -> list[str]:
+def check_bots(declared: Any, planned: Mapping[str, Any], base_dir: str | Path) -> list[str]:
     """Gate errors for every bot: `declared` is hummingbot_bots, `planned` the hbot_bots_plan result."""
     if not isinstance(declared, list) or not isinstance(planned, Mapping) or planned.get("errors"):
         return []  # the plan's own errors are reported first
-    registry = registry or load_registry()
     planned_bots = {bot["name"]: bot for bot in planned.get("bots", [])}
     errors: list[str] = []
     for index, bot in enumerate(declared):
@@ -119,10 +111,8 @@ def check_bots(
             errors += check_controller(
                 f"hummingbot_bots[{index}].controllers[{position}]",
                 plan["name"],
-                controller["id"],
-                controller["config"],
+                controller,
                 entry.get(REPORT_KEY) if isinstance(entry, Mapping) else None,
                 Path(base_dir),
-                registry,
             )
     return errors

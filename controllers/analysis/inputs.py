@@ -3,12 +3,11 @@
 Each problem is an InputError (an AnalysisError: errors.py) naming the field or file at fault:
 
     job = prepare_backtest(config_path, candles_path, fee=0.001)   # InputError on bad input
-    job.config (normalised), job.candles, job.fingerprint, job.signal_switches
+    job.checked (the registry's CheckedConfig), job.config (normalised), job.candles, job.signal_switches
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,7 @@ from controllers.analysis.fill_model import (
     FillTerms,
     fill_terms,
 )
-from controllers.analysis.fingerprint import config_fingerprint, normalise_config
-from controllers.plugin_system.registry import StrategyRegistry, load_registry
+from controllers.plugin_system.registry import CheckedConfig, ConfigError, StrategyRegistry, load_registry
 
 FEE_RANGE = (0.0, 0.01)  # [low, high): a fee of 1% per fill or more is a typo for a percentage
 MIN_TRADING_BARS = 2  # bars after the warm-up: one return, at least
@@ -62,20 +60,23 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return dict(data)
 
 
-def check_config(config: Mapping[str, Any], registry: StrategyRegistry, where: str = "config") -> dict:
-    """The normalised config; InputError listing every invalid field (unknown controller included)."""
-    errors = registry.validate(config)
-    if errors:
-        raise InputError.each(((where, line) for line in errors), sep="\n")
-    controller_type = registry.get(str(config["controller_name"])).controller_type
+def check_config(
+    config: Mapping[str, Any], registry: StrategyRegistry, where: str = "config"
+) -> CheckedConfig:
+    """The config checked once; InputError listing every invalid field (unknown controller included)."""
+    try:
+        checked = registry.check(config)
+    except ConfigError as error:
+        raise InputError.each(((where, line) for line in error.errors), sep="\n") from None
+    controller_type = checked.spec.controller_type
     if controller_type not in BACKTESTABLE_TYPES:
         raise InputError(
             where,
-            f"controller_name: {config['controller_name']} is a {controller_type} controller;"
+            f"controller_name: {checked.name} is a {controller_type} controller;"
             " Hummingbot's backtester only simulates position and DCA executors"
             f" ({', '.join(BACKTESTABLE_TYPES)} controllers)",
         )
-    return normalise_config(config, registry)
+    return checked
 
 
 def check_fill(
@@ -113,23 +114,6 @@ def check_fill(
         raise InputError.parse(str(error)) from None
 
 
-def warmup_bars(params: Any) -> int:
-    """Bars a strategy needs before it trades, from its pure module: a `warmup_bars(params)` function,
-    or a strategy class over these params with a `warmup_bars` property; 1 when neither exists."""
-    module = sys.modules.get(type(params).__module__)
-    function = getattr(module, "warmup_bars", None)
-    if callable(function):
-        return int(function(params))
-    for candidate in vars(module).values() if module else ():
-        if (
-            isinstance(candidate, type)
-            and getattr(candidate, "params_model", None) is type(params)
-            and isinstance(getattr(candidate, "warmup_bars", None), property)
-        ):
-            return int(candidate(params).warmup_bars)
-    return 1
-
-
 def check_window(candles: Candles, warmup: int, controller: str) -> None:
     needed = warmup + MIN_TRADING_BARS
     if candles.rows < needed:
@@ -164,17 +148,29 @@ def signal_off(config: Mapping[str, Any]) -> dict[str, Any]:
 class BacktestJob:
     """A checked backtest: everything the engine needs, nothing the host has yet written."""
 
-    config: dict[str, Any]  # normalised (defaults filled in, no id)
-    fingerprint: str
+    checked: CheckedConfig
     candles: Candles
     fee: float
-    warmup_bars: int
     signal_switches: tuple[str, ...]
     fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model at `fee`
+    signal_off: CheckedConfig | None = None  # the same config with its signals off, when one is on
 
     @property
     def controller(self) -> str:
-        return str(self.config["controller_name"])
+        return self.checked.name
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Normalised: defaults filled in, no id."""
+        return self.checked.config
+
+    @property
+    def fingerprint(self) -> str:
+        return self.checked.fingerprint
+
+    @property
+    def warmup_bars(self) -> int:
+        return self.checked.warmup_bars
 
 
 def prepare_backtest(
@@ -193,7 +189,8 @@ def prepare_backtest(
     registry = registry or load_registry()
     fee = check_fee(fee)
     raw = read_config(config) if isinstance(config, str | Path) else dict(config)
-    normalised = check_config(raw, registry)
+    checked = check_config(raw, registry)
+    normalised = checked.config
     fill = check_fill(
         fill_model,
         str(normalised["connector_name"]),
@@ -208,14 +205,12 @@ def prepare_backtest(
         except CandleError as error:
             raise InputError("candles", str(error)) from None
     check_interval(raw, candles)
-    warmup = warmup_bars(registry.parse(raw))
-    check_window(candles, warmup, normalised["controller_name"])
+    check_window(candles, checked.warmup_bars, checked.name)
     return BacktestJob(
-        config=normalised,
-        fingerprint=config_fingerprint(raw, registry),
+        checked=checked,
         candles=candles,
         fee=fee,
-        warmup_bars=warmup,
         signal_switches=tuple(enabled_signals(normalised)),
+        signal_off=registry.check(signal_off(normalised)) if enabled_signals(normalised) else None,
         fill=fill,
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis.errors import AnalysisError
+from controllers.shared_base.plain import plain
 
 REPORT_MARKERS = ("metrics.json", "results.csv")
 
@@ -60,18 +60,6 @@ def staged_output(out: str | Path) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def json_ready(value: Any) -> Any:
-    """NaN and infinities become None (JSON has neither); numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(json_ready(data), indent=2, sort_keys=False, allow_nan=False) + "\n")
+    """`data` as JSON; NaN and infinities become null (JSON has neither)."""
+    path.write_text(json.dumps(plain(data, finite=True), indent=2, sort_keys=False, allow_nan=False) + "\n")

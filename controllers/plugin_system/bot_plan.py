@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -21,7 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from controllers.plugin_system.registry import ConfigError
 from controllers.shared_base.indicators import interval_seconds
+from controllers.shared_base.plain import digest
 
 BOT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")  # a folder, compose service, container and MQTT id
 CONTROLLER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -237,10 +238,6 @@ def _errors(error: ValidationError, where: str, known: tuple[str, ...]) -> list[
     return lines
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _updatable_fields(registry, name: str) -> set[str]:
     fields = registry.params_model(name).model_fields
     return HUMMINGBOT_UPDATABLE | {
@@ -324,9 +321,10 @@ def _plan_controllers(
                 f"(and credentials) is {bot.get('connector')!r}"
             )
             continue
-        problems = registry.validate(full)
-        errors.extend(f"{at}.config.{problem}" for problem in problems)
-        if problems:
+        try:
+            checked = registry.check(full)
+        except ConfigError as error:
+            errors.extend(f"{at}.config.{problem}" for problem in error.errors)
             continue
         if bot.get("mode") == "paper":
             _paper_controller(full, at, bot, replay, errors)
@@ -338,7 +336,10 @@ def _plan_controllers(
                 "file": f"{controller_id}.yml",
                 "config": full,
                 "hot_fields": hot,
-                "cold_digest": _digest({k: v for k, v in full.items() if k not in hot}),
+                "cold_digest": digest({k: v for k, v in full.items() if k not in hot}),
+                # What a backtest report of this config carries (the backtest gate compares them): the
+                # config as the operator wrote it for the exchange, before a paper bot's connector swap.
+                "fingerprint": checked.fingerprint,
             }
         )
         for item in registry.files_to_ship(plugin):
@@ -542,7 +543,7 @@ def plan_bots(
                 "controllers": controllers,
                 "files": files,
                 "mounts": _mounts(files),
-                "cold_digest": _digest(
+                "cold_digest": digest(
                     {
                         "script": script,
                         "controllers": [c["cold_digest"] for c in controllers],

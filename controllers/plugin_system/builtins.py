@@ -5,33 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from controllers.plugin_system.hookspecs import StrategySpec, hookimpl
+from controllers.shared_base.strategies import inventory_mm, pmm_rsi_llm, regime_trend
 from controllers.shared_base.strategies.fixed_spread import FixedSpreadParams
-from controllers.shared_base.strategies.inventory_mm import InventoryMMParams
-from controllers.shared_base.strategies.pmm_rsi_llm import PmmRsiLlmParams
 from controllers.shared_base.strategies.portfolio_rebalance import PortfolioRebalanceParams
-from controllers.shared_base.strategies.regime_trend import RegimeTrendParams
 
 CONTROLLERS_DIR = Path(__file__).resolve().parents[1]
 
 
-def _builtin(name: str, controller_type: str, params_model, description: str) -> StrategySpec:
-    return StrategySpec(
-        name, controller_type, params_model, CONTROLLERS_DIR / controller_type / f"{name}.py", description
-    )
+def _builtin(name: str, controller_type: str, params_model, description: str, warmup=None) -> StrategySpec:
+    path = CONTROLLERS_DIR / controller_type / f"{name}.py"
+    return StrategySpec(name, controller_type, params_model, path, description, warmup)
 
 
 BUILTIN_STRATEGIES = (
     _builtin(
         "inventory_mm",
         "market_making",
-        InventoryMMParams,
+        inventory_mm.InventoryMMParams,
         "Flagship: volatility-normalised Avellaneda-Stoikov quoting with inventory skew and trend guard",
+        inventory_mm.warmup_bars,
     ),
     _builtin(
         "pmm_rsi_llm",
         "market_making",
-        PmmRsiLlmParams,
+        pmm_rsi_llm.PmmRsiLlmParams,
         "Seed PMM reworked: RSI and optional sentiment only widen spreads; skew, fee floor, limits",
+        pmm_rsi_llm.warmup_bars,
     ),
     _builtin(
         "fixed_spread",
@@ -42,8 +41,9 @@ BUILTIN_STRATEGIES = (
     _builtin(
         "regime_trend",
         "directional_trading",
-        RegimeTrendParams,
+        regime_trend.RegimeTrendParams,
         "EMA-cross trend follower that only trades when the efficiency ratio says the market trends",
+        regime_trend.warmup_bars,
     ),
     _builtin(
         "portfolio_rebalance",

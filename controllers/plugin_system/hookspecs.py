@@ -7,7 +7,8 @@ A plugin is any module or object with `@hookimpl` functions, exposed through an 
 
     @hookimpl
     def register_strategies(register):
-        register(StrategySpec(name=..., controller_type=..., params_model=..., controller_file=...))
+        register(StrategySpec(name=..., controller_type=..., params_model=..., controller_file=...,
+                              warmup=my_strategy.warmup_bars))
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pluggy
 from pydantic import BaseModel
@@ -33,7 +35,10 @@ class StrategySpec:
 
     `params_model` is the pure pydantic model (no Hummingbot import) whose defaults are a valid
     config; `controller_file` is the Hummingbot-facing module shipped into the bot as
-    `controllers/<controller_type>/<name>.py`.
+    `controllers/<controller_type>/<name>.py`. `warmup` gives the bars of history a config needs
+    before it trades (its longest indicator window plus one, say); None means 1. It is the one source
+    of warm-up on the operator side: backtest, compare, optimize and their window checks ask it. Make it
+    a module-level function (specs cross process boundaries, and a lambda does not pickle).
     """
 
     name: str
@@ -41,6 +46,7 @@ class StrategySpec:
     params_model: type[BaseModel]
     controller_file: Path
     description: str = ""
+    warmup: Callable[[Any], int] | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -59,6 +65,12 @@ class StrategySpec:
             declared = self.params_model.model_fields.get(field)
             if declared is None or declared.default != expected:
                 raise ValueError(f"{self.name}: params_model.{field} must default to {expected!r}")
+        if self.warmup is not None and not callable(self.warmup):
+            raise TypeError(f"{self.name}: warmup must be a function of the params (bars before trading)")
+
+    def warmup_bars(self, params: Any) -> int:
+        """Bars of history these params need before the strategy trades (at least 1)."""
+        return max(1, int(self.warmup(params))) if self.warmup is not None else 1
 
 
 @hookspec

@@ -1,13 +1,18 @@
 """The strategy registry: what exists, where it lives, what to ship into a bot, and whether a config is valid.
 
-The bots role and the CLI both use this; neither ever imports Hummingbot.
+The bots role and the CLI both use this; neither ever imports Hummingbot. A config is checked once:
+
+    checked = registry.check(config)   # ConfigError listing every "field: message" otherwise
+    checked.config, checked.fingerprint, checked.warmup_bars, checked.params, checked.spec
+
+and the CheckedConfig is what backtest, compare, optimize, the bots plan and the backtest gate carry.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -16,10 +21,21 @@ from pydantic import BaseModel, ValidationError
 from controllers.plugin_system.hookspecs import StrategySpec
 from controllers.plugin_system.manager import StrategyPluginManager
 from controllers.shared_base.params import PASSTHROUGH_FIELDS, format_validation_errors
+from controllers.shared_base.plain import digest, plain
 
 SHARED_BASE_DIR = Path(__file__).resolve().parents[1] / "shared_base"
+# Left out of a config's identity: `id` names a deployment, not a strategy.
+NOT_FINGERPRINTED = frozenset({"id"})
 
-__all__ = ["ShipFile", "StrategyRegistry", "StrategySpec", "UnknownStrategyError", "load_registry"]
+__all__ = [
+    "CheckedConfig",
+    "ConfigError",
+    "ShipFile",
+    "StrategyRegistry",
+    "StrategySpec",
+    "UnknownStrategyError",
+    "load_registry",
+]
 
 
 class UnknownStrategyError(KeyError):
@@ -39,15 +55,42 @@ class ShipFile:
     destination: PurePosixPath
 
 
-def _plain(value: Any) -> Any:
-    """Decimals to floats (and recursively) so defaults read naturally in YAML and JSON."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+class ConfigError(ValueError):
+    """A config the registry refuses; `errors` holds every problem as a "field: message" line."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+@dataclass(frozen=True)
+class CheckedConfig:
+    """A controller config validated once, and everything derived from it.
+
+    `config` is the normalised config (every field, defaults filled in, numbers as a YAML author writes
+    them, `id` left out): two configs that normalise alike are the same strategy, whatever their
+    spelling, and share `fingerprint` (sha256 of its canonical JSON). `warmup_bars` comes from the
+    strategy's registration. Nothing here can be changed in place: `config` and `params` are fresh
+    copies on each access.
+    """
+
+    spec: StrategySpec
+    text: str  # the normalised config as JSON, in the params model's field order
+    fingerprint: str
+    warmup_bars: int
+    _params: BaseModel = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.text)
+
+    @property
+    def params(self) -> BaseModel:
+        return self._params.model_copy(deep=True)
 
 
 class StrategyRegistry:
@@ -112,7 +155,7 @@ class StrategyRegistry:
         """A complete, valid controller config; Hummingbot's passthrough fields keep their defaults."""
         model = self.params_model(name)
         passthrough = set(PASSTHROUGH_FIELDS) & set(model.model_fields)
-        config = _plain(model().model_dump(mode="python", exclude=passthrough))
+        config = plain(model().model_dump(mode="python", exclude=passthrough))
         # Hummingbot 2.12 declares position_mode's default as the string "HEDGE", which its validator
         # never sees (defaults are not validated): every dump of the config then warned "Expected
         # `enum`" into errors.log at each start, and perpetuals got the string. Written out, it is
@@ -121,32 +164,40 @@ class StrategyRegistry:
             config["position_mode"] = model.model_fields["position_mode"].default
         return config
 
+    def check(self, config: Mapping[str, Any]) -> CheckedConfig:
+        """The config validated once, as a CheckedConfig; ConfigError listing every invalid field."""
+        spec, params = self._validated(config)
+        normalised = plain(params.model_dump(mode="python", exclude=set(NOT_FINGERPRINTED)))
+        text = json.dumps(normalised, allow_nan=False)
+        return CheckedConfig(spec, text, digest(normalised), spec.warmup_bars(params), params)
+
     def validate(self, config: Mapping[str, Any]) -> list[str]:
         """Errors as 'field: message' lines; an empty list means the config is valid."""
+        try:
+            self._validated(config)
+        except ConfigError as error:
+            return error.errors
+        return []
+
+    def _validated(self, config: Mapping[str, Any]) -> tuple[StrategySpec, BaseModel]:
         if not isinstance(config, Mapping):
-            return [f"(config): expected a mapping of fields, got {type(config).__name__}"]
+            raise ConfigError([f"(config): expected a mapping of fields, got {type(config).__name__}"])
         name = config.get("controller_name")
         if not name:
-            return ["controller_name: missing; it selects the strategy"]
+            raise ConfigError(["controller_name: missing; it selects the strategy"])
         try:
             spec = self.get(str(name))
         except UnknownStrategyError as error:
-            return [f"controller_name: {error}"]
+            raise ConfigError([f"controller_name: {error}"]) from None
         declared_type = config.get("controller_type", spec.controller_type)
         if declared_type != spec.controller_type:
-            return [f"controller_type: {name} is a {spec.controller_type} controller, not {declared_type!r}"]
+            raise ConfigError(
+                [f"controller_type: {name} is a {spec.controller_type} controller, not {declared_type!r}"]
+            )
         try:
-            spec.params_model.model_validate(dict(config))
+            return spec, spec.params_model.model_validate(dict(config))
         except ValidationError as error:
-            return format_validation_errors(error)
-        return []
-
-    def parse(self, config: Mapping[str, Any]) -> BaseModel:
-        """The validated params model for a config; raises ValueError listing every error."""
-        errors = self.validate(config)
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self.params_model(str(config["controller_name"])).model_validate(dict(config))
+            raise ConfigError(format_validation_errors(error)) from None
 
 
 def load_registry(plugins: StrategyPluginManager | None = None) -> StrategyRegistry:

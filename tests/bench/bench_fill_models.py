@@ -36,6 +36,7 @@ from hummingbot.strategy_v2.backtesting.executors_simulator.position_executor_si
 from controllers.analysis.candles import load_candles  # noqa: E402
 from controllers.analysis.engine import ConservativePositionSimulator, run_config  # noqa: E402
 from controllers.analysis.fill_model import fill_terms  # noqa: E402
+from controllers.plugin_system.registry import load_registry  # noqa: E402
 
 CONTROLLERS = ["inventory_mm", "pmm_rsi_llm", "fixed_spread"]
 MODELS = ("hummingbot", "conservative")
@@ -67,7 +68,8 @@ ConservativePositionSimulator.simulate = timed(ConservativePositionSimulator.sim
 def one_run(controller: str, model: str, candles, market: dict) -> dict:
     SPENT["seconds"][0], SPENT["calls"][0] = 0.0, 0
     fill = fill_terms(market["connector_name"]) if model == "conservative" else None
-    run = run_config({**market, "controller_name": controller}, candles, fee=0.001, fill=fill)
+    checked = load_registry().check({**market, "controller_name": controller})
+    run = run_config(checked.config, candles, fee=0.001, warmup_bars=checked.warmup_bars, fill=fill)
     return {"wall": run.wall_seconds, "simulator": SPENT["seconds"][0], "executors": SPENT["calls"][0]}
 
 

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 
 from controllers import cli  # noqa: E402
-from controllers.analysis.fingerprint import config_fingerprint  # noqa: E402
+from controllers.plugin_system.registry import load_registry  # noqa: E402
 
 CANDLES_DIR = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles"))
 WINDOW_ROWS = 400
@@ -53,13 +53,18 @@ def test_backtest_writes_metrics_and_a_report(tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     report = json.loads((out / "metrics.json").read_text())
     assert report["schema"] == "hbot-backtest/1" and report["controller"] == "inventory_mm"
-    assert report["config_sha256"] == config_fingerprint(
-        {
-            "controller_name": "inventory_mm",
-            "trading_pair": "ETH-BTC",
-            "interval": "5m",
-            "total_amount_quote": 1000,
-        }
+    assert (
+        report["config_sha256"]
+        == load_registry()
+        .check(
+            {
+                "controller_name": "inventory_mm",
+                "trading_pair": "ETH-BTC",
+                "interval": "5m",
+                "total_amount_quote": 1000,
+            }
+        )
+        .fingerprint
     )
     assert report["candles"]["rows"] == WINDOW_ROWS and report["candles"]["interval"] == "5m"
     assert report["fee"] == 0.001 and report["signal_off"] is None

@@ -28,6 +28,7 @@ from hummingbot.strategy_v2.models.executors import CloseType  # noqa: E402
 from controllers import cli  # noqa: E402
 from controllers.analysis.engine import ConservativePositionSimulator  # noqa: E402
 from controllers.analysis.fill_model import FillTerms  # noqa: E402
+from controllers.plugin_system.registry import load_registry  # noqa: E402
 
 TERMS = FillTerms(maker_fee=0.0002, taker_fee=0.0006, slippage=0.001, tick=0.5)
 T0 = 1_700_000_000
@@ -143,7 +144,8 @@ def test_a_run_repeats_even_after_another_controller_ran_in_the_process(model):
     candles, fill = ltc_window(300), (fill_terms("binance") if model == "conservative" else None)
 
     def figures(controller: str) -> dict:
-        run = run_config({**LTC_CONFIG, "controller_name": controller}, candles, fee=0.001, fill=fill)
+        checked = load_registry().check({**LTC_CONFIG, "controller_name": controller})
+        run = run_config(checked.config, candles, fee=0.001, warmup_bars=checked.warmup_bars, fill=fill)
         return {**run_metrics(run), "engine": run.summary}
 
     first = figures("inventory_mm")
@@ -169,7 +171,8 @@ def test_the_pnl_decomposition_adds_up_to_what_hummingbots_engine_booked(model):
     from controllers.analysis.metrics import run_metrics
 
     fill = fill_terms("binance") if model == "conservative" else None
-    run = run_config({**LTC_CONFIG, "controller_name": "inventory_mm"}, ltc_window(), fee=0.001, fill=fill)
+    checked = load_registry().check({**LTC_CONFIG, "controller_name": "inventory_mm"})
+    run = run_config(checked.config, ltc_window(), fee=0.001, warmup_bars=checked.warmup_bars, fill=fill)
     filled = run.executors[run.executors["filled_amount_quote"] > 0]
     assert len(filled) >= 5, "too few fills on this window to test anything"
     assert (run.fills["leg"] == "entry").sum() == len(filled)  # one entry per filled position

@@ -131,10 +131,12 @@ def test_sqlite_search_reports_in_sample_next_to_held_out(tmp_path: Path, space_
 # -- fault injection ------------------------------------------------------------------------------
 # The built-in controllers do not crash on a valid config, so a crash is injected around the real
 # backtest: a test double for "a strategy that raises", the one thing the real code cannot provide.
-def crashing_evaluate(config, candles, *, fee, fill=None, score_from_row=None):
+def crashing_evaluate(config, candles, *, fee, warmup_bars, fill=None, score_from_row=None):
     if config["volatility_window"] > CRASH_ABOVE_WINDOW:
         raise RuntimeError(f"injected crash at volatility_window {config['volatility_window']}")
-    return evaluate_window(config, candles, fee=fee, fill=fill, score_from_row=score_from_row)
+    return evaluate_window(
+        config, candles, fee=fee, warmup_bars=warmup_bars, fill=fill, score_from_row=score_from_row
+    )
 
 
 def test_crashing_trials_are_failed_reported_and_the_search_goes_on(tmp_path: Path, space_file: Path, capsys):

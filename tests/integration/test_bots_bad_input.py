@@ -109,6 +109,7 @@ CASES = [
     ("bots-not-a-list", {"hummingbot_bots": "bot1"}, "hummingbot_bots"),
 ]
 
+
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory) -> Path:
     hosts = sandboxctl.up([(HOST, PORT)], "trixie")
@@ -163,7 +164,10 @@ def signal_bot(report: Path | None = None) -> dict:
 @pytest.fixture(scope="module")
 def gate_reports(tmp_path_factory) -> dict[str, Path]:
     """metrics.json files as `hbot-strategies backtest` writes them (only the fields the gate reads)."""
-    from controllers.analysis.fingerprint import config_fingerprint
+    from controllers.plugin_system.registry import load_registry
+
+    def config_fingerprint(config):
+        return load_registry().check(config).fingerprint
 
     market = {"controller_name": "pmm_rsi_llm", "connector_name": "binance"}
     deployed = config_fingerprint({**market, **SIGNAL_CONFIG})  # as the bots plan deploys it

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from controllers.analysis import gate
-from controllers.analysis.fingerprint import config_fingerprint
 from controllers.plugin_system.registry import load_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -40,8 +39,10 @@ def plan(bots: list[dict]) -> dict:
 
 def deployed_fingerprint(config=None) -> str:
     """The fingerprint of the config as the bots plan deploys it (connector from the bot)."""
-    return config_fingerprint(
-        {"controller_name": "pmm_rsi_llm", "connector_name": "binance", **(config or SIGNAL_CONFIG)}
+    return (
+        load_registry()
+        .check({"controller_name": "pmm_rsi_llm", "connector_name": "binance", **(config or SIGNAL_CONFIG)})
+        .fingerprint
     )
 
 
@@ -59,7 +60,7 @@ def write_report(folder: Path, sha: str, sharpe, sharpe_off, with_off=True, mode
 
 
 def check(bots, base: Path) -> list[str]:
-    return gate.check_bots(bots, plan(bots), base, load_registry())
+    return gate.check_bots(bots, plan(bots), base)
 
 
 def test_signal_off_needs_no_report(tmp_path):

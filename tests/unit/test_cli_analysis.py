@@ -350,7 +350,6 @@ def test_the_operator_side_of_the_analysis_needs_neither_hummingbot_nor_pandas()
 
     modules = [
         "controllers.analysis.candles",
-        "controllers.analysis.fingerprint",
         "controllers.analysis.inputs",
         "controllers.analysis.metrics",
         "controllers.analysis.gate",
@@ -380,7 +379,7 @@ def test_a_conservative_compare_charges_each_market_its_connectors_rates_and_tel
     templates = [("imm", {"controller_name": "inventory_mm"})]
     cases = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="conservative", slippage=0.0)
     assert {(c.fill.maker_fee, c.fill.taker_fee, c.fill.slippage) for c in cases} == {(0.0002, 0.0005, 0.0)}
-    assert {(c.config["fee_maker"], c.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
+    assert {(c.checked.config["fee_maker"], c.checked.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
     hummingbot = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="hummingbot")
     assert {c.fill for c in hummingbot} == {None}
 
@@ -491,9 +490,7 @@ def test_an_output_directly_under_tmp_does_not_collide_with_the_containers_scrat
     ("Duplicate mount point", exit 125), so the operator's /tmp is then the container's scratch."""
     binds, tmpfs = mounts(runtime.docker_command("img", BACKTEST, [Path("/data/c.csv")], [Path("/tmp")]))
     assert "/tmp:/tmp:rw" in binds and tmpfs == []
-    binds, tmpfs = mounts(
-        runtime.docker_command("img", BACKTEST, [Path("/tmp/c.csv")], [Path("/srv/out")])
-    )
+    binds, tmpfs = mounts(runtime.docker_command("img", BACKTEST, [Path("/tmp/c.csv")], [Path("/srv/out")]))
     assert tmpfs == ["/tmp:rw,size=1g"] and "/tmp/c.csv:/tmp/c.csv:ro" in binds  # a file inside: fine
     targets = [bind.split(":")[1] for bind in binds] + [entry.split(":")[0] for entry in tmpfs]
     assert len(targets) == len(set(targets))

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from controllers.analysis.optimize.request import longest_warmup, registered_warmup
 from controllers.analysis.optimize.walkforward import (
     MIN_SCORED_BARS,
     SplitError,
     check_train_fraction,
     walk_forward_split,
-    warmup_bars,
 )
-from controllers.shared_base.strategies.inventory_mm import InventoryMMParams, InventoryMMStrategy
+from controllers.plugin_system.registry import load_registry
 from controllers.shared_base.strategies.regime_trend import RegimeTrendParams
 from controllers.shared_base.strategies.regime_trend import warmup_bars as regime_warmup
 
@@ -63,10 +63,10 @@ def test_train_fraction_outside_the_open_unit_interval_is_rejected(fraction):
         check_train_fraction(fraction)
 
 
-def test_bar_field_warm_up_matches_the_strategies_own_figures():
-    params = InventoryMMParams(volatility_window=60, trend_window=90)
-    assert (
-        warmup_bars(InventoryMMParams, params.model_dump()) == InventoryMMStrategy(params).warmup_bars == 91
-    )
-    trend = RegimeTrendParams(fast_ema=10, slow_ema=150, regime_window=20)
-    assert warmup_bars(RegimeTrendParams, trend.model_dump()) == regime_warmup(trend) == 151
+def test_a_space_corner_is_sized_by_the_registered_warm_up_even_when_invalid():
+    spec = load_registry().get("regime_trend")
+    valid = RegimeTrendParams(fast_ema=10, slow_ema=150, regime_window=20).model_dump()
+    invalid = {**valid, "fast_ema": 200}  # fast above slow: refused, yet a corner the split must fit
+    assert registered_warmup(spec, valid) == regime_warmup(RegimeTrendParams(**valid)) == 151
+    assert registered_warmup(spec, invalid) == 151
+    assert longest_warmup(spec, [valid, {**valid, "regime_window": 300}]) == 301

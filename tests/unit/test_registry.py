@@ -43,7 +43,7 @@ def test_default_config_validates_and_names_the_strategy(registry, name):
     config = registry.default_config(name)
     assert config["controller_name"] == name
     assert registry.validate(config) == []
-    assert registry.parse(config).controller_name == name
+    assert registry.check(config).params.controller_name == name
 
 
 def test_unknown_strategy_is_named(registry):
@@ -71,7 +71,7 @@ def test_validate_rejects_missing_name_wrong_type_and_non_mapping(registry):
     )
     assert registry.validate(["not", "a", "mapping"])[0].startswith("(config)")
     with pytest.raises(ValueError, match="controller_name"):
-        registry.parse({})
+        registry.check({})
 
 
 def test_controller_files_are_named_after_the_strategy(registry):

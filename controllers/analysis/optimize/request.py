@@ -7,8 +7,6 @@ field at fault.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +21,6 @@ from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, price_increment
 from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, check_fill, read_config
 from controllers.analysis.inputs import check_fee as check_backtest_fee
-from controllers.analysis.inputs import warmup_bars as strategy_warmup
 from controllers.analysis.optimize.space import (
     SearchSpace,
     SpaceError,
@@ -39,9 +36,9 @@ from controllers.analysis.optimize.walkforward import (
     check_train_fraction,
     walk_forward_split,
 )
-from controllers.analysis.optimize.walkforward import warmup_bars as bar_fields_warmup
-from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError
+from controllers.plugin_system.registry import StrategyRegistry, StrategySpec, UnknownStrategyError
 from controllers.shared_base.core import fee_spread_floor
+from controllers.shared_base.plain import digest
 
 # SQLAlchemy URL schemes Optuna's RDB storage is known to work with
 STORAGE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg2", "mysql", "mysql+pymysql", "mysql+mysqldb")
@@ -97,7 +94,7 @@ def model_summary(fill: FillTerms | None, fee: float) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class OptimizeRequest:
-    controller: str
+    spec: StrategySpec
     base: BaseModel  # validated base config (first market's fields; each market sets its own)
     space: SearchSpace
     markets: tuple[MarketData, ...]
@@ -110,10 +107,17 @@ class OptimizeRequest:
     study_name: str
     seed: int | None
 
+    @property
+    def controller(self) -> str:
+        return self.spec.name
+
     def trial_config(self, data: MarketData, params: Mapping[str, Any]) -> dict[str, Any]:
         """The config one trial runs on one market, stating the fees that market's fills pay."""
         config = apply_params(self.base, self.space, params)
         return {**config, **data.config_fields(), **fee_fields(data.fill, self.fee)}
+
+    def trial_warmup(self, config: Mapping[str, Any]) -> int:
+        return registered_warmup(self.spec, config)
 
     @property
     def fill_model(self) -> dict[str, Any]:
@@ -225,16 +229,15 @@ def strictest_fees(fills: Sequence[FillTerms | None], fee: float) -> dict[str, f
     )
 
 
-def longest_warmup(model: type[BaseModel], configs: list[dict[str, Any]]) -> int:
-    """The longest warm-up any of these configs needs: the strategy's own figure where the config
-    is valid, else its longest bar-count window (what every built-in's figure is made of)."""
-    longest = 1
-    for config in configs:
-        if config_errors(model, config):
-            longest = max(longest, bar_fields_warmup(model, config))
-        else:
-            longest = max(longest, strategy_warmup(model.model_validate(config)))
-    return longest
+def registered_warmup(spec: StrategySpec, config: Mapping[str, Any]) -> int:
+    """The strategy's registered warm-up for a config, valid or not (a space's corners need not be):
+    the params are built without validation, as the warm-up only reads window lengths."""
+    return spec.warmup_bars(spec.params_model.model_construct(**config))
+
+
+def longest_warmup(spec: StrategySpec, configs: list[dict[str, Any]]) -> int:
+    """The longest warm-up any of these configs needs."""
+    return max((registered_warmup(spec, config) for config in configs), default=1)
 
 
 def read_mapping(option: str, path: Path | None) -> dict[str, Any] | None:
@@ -336,8 +339,7 @@ def study_name(controller: str, markets: tuple[MarketData, ...], fingerprint: Ma
     """Same search (controller, data, split, fill model and terms, space, base) -> same study, so a
     rerun adds trials; a search under another model never adds to it."""
     data = [(m.name, m.candles.sha256, m.candles.start, m.candles.end) for m in markets]
-    digest = hashlib.sha256(json.dumps([data, fingerprint], sort_keys=True, default=str).encode()).hexdigest()
-    return f"{controller}-{digest[:12]}"
+    return f"{controller}-{digest([data, fingerprint])[:12]}"
 
 
 def build_request(
@@ -387,7 +389,7 @@ def build_request(
     first = market_fields(*loaded[0])
     base = base_config(registry, controller, user, strictest_fees(fills, fee), first)
     space = build_space(registry, controller, base, read_mapping("--space", space_file))
-    warmup = longest_warmup(spec.params_model, extreme_configs(base, space))
+    warmup = longest_warmup(spec, extreme_configs(base, space))
     markets = tuple(
         split_market(market, data, train_fraction, warmup, fill)
         for (market, data), fill in zip(loaded, fills, strict=True)
@@ -399,7 +401,7 @@ def build_request(
         "base": apply_params(base, space, {}),
     }
     request = OptimizeRequest(
-        controller=controller,
+        spec=spec,
         base=base,
         space=space,
         markets=markets,

@@ -109,7 +109,13 @@ class Objective:
                 raise optuna.TrialPruned("; ".join(errors))
         try:
             in_sample = {
-                d.name: self.evaluate(configs[d.name], train_candles(d), fee=self.request.fee, fill=d.fill)
+                d.name: self.evaluate(
+                    configs[d.name],
+                    train_candles(d),
+                    fee=self.request.fee,
+                    warmup_bars=self.request.trial_warmup(configs[d.name]),
+                    fill=d.fill,
+                )
                 for d in self.request.markets
             }
         except Exception as error:
@@ -190,13 +196,15 @@ def held_out_candles(data: MarketData) -> Candles:
     return data.candles.take(data.split.test_feed_start, data.split.rows)
 
 
-EvaluateTask = tuple[Evaluator, dict[str, Any], Candles, float, FillTerms | None, int | None]
+EvaluateTask = tuple[Evaluator, dict[str, Any], Candles, float, int, FillTerms | None, int | None]
 
 
 def _evaluate_task(task: EvaluateTask) -> dict[str, Any]:
-    evaluate, config, candles, fee, fill, score_from_row = task
+    evaluate, config, candles, fee, warmup_bars, fill, score_from_row = task
     try:
-        return evaluate(config, candles, fee=fee, fill=fill, score_from_row=score_from_row)
+        return evaluate(
+            config, candles, fee=fee, warmup_bars=warmup_bars, fill=fill, score_from_row=score_from_row
+        )
     except Exception as error:  # reported per market; one failing market must not hide the others
         return {"error": f"{type(error).__name__}: {error}"}
 
@@ -213,10 +221,13 @@ def walk_forward_results(
         held_out_first = data.split.train_end - data.split.test_feed_start
         for label, params in candidates.items():
             config = request.trial_config(data, params)
-            tasks.append((evaluate, config, held_out_candles(data), request.fee, data.fill, held_out_first))
+            warmup = request.trial_warmup(config)
+            tasks.append(
+                (evaluate, config, held_out_candles(data), request.fee, warmup, data.fill, held_out_first)
+            )
             keys.append((data.name, label, "out_of_sample"))
             if label == "base":
-                tasks.append((evaluate, config, train_candles(data), request.fee, data.fill, None))
+                tasks.append((evaluate, config, train_candles(data), request.fee, warmup, data.fill, None))
                 keys.append((data.name, label, "in_sample"))
     outcomes = _map(tasks, request.workers)
     results = {key: outcome for key, outcome in zip(keys, outcomes, strict=True)}

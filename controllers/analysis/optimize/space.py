@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from controllers.analysis.errors import AnalysisError, problem
 from controllers.shared_base.params import PASSTHROUGH_FIELDS, format_validation_errors
+from controllers.shared_base.plain import plain
 
 # default range = [default / DEFAULT_SPAN, default * DEFAULT_SPAN] where the model sets no bound
 DEFAULT_SPAN = 4.0
@@ -132,16 +133,8 @@ class SearchSpace:
     def to_dict(self) -> dict[str, Any]:
         return {
             "searched": {r.name: r.to_dict() for r in self.ranges},
-            "fixed": {name: _plain(value) for name, value in self.fixed},
+            "fixed": {name: plain(value) for name, value in self.fixed},
         }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def field_kind(model: type[BaseModel], name: str) -> Kind | None:
@@ -318,7 +311,7 @@ def apply_params(base: BaseModel, space: SearchSpace, params: Mapping[str, Any])
 
     A ladder value is the level-0 spread; further levels keep their ratio to level 0.
     """
-    config = _plain(
+    config = plain(
         base.model_dump(mode="python", exclude=set(PASSTHROUGH_FIELDS) & set(type(base).model_fields))
     )
     config.update(dict(space.fixed))

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
 
 from controllers.analysis.errors import AnalysisError
 
 # fewer scored bars than this make a Sharpe ratio noise
 MIN_SCORED_BARS = 30
 # params fields counted in bars say so in their prompt, e.g. "Volatility EWMA span (bars): "
-BARS_MARKER = "(bars)"
 
 
 class SplitError(AnalysisError):
@@ -91,19 +86,6 @@ def walk_forward_split(
             f"are needed (use more candles or a smaller --train-fraction)",
         )
     return WalkForwardSplit(rows, train_end, warmup)
-
-
-def warmup_bars(model: type[BaseModel], config: Mapping[str, Any]) -> int:
-    """Bars of history a config needs before it trades: its longest bar-count window plus one.
-
-    The strategies' own `warmup_bars` are max(windows) + 1 over exactly these fields.
-    """
-    windows = [
-        int(config.get(name, field.default))
-        for name, field in model.model_fields.items()
-        if BARS_MARKER in str((field.json_schema_extra or {}).get("prompt", ""))
-    ]
-    return max(windows, default=0) + 1
 
 
 def count_candle_rows(path: Path) -> int:

@@ -55,13 +55,18 @@ class InventoryMMParams(MarketMakingParams):
     )
 
 
+def warmup_bars(params: InventoryMMParams) -> int:
+    """Bars before quoting: the longest indicator window, plus the bar it first reads."""
+    return max(params.volatility_window, params.trend_window) + 1
+
+
 class InventoryMMStrategy(MarketMakingStrategy):
     params_model = InventoryMMParams
     params: InventoryMMParams
 
     @property
     def warmup_bars(self) -> int:
-        return max(self.params.volatility_window, self.params.trend_window) + 1
+        return warmup_bars(self.params)
 
     def features(self, bars: Bars) -> dict[str, list[float]]:
         columns = super().features(bars)

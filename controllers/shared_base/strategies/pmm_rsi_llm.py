@@ -58,6 +58,11 @@ class PmmRsiLlmParams(MarketMakingParams):
         return overbought
 
 
+def warmup_bars(params: PmmRsiLlmParams) -> int:
+    """Bars before quoting: the longest indicator window, plus the bar it first reads."""
+    return max(params.rsi_length, params.volatility_window) + 1
+
+
 class PmmRsiLlmStrategy(MarketMakingStrategy):
     params_model = PmmRsiLlmParams
     params: PmmRsiLlmParams
@@ -68,7 +73,7 @@ class PmmRsiLlmStrategy(MarketMakingStrategy):
 
     @property
     def warmup_bars(self) -> int:
-        return max(self.params.rsi_length, self.params.volatility_window) + 1
+        return warmup_bars(self.params)
 
     def features(self, bars: Bars) -> dict[str, list[float]]:
         columns = super().features(bars)
