@@ -5,6 +5,7 @@ No container registry is reachable, so every image starts from a debootstrapped 
 rootfs (`docker import`) and is cached by a hash of everything that went into it.
 
     sandboxctl.py build [--suite bookworm]           build (or reuse) the VPS image
+    sandboxctl.py plan KIND ... [--suite S]           which images those kinds need, and which are cached
     sandboxctl.py load NAME KIND=TAG ... [--suite S]  put images into a host's Docker under the tags
                                                       production pulls (what a registry would serve)
     sandboxctl.py up NAME[:PORT] ... [--suite S] [--inventory FILE]
@@ -19,11 +20,17 @@ then part of that image's content hash. Other images are hashed and built exactl
 A Dockerfile with a line `# sandbox-base: KIND` is built FROM the image of that other kind (built
 or reused first, same suite) instead of the rootfs; that base's tag is part of the content hash.
 Dockerfiles without the marker are hashed and built exactly as before.
+
+Progress goes to stderr, so stdout stays what callers parse (the image name, the load's JSON): a
+cached image is one line ("reusing TAG"); a build names its tag and Dockerfile, then prints Docker's
+step headers as they start, a line with the latest output when a step runs for long, and its time.
+HBOT_BUILD_PROGRESS=full streams all of Docker's output instead; on failure its tail is printed anyway.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import fcntl
 import hashlib
@@ -51,6 +58,9 @@ LABEL = "hbot.sandbox"
 HOST_CA_BUNDLE = Path(os.environ.get("HBOT_HOST_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
 HOST_CA_NAME = "host-ca-certificates.crt"  # what a Dockerfile COPYs to opt in
 BASE_MARKER = re.compile(r"^# sandbox-base: ([a-z0-9-]+)\s*$", re.M)  # build FROM another kind
+# "steps": a line per Dockerfile step (CI logs stay short); "full": everything Docker prints.
+BUILD_PROGRESS = os.environ.get("HBOT_BUILD_PROGRESS", "steps")
+HEARTBEAT_SECONDS = 30  # within a long step, the latest output line at most this often
 ADMIN_USER = "ops"  # the provider's cloud user, as on a freshly rented VPS
 ROOTFS_PACKAGES = (
     "systemd,systemd-sysv,dbus,openssh-server,python3,python3-apt,sudo,iproute2,"
@@ -126,8 +136,12 @@ def tree_digest(*parts: str | Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def rootfs_tag(suite: str) -> str:
+    return f"{IMAGE_NAMESPACE}-rootfs:{suite}-{tree_digest(suite, MIRROR, ROOTFS_PACKAGES)}"
+
+
 def build_rootfs(suite: str) -> str:
-    tag = f"{IMAGE_NAMESPACE}-rootfs:{suite}-{tree_digest(suite, MIRROR, ROOTFS_PACKAGES)}"
+    tag = rootfs_tag(suite)
     with locked(tag):
         if not image_exists(tag):
             debootstrap(suite, tag)
@@ -137,7 +151,8 @@ def build_rootfs(suite: str) -> str:
 def debootstrap(suite: str, tag: str) -> None:
     if not shutil.which("debootstrap"):
         sys.exit("sandbox: debootstrap is missing (make deps installs it)")
-    log(f"debootstrap {suite} (about a minute)")
+    log(f"building {tag}: debootstrap {suite} from {MIRROR} (about a minute)")
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"rootfs-{suite}-") as tmp:
         root = Path(tmp) / "root"
         run(
@@ -153,6 +168,7 @@ def debootstrap(suite: str, tag: str) -> None:
         subprocess.run(["docker", "import", "-", tag], stdin=tar.stdout, check=True, capture_output=True)
         if tar.wait() != 0:
             sys.exit("sandbox: tar of the rootfs failed")
+    log(f"built {tag} in {clock(time.monotonic() - started)}")
 
 
 def context_extras(context: Path) -> dict[str, bytes]:
@@ -168,26 +184,73 @@ def base_kind(context: Path) -> str | None:
     return marker.group(1) if marker else None
 
 
+def kind_tag(kind: str, suite: str, base: str) -> str:
+    """The tag of images/<kind> built on base: its content hash (base's tag, the build context, the
+    files sandboxctl adds to it)."""
+    context = IMAGES / kind
+    extras = context_extras(context)
+    extra_parts = [f"{name}={hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items())]
+    return f"{IMAGE_NAMESPACE}-{kind}:{suite}-{tree_digest(base, context, *extra_parts)}"
+
+
+def parent_kind(kind: str) -> str | None:
+    parent = base_kind(IMAGES / kind)
+    if parent == kind:
+        sys.exit(f"sandbox: {kind} names itself as its base")
+    return parent
+
+
 def build_image(kind: str, suite: str) -> str:
     """Build images/<kind>/Dockerfile on the debootstrapped rootfs (or on the image of the kind its
     `# sandbox-base:` line names); reuse it when unchanged."""
-    context = IMAGES / kind
-    parent = base_kind(context)
-    if parent == kind:
-        sys.exit(f"sandbox: {kind} names itself as its base")
+    parent = parent_kind(kind)
     base = build_image(parent, suite) if parent else build_rootfs(suite)
-    extras = context_extras(context)
-    extra_parts = [f"{name}={hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items())]
-    tag = f"{IMAGE_NAMESPACE}-{kind}:{suite}-{tree_digest(base, context, *extra_parts)}"
+    tag = kind_tag(kind, suite, base)
     with locked(tag):
-        if not image_exists(tag):
-            docker_build(kind, suite, base, context, extras, tag)
+        if image_exists(tag):
+            log(f"reusing {tag}")
+        else:
+            docker_build(kind, suite, base, IMAGES / kind, context_extras(IMAGES / kind), tag)
     run("docker", "tag", tag, f"{IMAGE_NAMESPACE}-{kind}:{suite}")
     return tag
 
 
+def plan(kinds: list[str], suite: str) -> list[str]:
+    """What building these kinds takes, building nothing: a line per image, bases first, saying
+    "cached" or "to build" and its Dockerfile. The rootfs is named only when it is to be built."""
+    lines: dict[str, str] = {}  # tag -> its line
+
+    def visit(kind: str) -> str:
+        parent = parent_kind(kind)
+        base = visit(parent) if parent else rootfs_tag(suite)
+        if not parent and base not in lines and not image_exists(base):
+            lines[base] = f"{base}: to build (debootstrap {suite})"
+        tag = kind_tag(kind, suite, base)
+        if tag not in lines:
+            state = "cached" if image_exists(tag) else "to build"
+            lines[tag] = f"{tag}: {state} ({(IMAGES / kind / 'Dockerfile').relative_to(REPO)})"
+        return tag
+
+    for kind in kinds:
+        visit(kind)
+    return list(lines.values())
+
+
+def clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def shorten(line: str, width: int = 120) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+DOCKER_STEP = re.compile(r"^Step \d+/\d+ : ")  # the classic builder's header of each Dockerfile step
+
+
 def docker_build(kind: str, suite: str, base: str, context: Path, extras: dict[str, bytes], tag: str) -> None:
-    log(f"building {tag}")
+    log(f"building {tag} from {(context / 'Dockerfile').relative_to(REPO)} on {base}")
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as tmp:
         build_dir = context
         if extras:
@@ -195,25 +258,48 @@ def docker_build(kind: str, suite: str, base: str, context: Path, extras: dict[s
             shutil.copytree(context, build_dir)
             for name, data in extras.items():
                 (build_dir / name).write_bytes(data)
-        result = run(
-            "docker",
-            "build",
-            "-q",
-            "--force-rm",  # a failed step leaves no stopped container behind
-            "--build-arg",
-            f"BASE={base}",
-            "--build-arg",
-            f"SUITE={suite}",
-            "-t",
-            tag,
-            str(build_dir),
-            check=False,
-            capture=True,
+        code, tail = stream_build(
+            kind,
+            [
+                "docker",
+                "build",
+                "--force-rm",  # a failed step leaves no stopped container behind
+                "--build-arg",
+                f"BASE={base}",
+                "--build-arg",
+                f"SUITE={suite}",
+                "-t",
+                tag,
+                str(build_dir),
+            ],
         )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout.decode(errors="replace")[-4000:])
-        sys.stderr.write(result.stderr.decode(errors="replace")[-4000:])
+    if code != 0:
+        sys.stderr.write(tail[-4000:] + "\n")
         sys.exit(f"sandbox: building {tag} failed")
+    log(f"built {tag} in {clock(time.monotonic() - started)}")
+
+
+def stream_build(kind: str, argv: list[str]) -> tuple[int, str]:
+    """Run a docker build, showing its progress on stderr as it goes (BUILD_PROGRESS says how much).
+    Returns its exit code and the tail of its output, for the error message."""
+    tail: collections.deque[str] = collections.deque(maxlen=100)
+    started = shown = time.monotonic()
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as build:
+        assert build.stdout is not None
+        for raw in build.stdout:
+            line = raw.decode(errors="replace").rstrip().rsplit("\r", 1)[-1]
+            tail.append(line)
+            now = time.monotonic()
+            if BUILD_PROGRESS == "full":
+                print(f"  {line}", file=sys.stderr, flush=True)
+            elif DOCKER_STEP.match(line):
+                log(f"{kind} [{clock(now - started)}] {shorten(line)}")
+                shown = now
+            elif line.strip() and now - shown >= HEARTBEAT_SECONDS:
+                log(f"{kind} [{clock(now - started)}]   ... {shorten(line)}")
+                shown = now
+        code = build.wait()
+    return code, "\n".join(tail)
 
 
 def image_id(tag: str, host: str | None = None) -> str | None:
@@ -466,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
     put.add_argument("host")
     put.add_argument("images", nargs="+", metavar="KIND=TAG")
     put.add_argument("--suite", default="trixie")
+    ahead = sub.add_parser("plan", help="name the images some kinds need, cached or to build (no build)")
+    ahead.add_argument("kinds", nargs="+", metavar="KIND", choices=sorted(p.name for p in IMAGES.iterdir()))
+    ahead.add_argument("--suite", default="trixie")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -480,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "load":
         wanted = dict(spec.split("=", 1) for spec in args.images)
         print(json.dumps({"changed": load(args.host, wanted, args.suite)}))
+    elif args.command == "plan":
+        print("\n".join(plan(args.kinds, args.suite)))
     elif args.command == "down":
         down(args.hosts or None)
     elif args.command == "status":
