@@ -25,8 +25,15 @@ from typing import Any
 
 from controllers.analysis.bootstrap import LEVEL, RESAMPLES, sharpe_difference
 from controllers.analysis.candles import CandleError, Market, load_candles
-from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, assumptions
-from controllers.analysis.inputs import InputError, check_fee, check_fill, prepare_backtest
+from controllers.analysis.fill_model import FillTerms, assumptions
+from controllers.analysis.inputs import (
+    DEFAULT_CHOICE,
+    FillChoice,
+    InputError,
+    check_fee,
+    check_fill,
+    prepare_backtest,
+)
 from controllers.analysis.maker import HORIZONS
 from controllers.plugin_system.registry import CheckedConfig, StrategyRegistry, load_registry
 
@@ -133,10 +140,7 @@ def plan_cases(
     capital: float,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
-    fill_model: str = DEFAULT_FILL_MODEL,
-    maker_fee: float | None = None,
-    taker_fee: float | None = None,
-    slippage: float | None = None,
+    choice: FillChoice = DEFAULT_CHOICE,
 ) -> list[Case]:
     """Every (config, market) case, each fully checked as a backtest would be; AnalysisError otherwise.
 
@@ -155,15 +159,15 @@ def plan_cases(
         except CandleError as error:
             raise InputError("candles", str(error)) from None
         try:
-            fill = check_fill(
-                fill_model, market.connector, {}, maker_fee=maker_fee, taker_fee=taker_fee, slippage=slippage
-            )
+            fill = check_fill(choice, market.connector, {})
         except InputError as error:
             raise InputError(market.name, str(error)) from None
         for label, template in with_baseline(templates):
             config = market_config(template, market, candles.interval, fee, capital, fill)
             try:
-                job = prepare_backtest(config, candles, fee, registry=registry, fill_model=model_name(fill))
+                job = prepare_backtest(
+                    config, candles, fee, registry=registry, choice=FillChoice(model_name(fill))
+                )
             except InputError as error:
                 raise InputError(f"{label} on {market.name}", str(error)) from None
             cases.append(Case(label, market, job.checked, fee, fill_gaps, fill))

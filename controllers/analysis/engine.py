@@ -472,7 +472,11 @@ def _import_controller_module(registry: StrategyRegistry, name: str):
 def config_class_for(controller_name: str, registry: StrategyRegistry | None = None) -> type:
     """Hummingbot's config class of a registered controller (built-in or plugin)."""
     registry = _registry(registry)
-    module = _import_controller_module(registry, controller_name)
+    return config_class_in(_import_controller_module(registry, controller_name))
+
+
+def config_class_in(module: Any) -> type:
+    """The one Hummingbot config class a controller module defines."""
     classes = [
         obj
         for obj in vars(module).values()

@@ -79,23 +79,32 @@ def check_config(
     return checked
 
 
-def check_fill(
-    fill_model: Any,
-    connector: str,
-    written: Mapping[str, Any],
-    *,
-    maker_fee: Any = None,
-    taker_fee: Any = None,
-    slippage: Any = None,
-) -> FillTerms | None:
+@dataclass(frozen=True)
+class FillChoice:
+    """The fill model a run asks for, and the rates given for it (None: not given). backtest, compare and
+    optimize take it alike; check_fill() turns it into one market's terms."""
+
+    model: str = DEFAULT_FILL_MODEL
+    maker_fee: Any = None
+    taker_fee: Any = None
+    slippage: Any = None
+
+    @property
+    def rates(self) -> dict[str, Any]:
+        return {"maker_fee": self.maker_fee, "taker_fee": self.taker_fee, "slippage": self.slippage}
+
+
+DEFAULT_CHOICE = FillChoice()  # the conservative model, every rate from the config or the exchange
+
+
+def check_fill(choice: FillChoice, connector: str, written: Mapping[str, Any]) -> FillTerms | None:
     """The conservative model's terms (None for Hummingbot's own model). The rates given here win; then
     the fee_maker/fee_taker the config was written with (`written`, not its defaults); then the
     connector's public tier."""
-    if fill_model not in FILL_MODELS:
-        raise InputError("fill_model", f"{fill_model!r} is not one of {', '.join(FILL_MODELS)}")
-    if fill_model == "hummingbot":
-        rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
-        given = [name for name, value in rates.items() if value is not None]
+    if choice.model not in FILL_MODELS:
+        raise InputError("fill_model", f"{choice.model!r} is not one of {', '.join(FILL_MODELS)}")
+    if choice.model == "hummingbot":
+        given = [name for name, value in choice.rates.items() if value is not None]
         if given:
             raise InputError(
                 given[0],
@@ -106,9 +115,9 @@ def check_fill(
     try:
         return fill_terms(
             connector,
-            maker_fee=written.get("fee_maker") if maker_fee is None else maker_fee,
-            taker_fee=written.get("fee_taker") if taker_fee is None else taker_fee,
-            slippage=slippage,
+            maker_fee=written.get("fee_maker") if choice.maker_fee is None else choice.maker_fee,
+            taker_fee=written.get("fee_taker") if choice.taker_fee is None else choice.taker_fee,
+            slippage=choice.slippage,
         )
     except FillModelError as error:
         raise InputError.parse(str(error)) from None
@@ -180,10 +189,7 @@ def prepare_backtest(
     *,
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
-    fill_model: str = DEFAULT_FILL_MODEL,
-    maker_fee: float | None = None,
-    taker_fee: float | None = None,
-    slippage: float | None = None,
+    choice: FillChoice = DEFAULT_CHOICE,
 ) -> BacktestJob:
     """Check every input of a backtest; InputError (field named) on the first bad one."""
     registry = registry or load_registry()
@@ -191,14 +197,7 @@ def prepare_backtest(
     raw = read_config(config) if isinstance(config, str | Path) else dict(config)
     checked = check_config(raw, registry)
     normalised = checked.config
-    fill = check_fill(
-        fill_model,
-        str(normalised["connector_name"]),
-        raw,
-        maker_fee=maker_fee,
-        taker_fee=taker_fee,
-        slippage=slippage,
-    )
+    fill = check_fill(choice, str(normalised["connector_name"]), raw)
     if not isinstance(candles, Candles):
         try:
             candles = load_candles(candles, fill_gaps=fill_gaps)

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             options.flat_fee(args),
             fill_gaps=args.fill_gaps,
             registry=registry,
-            **options.fill_args(args),
+            choice=options.fill_choice(args),
         )
     except AnalysisError as error:
         return options.fail(error)

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
                 capital=args.capital,
                 fill_gaps=args.fill_gaps,
                 registry=registry,
-                **options.fill_args(args, model),
+                choice=options.fill_choice(args, model),
             )
             for model in options.models(args)
         ]

@@ -92,7 +92,7 @@ def request_from_args(args: argparse.Namespace, registry: StrategyRegistry) -> O
         last_rows=args.last_rows,
         fill_gaps=args.fill_gaps,
         seed=args.seed,
-        **options.fill_args(args),
+        choice=options.fill_choice(args),
     )
 
 

@@ -1,18 +1,17 @@
 """Options shared by backtest, compare and optimize, and what they make of them.
 
 The fill model and its costs (add_fill_options), read back as the keyword arguments of one model's run
-(fill_args) and as the command line of the re-run in the runtime image (fill_argv, fee_argv).
+(fill_choice) and as the command line of the re-run in the runtime image (fill_argv, fee_argv).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, DEFAULT_SLIPPAGE, FILL_MODELS
-from controllers.analysis.inputs import InputError
+from controllers.analysis.inputs import FillChoice, InputError
 from controllers.cli import exit_codes
 
 DEFAULT_FEE = 0.001
@@ -83,17 +82,13 @@ def fee_argv(args: argparse.Namespace, fee: float) -> list[str]:
     return ["--fee", repr(fee)] if "hummingbot" in models(args) else []
 
 
-def fill_args(args: argparse.Namespace, model: str | None = None) -> dict[str, Any]:
+def fill_choice(args: argparse.Namespace, model: str | None = None) -> FillChoice:
     """The fill options one model's run takes (default: --fill-model's). The maker/taker rates and the
     slippage belong to the conservative run; where none runs they are passed on, to be refused by name."""
     model = model or args.fill_model
-    mine = model == "conservative" or "conservative" not in models(args)
-    return {
-        "fill_model": model,
-        "maker_fee": args.maker_fee if mine else None,
-        "taker_fee": args.taker_fee if mine else None,
-        "slippage": args.slippage if mine else None,
-    }
+    if model == "conservative" or "conservative" not in models(args):
+        return FillChoice(model, args.maker_fee, args.taker_fee, args.slippage)
+    return FillChoice(model)
 
 
 def fill_argv(args: argparse.Namespace) -> list[str]:

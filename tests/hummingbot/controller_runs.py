@@ -126,19 +126,7 @@ def load_example_plugin() -> None:
 def config_class(controller: str) -> type:
     if controller == "wide_spread_mm":
         load_example_plugin()
-    module = importlib.import_module(CONTROLLER_MODULES[controller])
-    from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
-
-    classes = [
-        obj
-        for obj in vars(module).values()
-        if isinstance(obj, type)
-        and issubclass(obj, ControllerConfigBase)
-        and obj.__module__ == module.__name__
-    ]
-    if len(classes) != 1:
-        raise LookupError(f"{module.__name__}: expected one config class, found {classes}")
-    return classes[0]
+    return backtest_harness.engine.config_class_in(importlib.import_module(CONTROLLER_MODULES[controller]))
 
 
 def build_config(case: Case) -> Any:

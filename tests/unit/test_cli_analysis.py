@@ -229,21 +229,22 @@ def test_the_conservative_model_is_the_default(tmp_path, monkeypatch):
 
 
 def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_tier(tmp_path):
-    from controllers.analysis.inputs import prepare_backtest
+    from controllers.analysis.inputs import FillChoice, prepare_backtest
 
     candles = write_candles(tmp_path)
 
     def terms(fields, **flags):
         (tmp_path / "c").mkdir(exist_ok=True)
-        job = prepare_backtest(
-            write_config(tmp_path / "c", **fields), candles, 0.001, fill_model="conservative", **flags
-        )
+        choice = FillChoice("conservative", **flags)
+        job = prepare_backtest(write_config(tmp_path / "c", **fields), candles, 0.001, choice=choice)
         return job.fill.maker_fee, job.fill.taker_fee, job.fill.slippage
 
     assert terms({"connector_name": "bitget_perpetual"}) == (0.0002, 0.0006, 0.0005)
     assert terms({"connector_name": "bitget_perpetual", "fee_taker": 0.0005}) == (0.0002, 0.0005, 0.0005)
     assert terms({"fee_taker": 0.0005}, taker_fee=0.0007, slippage=0.0) == (0.001, 0.0007, 0.0)
-    hummingbot = prepare_backtest(write_config(tmp_path / "c"), candles, 0.001, fill_model="hummingbot")
+    hummingbot = prepare_backtest(
+        write_config(tmp_path / "c"), candles, 0.001, choice=FillChoice("hummingbot")
+    )
     assert hummingbot.fill is None  # Hummingbot's model: its one flat fee
 
 
@@ -374,13 +375,16 @@ def test_the_operator_side_of_the_analysis_needs_neither_hummingbot_nor_pandas()
 
 def test_a_conservative_compare_charges_each_market_its_connectors_rates_and_tells_its_controllers(tmp_path):
     from controllers.analysis.compare import plan_cases
+    from controllers.analysis.inputs import FillChoice
 
     perp = write_candles(tmp_path, name="XRP-USDT-PERP_5m.csv")
     templates = [("imm", {"controller_name": "inventory_mm"})]
-    cases = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="conservative", slippage=0.0)
+    conservative = FillChoice("conservative", slippage=0.0)
+    cases = plan_cases(templates, [perp], fee=0.001, capital=1000, choice=conservative)
     assert {(c.fill.maker_fee, c.fill.taker_fee, c.fill.slippage) for c in cases} == {(0.0002, 0.0005, 0.0)}
-    assert {(c.checked.config["fee_maker"], c.checked.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
-    hummingbot = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="hummingbot")
+    fees = {(c.checked.config["fee_maker"], c.checked.config["fee_taker"]) for c in cases}
+    assert fees == {(0.0002, 0.0005)}
+    hummingbot = plan_cases(templates, [perp], fee=0.001, capital=1000, choice=FillChoice("hummingbot"))
     assert {c.fill for c in hummingbot} == {None}
 
 
@@ -401,7 +405,7 @@ def test_compare_also_under_hummingbots_model_gives_each_run_its_own_costs(tmp_p
     monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
     options = ["--also-model", "hummingbot", "--fee", "0.0005", "--maker-fee", "0.0002"]
     assert cli.main(compare_argv(tmp_path, *options)) == 0
-    assert [(k["fill_model"], k["fee"], k["maker_fee"]) for k in plans] == [
+    assert [(k["choice"].model, k["fee"], k["choice"].maker_fee) for k in plans] == [
         ("conservative", 0.0005, 0.0002),
         ("hummingbot", 0.0005, None),
     ]

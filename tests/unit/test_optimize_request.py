@@ -9,6 +9,7 @@ import pytest
 
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_SLIPPAGE, PUBLIC_FEES
+from controllers.analysis.inputs import FillChoice
 from controllers.analysis.optimize import RequestError, build_request, redact
 from controllers.analysis.optimize.request import check_storage_url
 from controllers.cli import optimize
@@ -33,13 +34,19 @@ def candles(tmp_path: Path) -> Path:
 
 
 def request(tmp_path: Path, candles: Path, **options):
+    """build_request with the fill options spelled as the command line's (fill_model, maker_fee, ...)."""
+    fill = {name: options.pop(name) for name in FILL_OPTIONS if name in options}
     return build_request(
         REGISTRY,
         controller=options.pop("controller", "inventory_mm"),
         candles=options.pop("candle_files", [candles]),
         output=tmp_path / "out",
+        choice=FillChoice(fill.pop("fill_model", "conservative"), **fill),
         **options,
     )
+
+
+FILL_OPTIONS = ("fill_model", "maker_fee", "taker_fee", "slippage")
 
 
 def space(tmp_path: Path, text: str) -> Path:

@@ -18,8 +18,15 @@ from pydantic import BaseModel
 
 from controllers.analysis.candles import CandleError, Candles, Market, load_candles
 from controllers.analysis.errors import AnalysisError
-from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, FillTerms, price_increment
-from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, check_fill, read_config
+from controllers.analysis.fill_model import FillTerms, price_increment
+from controllers.analysis.inputs import (
+    BACKTESTABLE_TYPES,
+    DEFAULT_CHOICE,
+    FillChoice,
+    InputError,
+    check_fill,
+    read_config,
+)
 from controllers.analysis.inputs import check_fee as check_backtest_fee
 from controllers.analysis.optimize.space import (
     SearchSpace,
@@ -203,13 +210,13 @@ def check_fee(fee: float) -> float:
 
 
 def market_fill(
-    market: Market, candles: Candles, written: Mapping[str, Any], fill_model: str, rates: Mapping[str, Any]
+    market: Market, candles: Candles, written: Mapping[str, Any], choice: FillChoice
 ) -> FillTerms | None:
     """This market's conservative terms (None: Hummingbot's model): the rates given, else the --config's
     fee_maker/fee_taker, else the connector's public tier. The price increment is read once from the
     whole file, so the searched head and the held-out tail fill alike and the report can state it."""
     try:
-        fill = check_fill(fill_model, market.connector, written, **rates)
+        fill = check_fill(choice, market.connector, written)
     except InputError as error:
         raise error.as_(RequestError) from None
     if fill is None:
@@ -359,10 +366,7 @@ def build_request(
     last_rows: int | None = None,
     fill_gaps: bool = False,
     seed: int | None = None,
-    fill_model: str = DEFAULT_FILL_MODEL,
-    maker_fee: float | None = None,
-    taker_fee: float | None = None,
-    slippage: float | None = None,
+    choice: FillChoice = DEFAULT_CHOICE,
 ) -> OptimizeRequest:
     """Validate every input (cheapest first) and return the request; RequestError on the first problem."""
     spec = backtestable_spec(registry, controller)
@@ -384,8 +388,7 @@ def build_request(
         raise RequestError("--candles", "the same market is given twice")
     loaded = [read_market(Path(path), last_rows, fill_gaps) for path in candles]
     user = read_mapping("--config", config_file)
-    rates = {"maker_fee": maker_fee, "taker_fee": taker_fee, "slippage": slippage}
-    fills = [market_fill(market, data, user or {}, fill_model, rates) for market, data in loaded]
+    fills = [market_fill(market, data, user or {}, choice) for market, data in loaded]
     first = market_fields(*loaded[0])
     base = base_config(registry, controller, user, strictest_fees(fills, fee), first)
     space = build_space(registry, controller, base, read_mapping("--space", space_file))
