@@ -14,11 +14,4 @@ RegimeTrendConfig = adapter.build_config_class(
 
 
 class RegimeTrendController(adapter.SharedDirectionalController):
-    def params_model(self):
-        return strategy.RegimeTrendParams
-
-    def warmup_bars(self) -> int:
-        return strategy.warmup_bars(self.params)
-
-    def signals(self, bars):
-        return strategy.regime_trend_signals(bars, self.params)
+    strategy_class = strategy.RegimeTrendStrategy

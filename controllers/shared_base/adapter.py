@@ -1,7 +1,10 @@
-"""Thin Hummingbot adapter: builds config classes from the pure params and maps QuotePlans to executors.
+"""Thin Hummingbot adapter: builds config classes from the pure params and maps the pure strategies'
+decisions to executors, one controller base per kind (market making, directional, generic).
 
 Only this module (and the controller modules) import Hummingbot. All decisions come from the pure
-core and strategies; the adapter collects inputs (candles, book, executors) and maps outputs.
+core and strategies; the adapter collects inputs (candles, book, balances, executors) and maps
+outputs. Every kind gets the same glue from here: the pure strategy built from the config (and rebuilt
+on a hot reload), the latching kill switch (`core.RiskState`) and the closed-executor ledger.
 
 Works both live and in Hummingbot's BacktestingEngineBase, which calls update_processed_data() once,
 then replays the `features` frame row by row into processed_data before determine_executor_actions().
@@ -20,10 +23,13 @@ from typing import Any
 import pandas as pd
 from hummingbot.core.data_type.common import PriceType, TradeType
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
+from hummingbot.strategy_v2.controllers.controller_base import ControllerBase
 from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
     DirectionalTradingControllerBase,
 )
 from hummingbot.strategy_v2.controllers.market_making_controller_base import MarketMakingControllerBase
+from hummingbot.strategy_v2.executors.data_types import ConnectorPair
+from hummingbot.strategy_v2.executors.order_executor.data_types import ExecutionStrategy, OrderExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
 from hummingbot.strategy_v2.models.executor_actions import (
     CreateExecutorAction,
@@ -37,7 +43,11 @@ from controllers.shared_base import core
 from controllers.shared_base.executor_ledger import ClosedExecutorLedger
 from controllers.shared_base.indicators import Bars
 from controllers.shared_base.params import format_validation_errors, strategy_field_names
-from controllers.shared_base.strategies.base import MarketMakingStrategy
+from controllers.shared_base.strategies.base import (
+    DirectionalStrategy,
+    GenericStrategy,
+    MarketMakingStrategy,
+)
 
 # Live candle window beyond the warm-up; indicators are EWMA-seeded so a modest margin suffices.
 LIVE_CANDLE_MARGIN = 50
@@ -52,7 +62,8 @@ def build_config_class(
     Field definitions are copied from the pure model and, after Hummingbot's own parsing, the values
     are validated by the pure model itself, so every rule exists exactly once. `module` must be the
     controller module so Hummingbot's loader finds the class there. `methods` is an optional plain
-    mixin class for behaviour Hummingbot calls on configs (e.g. update_markets).
+    mixin class for behaviour Hummingbot calls on configs. A generic controller's config gets
+    `update_markets` from its params' `trading_pairs` (the single-pair bases have their own).
     """
     fields: dict[str, Any] = {}
     for name in strategy_field_names(params_model):
@@ -76,13 +87,29 @@ def build_config_class(
             raise ValueError("; ".join(format_validation_errors(error))) from None
         return config
 
+    mixins = tuple(m for m in (methods, _generic_markets(params_model)) if m is not None)
     return create_model(
         params_model.__name__.removesuffix("Params") + "Config",
-        __base__=(methods, hummingbot_base) if methods else hummingbot_base,
+        __base__=(*mixins, hummingbot_base) if mixins else hummingbot_base,
         __module__=module,
         __validators__={"apply_pure_rules": model_validator(mode="after")(apply_pure_rules)},
         **fields,
     )
+
+
+def _generic_markets(params_model: type[BaseModel]) -> type | None:
+    """Mixin for a generic config: Hummingbot's markets are the params' pairs on their connector."""
+    kind = params_model.model_fields.get("controller_type")
+    if kind is None or kind.default != "generic":
+        return None
+
+    class GenericMarkets:
+        def update_markets(self, markets: Any) -> Any:
+            for pair in pure_params(self, params_model).trading_pairs:
+                markets = markets.add_or_update(self.connector_name, pair)
+            return markets
+
+    return GenericMarkets
 
 
 def _enum_defaults(hummingbot_base: type) -> dict[str, Any]:
@@ -231,7 +258,46 @@ class _CandleFeatures:
         return columns
 
 
-class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
+class _StrategyGlue:
+    """Mixin every kind shares: the pure strategy built from the config, rebuilt on a hot reload; the
+    closed-executor ledger; the latching kill switch over the executors' PnL."""
+
+    strategy_class: type
+    config: Any
+    executors_info: list
+    risk_state: core.RiskState
+    closed_executors: ClosedExecutorLedger
+
+    def make_strategy(self, config: Any) -> Any:
+        return self.strategy_class(pure_params(config, self.strategy_class.params_model))
+
+    def update_config(self, new_config: Any) -> None:
+        apply_updatable_fields(self.config, new_config, self.strategy_class.params_model)
+        self.strategy = self.make_strategy(self.config)
+
+    def _setup_risk(self) -> None:
+        self.risk_state = core.RiskState()
+        self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
+
+    def executors_pnl(self) -> tuple[list, float]:
+        """The active executors, and the net PnL of every executor (closed ones read once, by the ledger)."""
+        active = self.closed_executors.update(self.executors_info)
+        return active, self.closed_executors.realised_pnl + sum(float(e.net_pnl_quote) for e in active)
+
+    def update_kill_switch(self, pnl_quote: float) -> core.RiskState:
+        """Latch the kill switch on a drawdown of `max_drawdown_pct` of capital, or Hummingbot's
+        `manual_kill_switch`; once killed it stays killed until the bot restarts."""
+        self.risk_state = core.update_kill_switch(
+            self.risk_state,
+            pnl_quote,
+            float(self.config.total_amount_quote),
+            self.strategy.params.max_drawdown_pct,
+            manual=bool(self.config.manual_kill_switch),
+        )
+        return self.risk_state
+
+
+class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingControllerBase):
     """Market-making adapter. Subclasses set `strategy_class` (a pure MarketMakingStrategy)."""
 
     strategy_class: type[MarketMakingStrategy] = MarketMakingStrategy
@@ -241,20 +307,12 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         self._setup_candles(config, self.strategy.warmup_bars)
         super().__init__(config, *args, **kwargs)
         self._backtest = _is_backtest(self.market_data_provider)
-        self.risk_state = core.RiskState()
+        self._setup_risk()
         self.quote_plan: core.QuotePlan | None = None
         self.account: core.AccountState | None = None
         self.book: core.BookTop | None = None
-        self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
         self.funding: core.Funding | None = None  # last tick's budget check (None: not checked)
         self.trace: list[tuple] = []  # backtests only, see trace_frame()
-
-    def make_strategy(self, config: Any) -> MarketMakingStrategy:
-        return self.strategy_class(pure_params(config, self.strategy_class.params_model))
-
-    def update_config(self, new_config: Any) -> None:
-        apply_updatable_fields(self.config, new_config, self.strategy_class.params_model)
-        self.strategy = self.make_strategy(self.config)
 
     async def update_processed_data(self) -> None:
         columns = self._candle_columns(self.strategy.features)
@@ -414,13 +472,7 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         if not row or float(row.get("reference_price", 0) or 0) <= 0:
             return None
         account = account or self.account_state()
-        self.risk_state = core.update_kill_switch(
-            self.risk_state,
-            account.pnl_quote,
-            float(self.config.total_amount_quote),
-            self.strategy.params.max_drawdown_pct,
-            manual=bool(self.config.manual_kill_switch),
-        )
+        self.update_kill_switch(account.pnl_quote)
         now = float(self.market_data_provider.time() or 0)
         self.book = self.book_top()
         return self.strategy.plan(row, account, self.risk_state, self.book, now)
@@ -585,52 +637,104 @@ class SharedMarketMakingController(_CandleFeatures, MarketMakingControllerBase):
         ]
 
 
-class SharedDirectionalController(_CandleFeatures, DirectionalTradingControllerBase):
-    """Directional adapter: a pure `signals(bars) -> list[int]` feeds processed_data['signal']."""
+class SharedDirectionalController(_StrategyGlue, _CandleFeatures, DirectionalTradingControllerBase):
+    """Directional adapter. Subclasses set `strategy_class` (a pure DirectionalStrategy): its per-bar
+    `signals(bars)` feed processed_data['signal'], Hummingbot's triple barrier manages the positions,
+    and the kill switch stops new ones."""
+
+    strategy_class: type[DirectionalStrategy] = DirectionalStrategy
 
     def __init__(self, config: Any, *args: Any, **kwargs: Any):
-        self.params = pure_params(config, self.params_model())
-        self._setup_candles(config, self.warmup_bars())
+        self.strategy = self.make_strategy(config)
+        self._setup_candles(config, self.strategy.warmup_bars)
         super().__init__(config, *args, **kwargs)
         self._backtest = _is_backtest(self.market_data_provider)
-        self.risk_state = core.RiskState()
-        self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
-
-    def params_model(self) -> type[BaseModel]:
-        raise NotImplementedError
-
-    def warmup_bars(self) -> int:
-        raise NotImplementedError
-
-    def signals(self, bars: Bars) -> list[int]:
-        raise NotImplementedError
-
-    def update_config(self, new_config: Any) -> None:
-        apply_updatable_fields(self.config, new_config, self.params_model())
-        self.params = pure_params(self.config, self.params_model())
+        self._setup_risk()
 
     async def update_processed_data(self) -> None:
-        columns = self._candle_columns(lambda bars: {"signal": self.signals(bars)})
+        columns = self._candle_columns(lambda bars: {"signal": self.strategy.signals(bars)})
         if columns is None:
             self.processed_data = {"signal": 0}
             return
         self.processed_data["signal"] = int(self.processed_data["signal"])
 
     def can_create_executor(self, signal: int) -> bool:
-        active = self.closed_executors.update(self.executors_info)
-        pnl = self.closed_executors.realised_pnl + sum(float(e.net_pnl_quote) for e in active)
-        self.risk_state = core.update_kill_switch(
-            self.risk_state,
-            pnl,
-            float(self.config.total_amount_quote),
-            self.params.max_drawdown_pct,
-            bool(self.config.manual_kill_switch),
-        )
+        _, pnl = self.executors_pnl()
+        self.update_kill_switch(pnl)
         return not self.risk_state.killed and super().can_create_executor(signal)
 
     def get_custom_info(self) -> dict:
         return {
             "signal": int(self.processed_data.get("signal", 0)),
+            "killed": self.risk_state.killed,
+            "kill_reason": self.risk_state.reason,
+        }
+
+
+class SharedGenericController(_StrategyGlue, ControllerBase):
+    """Generic adapter. Subclasses set `strategy_class` (a pure GenericStrategy): each tick it plans on
+    the connector's balances and mid prices; its orders go out as market OrderExecutors, one batch at
+    a time (none while an earlier one is still working), and none once the kill switch is on."""
+
+    strategy_class: type[GenericStrategy] = GenericStrategy
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        self.strategy = self.make_strategy(config)
+        super().__init__(config, *args, **kwargs)
+        self.market_data_provider.initialize_rate_sources(
+            [
+                ConnectorPair(connector_name=config.connector_name, trading_pair=pair)
+                for pair in self.strategy.trading_pairs
+            ]
+        )
+        self._setup_risk()
+        self.plan: Any = None
+
+    def update_config(self, new_config: Any) -> None:
+        """A generic strategy keeps its state across a hot reload (e.g. a rebalance under way)."""
+        apply_updatable_fields(self.config, new_config, self.strategy_class.params_model)
+        self.strategy.params = pure_params(self.config, self.strategy_class.params_model)
+
+    async def update_processed_data(self) -> None:
+        connector = self.strategy.params.connector_name
+        balances = {
+            asset: float(self.market_data_provider.get_balance(connector, asset))
+            for asset in self.strategy.assets
+        }
+        prices = {
+            pair: float(self.market_data_provider.get_price_by_type(connector, pair, PriceType.MidPrice))
+            for pair in self.strategy.trading_pairs
+        }
+        self.plan = self.strategy.plan(balances, prices, float(self.market_data_provider.time()))
+        self.processed_data = self.strategy.summary(self.plan)
+
+    def determine_executor_actions(self) -> list[ExecutorAction]:
+        active, pnl = self.executors_pnl()
+        self.update_kill_switch(pnl)
+        if self.plan is None or self.risk_state.killed or active:
+            return []
+        batch = self.strategy.next_batch(self.plan, float(self.market_data_provider.time()))
+        return [
+            CreateExecutorAction(
+                controller_id=self.config.id,
+                executor_config=OrderExecutorConfig(
+                    timestamp=self.market_data_provider.time(),
+                    connector_name=self.strategy.params.connector_name,
+                    trading_pair=order.trading_pair,
+                    side=TradeType.SELL if order.side == "sell" else TradeType.BUY,
+                    amount=Decimal(str(order.amount_base)),
+                    execution_strategy=ExecutionStrategy.MARKET,
+                    level_id=order.level_id,
+                ),
+            )
+            for order in batch
+        ]
+
+    def get_custom_info(self) -> dict:
+        if self.plan is None:
+            return {"killed": self.risk_state.killed, "kill_reason": self.risk_state.reason}
+        return {
+            **self.strategy.status(self.plan),
             "killed": self.risk_state.killed,
             "kill_reason": self.risk_state.reason,
         }

@@ -298,3 +298,25 @@ class DirectionalParams(TradingParams):
     cooldown_time: int = Field(
         default=300, gt=0, json_schema_extra=updatable("Cooldown after a signal (s): ")
     )
+
+
+class GenericParams(StrictParams):
+    """Fields every generic (multi-pair, market-order) controller shares, the kill switch's among them."""
+
+    controller_name: str
+    controller_type: Literal["generic"] = "generic"
+    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
+    total_amount_quote: Decimal = Field(
+        default=Decimal("1000"), gt=0, json_schema_extra=updatable("Capital: ")
+    )
+    max_drawdown_pct: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        json_schema_extra=updatable("Kill switch: drawdown as fraction of capital: "),
+    )
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        """Pairs the controller trades on `connector_name` (Hummingbot's markets and rate sources)."""
+        return []

@@ -26,6 +26,8 @@ import backtest_harness  # binds the project's `controllers` package before humm
 import pandas as pd
 from backtest_harness import load_candles, run_backtest
 
+from controllers.shared_base.params import MarketMakingParams
+
 CANDLES_DIR = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles"))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PLUGIN_CONTROLLER = REPO_ROOT / "tests/example_plugin/hbot_example_strategy/wide_spread_mm.py"
@@ -160,7 +162,7 @@ def run_case(case: Case) -> RunResult:
     trace = controller.trace_frame() if hasattr(controller, "trace_frame") else pd.DataFrame()
     params: dict[str, Any] = {"total_amount_quote": float(config.total_amount_quote)}
     strategy = getattr(controller, "strategy", None)
-    if strategy is not None:
+    if isinstance(getattr(strategy, "params", None), MarketMakingParams):  # market makers only
         params.update(
             spread_floor=strategy.params.spread_floor,
             max_inventory_quote=strategy.params.max_inventory_quote,

@@ -454,6 +454,73 @@ def test_portfolio_rebalancer_acts_on_synthetic_balances():
     assert asyncio.run(tick()) == []
 
 
+def _rebalancer(balances, **overrides):
+    from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+
+    config = BacktestingEngineBase.get_controller_config_instance_from_dict(
+        {**load_registry().default_config("portfolio_rebalance"), **overrides}
+    )
+    provider = StubMarketDataProvider(balances=balances, prices={"BTC-USDT": 50_000.0, "ETH-USDT": 2_500.0})
+    return config.get_controller_class()(config=config, market_data_provider=provider, actions_queue=None)
+
+
+def _rebalancer_tick(controller):
+    import asyncio
+
+    async def tick():
+        await controller.update_processed_data()
+        return controller.determine_executor_actions()
+
+    return asyncio.run(tick())
+
+
+def test_portfolio_rebalancer_obeys_the_shared_kill_switch():
+    """As the market makers and the directional controller: Hummingbot's manual_kill_switch, or a drawdown
+    of max_drawdown_pct of capital over its executors' net PnL (closed ones read once, by the ledger),
+    stops new orders until the bot restarts."""
+    from types import SimpleNamespace
+
+    drifted = {"BTC": 0.12, "ETH": 0.4, "USDT": 3000.0}  # would sell BTC now, as above
+    assert _rebalancer_tick(_rebalancer(drifted))
+    manual = _rebalancer(drifted, manual_kill_switch=True)
+    assert _rebalancer_tick(manual) == []
+    assert manual.get_custom_info()["killed"] is True
+    assert manual.get_custom_info()["kill_reason"] == "manual kill switch"
+    losing = _rebalancer(drifted)  # capital 1000, limit 5%: a closed executor lost 60
+    closed = SimpleNamespace(
+        id="lost", is_active=False, net_pnl_quote=Decimal("-60"), close_type=None, close_timestamp=1.0
+    )
+    losing.executors_info = [closed]
+    assert _rebalancer_tick(losing) == []
+    assert losing.get_custom_info()["kill_reason"].startswith("drawdown 6.00%")
+    assert losing.closed_executors.read == {"lost"}
+    losing.executors_info = []  # latched: still killed once the executor is gone
+    assert _rebalancer_tick(losing) == []
+
+
+def test_portfolio_rebalancer_waits_for_its_working_orders():
+    from types import SimpleNamespace
+
+    controller = _rebalancer({"BTC": 0.12, "ETH": 0.4, "USDT": 3000.0})
+    working = SimpleNamespace(id="sell", is_active=True, net_pnl_quote=Decimal("0"))
+    controller.executors_info = [working]
+    assert _rebalancer_tick(controller) == []
+    assert controller.get_custom_info()["killed"] is False
+
+
+def test_portfolio_config_names_its_markets():
+    from hummingbot.core.data_type.common import MarketDict
+    from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+
+    config = BacktestingEngineBase.get_controller_config_instance_from_dict(
+        load_registry().default_config("portfolio_rebalance")
+    )
+    markets = config.update_markets(MarketDict())
+    assert {connector: set(pairs) for connector, pairs in markets.items()} == {
+        "binance": {"BTC-USDT", "ETH-USDT"}
+    }
+
+
 # --- every built-in runs through the engine -----------------------------------------------------------
 def test_every_controller_ran_in_the_engine_and_traded(runs):
     ran = {r.case.controller for r in runs.values()}

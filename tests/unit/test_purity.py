@@ -22,6 +22,7 @@ PURE_MODULES = [
     "controllers.shared_base.executor_ledger",
     "controllers.shared_base.params",
     "controllers.shared_base.signals",
+    "controllers.shared_base.strategies.base",
     "controllers.shared_base.strategies.inventory_mm",
     "controllers.shared_base.strategies.pmm_rsi_llm",
     "controllers.shared_base.strategies.fixed_spread",

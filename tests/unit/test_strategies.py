@@ -5,12 +5,25 @@ import pytest
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars
 from controllers.shared_base.signals import NoSignal, RecordedSignal
-from controllers.shared_base.strategies.base import adverse_side_factors
+from controllers.shared_base.strategies.base import (
+    DirectionalStrategy,
+    GenericStrategy,
+    MarketOrder,
+    adverse_side_factors,
+)
 from controllers.shared_base.strategies.fixed_spread import FixedSpreadParams, FixedSpreadStrategy
 from controllers.shared_base.strategies.inventory_mm import InventoryMMParams, InventoryMMStrategy
 from controllers.shared_base.strategies.pmm_rsi_llm import PmmRsiLlmParams, PmmRsiLlmStrategy
-from controllers.shared_base.strategies.portfolio_rebalance import PortfolioRebalanceParams, plan_rebalance
-from controllers.shared_base.strategies.regime_trend import RegimeTrendParams, regime_trend_signals
+from controllers.shared_base.strategies.portfolio_rebalance import (
+    PortfolioRebalanceParams,
+    PortfolioRebalanceStrategy,
+    plan_rebalance,
+)
+from controllers.shared_base.strategies.regime_trend import (
+    RegimeTrendParams,
+    RegimeTrendStrategy,
+    warmup_bars,
+)
 
 FLAT = core.AccountState()
 CALM = core.RiskState()
@@ -118,15 +131,19 @@ def test_inventory_mm_flattens_at_limit():
     assert plan.flatten_quote < 0 and not plan.quote_sell and plan.quote_buy
 
 
+def regime_trend_signals(closes, params):
+    return RegimeTrendStrategy(params).signals(bars_from(closes))
+
+
 def test_regime_trend_signals():
     params = RegimeTrendParams(fast_ema=5, slow_ema=10, regime_window=10, long_only=False)
-    up = regime_trend_signals(bars_from([100.0 + i for i in range(40)]), params)
-    down = regime_trend_signals(bars_from([100.0 - i for i in range(40)]), params)
-    chop = regime_trend_signals(bars_from([100.0 + (i % 2) for i in range(40)]), params)
+    up = regime_trend_signals([100.0 + i for i in range(40)], params)
+    down = regime_trend_signals([100.0 - i for i in range(40)], params)
+    chop = regime_trend_signals([100.0 + (i % 2) for i in range(40)], params)
     assert up[-1] == 1 and down[-1] == -1 and set(chop) == {0}
     assert set(up[:10]) == {0}  # warm-up
     long_only = RegimeTrendParams(fast_ema=5, slow_ema=10, regime_window=10)
-    assert regime_trend_signals(bars_from([100.0 - i for i in range(40)]), long_only)[-1] == 0
+    assert regime_trend_signals([100.0 - i for i in range(40)], long_only)[-1] == 0
 
 
 def test_rebalance_threshold_mode_is_fee_aware_and_sells_first():
@@ -146,3 +163,130 @@ def test_rebalance_periodic_mode_waits_for_interval():
     holdings, prices = {"BTC": 10.0, "ETH": 0.0, "USDT": 0.0}, {"BTC": 100.0, "ETH": 10.0}
     assert plan_rebalance(holdings, prices, params, 100.0, last_rebalance=0.0).orders == ()
     assert plan_rebalance(holdings, prices, params, 3600.0, last_rebalance=0.0).orders
+
+
+# --- one shape: directional and generic strategies are pure classes too -------------------------------
+def wavy_closes(count=200):
+    closes = [100.0]
+    for i in range(1, count):
+        closes.append(closes[-1] * (1 + 0.01 * math.sin(i / 9) + 0.003 * math.cos(i * 1.7)))
+    return closes
+
+
+# Output of the former free function regime_trend_signals(bars, params) on wavy_closes(), recorded
+# before it became RegimeTrendStrategy.signals (+ long, - short, 0 flat).
+OLD_SIGNALS_LONG_SHORT = (
+    "000000000000000000000+++++++++++++00000-----------------------000000++++++++++++++++++++++000000"
+    "-----------------------00000+++++++++++++++++++++++00000-----------------------000000+++++++++++"
+    "++++++++"
+)
+OLD_SIGNALS_LONG_ONLY = (
+    "000000000000000000000+++++++++++++0000000000000000000000000000000000++++++++++++++++++++++000000"
+    "0000000000000000000000000000+++++++++++++++++++++++0000000000000000000000000000000000+++++++++++"
+    "++++++++"
+)
+
+
+@pytest.mark.parametrize(
+    ("long_only", "expected"), [(False, OLD_SIGNALS_LONG_SHORT), (True, OLD_SIGNALS_LONG_ONLY)]
+)
+def test_regime_trend_strategy_gives_the_former_functions_signals(long_only, expected):
+    params = RegimeTrendParams(
+        fast_ema=8, slow_ema=21, regime_window=15, regime_threshold=0.4, long_only=long_only
+    )
+    signals = RegimeTrendStrategy(params).signals(bars_from(wavy_closes()))
+    assert "".join({1: "+", -1: "-", 0: "0"}[s] for s in signals) == expected
+
+
+def test_regime_trend_warmup_is_the_module_function_and_the_property():
+    params = RegimeTrendParams(fast_ema=8, slow_ema=21, regime_window=15)
+    assert warmup_bars(params) == RegimeTrendStrategy(params).warmup_bars == 22  # max(21, 15) + 1
+    assert warmup_bars(RegimeTrendParams()) == 61  # slow_ema 60 by default
+    assert RegimeTrendStrategy.params_model is RegimeTrendParams
+
+
+def test_directional_base_needs_a_signal_rule():
+    strategy = DirectionalStrategy(RegimeTrendParams())
+    assert strategy.warmup_bars == 1
+    with pytest.raises(NotImplementedError):
+        strategy.signals(bars_from([1.0, 2.0]))
+
+
+def test_generic_base_sends_every_order_of_its_plan():
+    class Plan:
+        orders = (MarketOrder("BTC-USDT", "buy", 0.1, 5000.0),)
+
+    strategy = GenericStrategy(PortfolioRebalanceParams())
+    assert strategy.trading_pairs == ["BTC-USDT", "ETH-USDT"]
+    assert strategy.assets == ["BTC", "ETH", "USDT"]
+    assert strategy.next_batch(Plan(), 0.0) == Plan.orders
+    assert Plan.orders[0].level_id == "order"
+    assert strategy.summary(Plan()) == {} and strategy.status(Plan()) == {}
+    with pytest.raises(NotImplementedError):
+        strategy.plan({}, {}, 0.0)
+
+
+def test_portfolio_rebalance_has_the_shared_kill_switch_limit():
+    assert PortfolioRebalanceParams().max_drawdown_pct == 0.05
+    with pytest.raises(ValueError, match="max_drawdown_pct"):
+        PortfolioRebalanceParams(max_drawdown_pct=0)
+
+
+# 60% BTC, 10% ETH, 30% USDT of 10 000 USDT against 40/30/30 (by hand: sell 2000 of BTC, buy 2000 of ETH)
+PAIR_PRICES = {"BTC-USDT": 50_000.0, "ETH-USDT": 2_500.0}
+DRIFTED = {"BTC": 0.12, "ETH": 0.4, "USDT": 3000.0}
+
+
+def test_portfolio_strategy_plans_as_plan_rebalance_on_prices_by_pair():
+    params = PortfolioRebalanceParams()
+    strategy = PortfolioRebalanceStrategy(params)
+    assert strategy.assets == ["BTC", "ETH", "USDT"] and strategy.warmup_bars == 1
+    plan = strategy.plan(DRIFTED, PAIR_PRICES, 0.0)
+    assert plan == plan_rebalance(DRIFTED, {"BTC": 50_000.0, "ETH": 2_500.0}, params, 0.0, None)
+    assert [(o.trading_pair, o.side, o.level_id) for o in plan.orders] == [
+        ("BTC-USDT", "sell", "rebalance"),
+        ("ETH-USDT", "buy", "rebalance"),
+    ]
+    assert plan.orders[0].amount_base == pytest.approx(0.04) and plan.orders[1].amount_base == pytest.approx(
+        0.8
+    )
+    assert strategy.summary(plan) == {"weights": plan.weights, "drift": plan.drift, "triggered": True}
+    assert strategy.status(plan)["drift"] == {"BTC": 0.2, "ETH": -0.2, "USDT": 0.0}
+
+
+def test_portfolio_strategy_sells_first_then_buys_then_rests():
+    strategy = PortfolioRebalanceStrategy(PortfolioRebalanceParams())
+    batch = strategy.next_batch(strategy.plan(DRIFTED, PAIR_PRICES, 10.0), 10.0)
+    assert [(o.trading_pair, o.side) for o in batch] == [("BTC-USDT", "sell")]
+    assert strategy.rebalancing and strategy.last_rebalance == 10.0
+    assert strategy.status(strategy.plan(DRIFTED, PAIR_PRICES, 10.0))["rebalancing"] is True
+    sold = {"BTC": 0.08, "ETH": 0.4, "USDT": 5000.0}
+    batch = strategy.next_batch(strategy.plan(sold, PAIR_PRICES, 20.0), 20.0)
+    assert [(o.trading_pair, o.side) for o in batch] == [("ETH-USDT", "buy")]
+    assert batch[0].amount_base == pytest.approx(0.8)
+    on_target = {"BTC": 0.08, "ETH": 1.2, "USDT": 3000.0}
+    assert strategy.next_batch(strategy.plan(on_target, PAIR_PRICES, 30.0), 30.0) == ()
+    assert not strategy.rebalancing
+
+
+def test_portfolio_strategy_finishes_a_started_rebalance_below_the_threshold():
+    # BTC 42% / ETH 28% / USDT 30%: a 2% drift does not trigger (threshold 5%) but beats the fee band
+    strategy = PortfolioRebalanceStrategy(PortfolioRebalanceParams())
+    small = {"BTC": 0.084, "ETH": 1.12, "USDT": 3000.0}
+    assert strategy.plan(small, PAIR_PRICES, 0.0).orders == ()
+    strategy.rebalancing = True  # the sells of a rebalance went out last tick
+    plan = strategy.plan(small, PAIR_PRICES, 0.0)
+    assert [(o.trading_pair, o.side) for o in plan.orders] == [("BTC-USDT", "sell"), ("ETH-USDT", "buy")]
+    assert plan.orders[0].notional_quote == pytest.approx(200.0)
+
+
+def test_portfolio_strategy_remembers_its_last_periodic_rebalance():
+    params = PortfolioRebalanceParams(mode="periodic", rebalance_interval=3600)
+    strategy = PortfolioRebalanceStrategy(params)
+    on_target = {"BTC": 0.08, "ETH": 1.2, "USDT": 3000.0}
+    plan = strategy.plan(on_target, PAIR_PRICES, 100.0)
+    assert plan.triggered and plan.orders == ()  # first check: due, but nothing to trade
+    strategy.next_batch(plan, 100.0)
+    assert strategy.last_rebalance == 100.0
+    assert not strategy.plan(DRIFTED, PAIR_PRICES, 3699.0).triggered
+    assert strategy.plan(DRIFTED, PAIR_PRICES, 3700.0).orders

@@ -1,18 +1,30 @@
-"""The market-making strategy skeleton every quoting controller shares.
+"""The strategy skeletons, one per controller kind; a strategy is a pure class over its params model.
 
-A strategy turns candles into per-bar feature columns (`features`) and, each tick, one feature row
-plus account, book and risk state into a QuotePlan (`plan`). Subclasses only decide how spreads are
-widened and how hard inventory is skewed; the limits, floor, clamp and kill switch are not optional.
+Every kind has the same shape: `params_model` (the pure pydantic model), `__init__(params)`, a
+`warmup_bars` property, and the decisions of its kind. The Hummingbot glue for each kind (candles,
+executors, the kill switch, the closed-executor ledger) lives once in `adapter.py`; a controller
+module only names its strategy class.
+
+* `MarketMakingStrategy`: candles to per-bar feature columns (`features`) and, each tick, one feature
+  row plus account, book and risk state to a QuotePlan (`plan`). Subclasses only decide how spreads
+  are widened and how hard inventory is skewed; the limits, floor, clamp and kill switch are not
+  optional.
+* `DirectionalStrategy`: candles to one signal per bar (`signals`: +1 long, -1 short, 0 flat);
+  Hummingbot's triple barrier manages the positions, the adapter's kill switch stops new ones.
+* `GenericStrategy`: balances and prices across the pairs of one connector to market orders
+  (`plan`), sent one batch at a time (`next_batch`) while no earlier batch is still working and the
+  kill switch is off.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars
-from controllers.shared_base.params import MarketMakingParams
+from controllers.shared_base.params import DirectionalParams, GenericParams, MarketMakingParams
 
 Spreads = tuple[tuple[float, ...], tuple[float, ...], tuple[str, ...]]
 
@@ -85,3 +97,72 @@ def adverse_side_factors(direction: float, strength: float) -> tuple[float, floa
     direction = max(-1.0, min(1.0, direction))
     widening = 1.0 + max(strength, 0.0) * abs(direction)
     return (widening, 1.0) if direction < 0 else (1.0, widening)
+
+
+class DirectionalStrategy:
+    params_model: ClassVar[type[DirectionalParams]] = DirectionalParams
+
+    def __init__(self, params: DirectionalParams):
+        self.params = params
+
+    @property
+    def warmup_bars(self) -> int:
+        """Bars of history needed before the first signal; also sizes the live candle window."""
+        return 1
+
+    def signals(self, bars: Bars) -> list[int]:
+        """One signal per bar, causal: +1 long, -1 short, 0 flat."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class MarketOrder:
+    """One market order a generic strategy wants sent (as a Hummingbot market OrderExecutor)."""
+
+    trading_pair: str
+    side: Literal["buy", "sell"]
+    amount_base: float
+    notional_quote: float
+    level_id: str = "order"
+
+
+class GenericStrategy:
+    """Market orders across the pairs of one connector. The strategy may keep state between ticks (when
+    it last traded, a batch under way); a hot reload replaces its params, not the object."""
+
+    params_model: ClassVar[type[GenericParams]] = GenericParams
+
+    def __init__(self, params: GenericParams):
+        self.params = params
+
+    @property
+    def warmup_bars(self) -> int:
+        return 1
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        """Pairs whose mid prices `plan` needs (also the controller's markets and rate sources)."""
+        return self.params.trading_pairs
+
+    @property
+    def assets(self) -> list[str]:
+        """Assets whose balances `plan` needs."""
+        return sorted({asset for pair in self.trading_pairs for asset in pair.split("-")})
+
+    def plan(self, balances: Mapping[str, float], prices: Mapping[str, float], now: float) -> Any:
+        """A plan with an `orders` tuple of MarketOrders, from balances by asset and mid prices by pair.
+        Called every tick; must not change the strategy's state (see `next_batch`)."""
+        raise NotImplementedError
+
+    def next_batch(self, plan: Any, now: float) -> tuple[MarketOrder, ...]:
+        """The orders to send now. Called only when no earlier order is still working and the kill
+        switch is off; the place to record that a batch went out."""
+        return tuple(plan.orders)
+
+    def summary(self, plan: Any) -> dict[str, Any]:
+        """The plan's figures for Hummingbot's processed_data."""
+        return {}
+
+    def status(self, plan: Any) -> dict[str, Any]:
+        """The plan's figures for get_custom_info() (monitoring)."""
+        return {}

@@ -3,29 +3,26 @@
 Threshold mode trades only when some asset drifts more than `threshold_pct` (absolute weight) from
 its target; periodic mode checks every `rebalance_interval` seconds. Either way a single asset is only
 traded when its drift beats the round-trip taker fee and its trade is at least `min_trade_quote`,
-so fees cannot eat the rebalance. Sells come first so they fund the buys.
+so fees cannot eat the rebalance. Sells come first so they fund the buys: the strategy sends the sells
+as one batch and the buys once they are done, and a started rebalance goes on until it is done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from controllers.shared_base.params import StrictParams, fixed, updatable
+from controllers.shared_base.params import GenericParams, fixed, updatable
+from controllers.shared_base.strategies.base import GenericStrategy, MarketOrder
 
 WEIGHT_SUM_TOLERANCE = 1e-6
 
 
-class PortfolioRebalanceParams(StrictParams):
+class PortfolioRebalanceParams(GenericParams):
     controller_name: str = "portfolio_rebalance"
-    controller_type: Literal["generic"] = "generic"
-    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
-    total_amount_quote: Decimal = Field(
-        default=Decimal("1000"), gt=0, json_schema_extra=updatable("Capital: ")
-    )
     fee_taker: float = Field(default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Taker fee: "))
     quote_asset: str = Field(default="USDT", pattern=r"^[A-Z0-9]+$", json_schema_extra=fixed("Quote asset: "))
     target_weights: dict[str, float] = Field(
@@ -73,12 +70,8 @@ class PortfolioRebalanceParams(StrictParams):
         ]
 
 
-@dataclass(frozen=True)
-class RebalanceOrder:
-    trading_pair: str
-    side: Literal["buy", "sell"]
-    amount_base: float
-    notional_quote: float
+RebalanceOrder = MarketOrder
+REBALANCE_LEVEL_ID = "rebalance"
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,51 @@ def plan_rebalance(
                 continue
             side: Literal["buy", "sell"] = "sell" if drift[asset] > 0 else "buy"
             orders.append(
-                RebalanceOrder(f"{asset}-{params.quote_asset}", side, notional / prices[asset], notional)
+                RebalanceOrder(
+                    f"{asset}-{params.quote_asset}",
+                    side,
+                    notional / prices[asset],
+                    notional,
+                    level_id=REBALANCE_LEVEL_ID,
+                )
             )
     orders.sort(key=lambda order: order.side != "sell")
     return RebalancePlan(weights=weights, drift=drift, triggered=triggered, orders=tuple(orders))
+
+
+class PortfolioRebalanceStrategy(GenericStrategy):
+    """plan_rebalance() plus the two facts it carries between ticks: when the last rebalance was
+    triggered (periodic mode) and whether one is under way (its buys still to come)."""
+
+    params_model = PortfolioRebalanceParams
+    params: PortfolioRebalanceParams
+
+    def __init__(self, params: PortfolioRebalanceParams):
+        super().__init__(params)
+        self.last_rebalance: float | None = None
+        self.rebalancing = False
+
+    @property
+    def assets(self) -> list[str]:
+        return list(self.params.target_weights)
+
+    def plan(self, balances: Mapping[str, float], prices: Mapping[str, float], now: float) -> RebalancePlan:
+        """`prices` by trading pair (BASE-QUOTE), as the adapter reads them."""
+        by_asset = {pair.split("-")[0]: price for pair, price in prices.items()}
+        return plan_rebalance(
+            dict(balances), by_asset, self.params, now, self.last_rebalance, continuing=self.rebalancing
+        )
+
+    def next_batch(self, plan: RebalancePlan, now: float) -> tuple[MarketOrder, ...]:
+        """The sells first, then (once they are done) the buys."""
+        if plan.triggered:
+            self.last_rebalance = now
+        self.rebalancing = bool(plan.orders)
+        sells = tuple(order for order in plan.orders if order.side == "sell")
+        return sells or tuple(plan.orders)
+
+    def summary(self, plan: RebalancePlan) -> dict[str, Any]:
+        return {"weights": plan.weights, "drift": plan.drift, "triggered": plan.triggered}
+
+    def status(self, plan: RebalancePlan) -> dict[str, Any]:
+        return {"drift": {k: round(v, 4) for k, v in plan.drift.items()}, "rebalancing": self.rebalancing}

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from controllers.shared_base.indicators import Bars, efficiency_ratio, ema
 from controllers.shared_base.params import DirectionalParams, updatable
+from controllers.shared_base.strategies.base import DirectionalStrategy
 
 
 class RegimeTrendParams(DirectionalParams):
@@ -44,22 +45,32 @@ class RegimeTrendParams(DirectionalParams):
         return slow
 
 
-def regime_trend_signals(bars: Bars, params: RegimeTrendParams) -> list[int]:
-    fast = ema(bars.closes, params.fast_ema)
-    slow = ema(bars.closes, params.slow_ema)
-    regime = efficiency_ratio(bars.closes, params.regime_window)
-    warmup = max(params.slow_ema, params.regime_window)
-    signals = []
-    for i in range(len(bars)):
-        signal = 0
-        if i >= warmup:
-            if fast[i] > slow[i] and regime[i] >= params.regime_threshold:
-                signal = 1
-            elif fast[i] < slow[i] and regime[i] <= -params.regime_threshold and not params.long_only:
-                signal = -1
-        signals.append(signal)
-    return signals
+class RegimeTrendStrategy(DirectionalStrategy):
+    params_model = RegimeTrendParams
+    params: RegimeTrendParams
+
+    @property
+    def warmup_bars(self) -> int:
+        return warmup_bars(self.params)
+
+    def signals(self, bars: Bars) -> list[int]:
+        params = self.params
+        fast = ema(bars.closes, params.fast_ema)
+        slow = ema(bars.closes, params.slow_ema)
+        regime = efficiency_ratio(bars.closes, params.regime_window)
+        warmup = max(params.slow_ema, params.regime_window)
+        signals = []
+        for i in range(len(bars)):
+            signal = 0
+            if i >= warmup:
+                if fast[i] > slow[i] and regime[i] >= params.regime_threshold:
+                    signal = 1
+                elif fast[i] < slow[i] and regime[i] <= -params.regime_threshold and not params.long_only:
+                    signal = -1
+            signals.append(signal)
+        return signals
 
 
 def warmup_bars(params: RegimeTrendParams) -> int:
+    """Bars before the first signal, from the params alone (the analysis sizes candle windows with it)."""
     return max(params.slow_ema, params.regime_window) + 1
