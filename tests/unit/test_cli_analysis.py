@@ -379,7 +379,8 @@ def test_a_conservative_compare_charges_each_market_its_connectors_rates_and_tel
     templates = [("imm", {"controller_name": "inventory_mm"})]
     cases = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="conservative", slippage=0.0)
     assert {(c.fill.maker_fee, c.fill.taker_fee, c.fill.slippage) for c in cases} == {(0.0002, 0.0005, 0.0)}
-    assert {(c.checked.config["fee_maker"], c.checked.config["fee_taker"]) for c in cases} == {(0.0002, 0.0005)}
+    fees = {(c.checked.config["fee_maker"], c.checked.config["fee_taker"]) for c in cases}
+    assert fees == {(0.0002, 0.0005)}
     hummingbot = plan_cases(templates, [perp], fee=0.001, capital=1000, fill_model="hummingbot")
     assert {c.fill for c in hummingbot} == {None}
 
