@@ -91,9 +91,9 @@ class PlayResult:
 
 
 def declared_bots() -> list[dict]:
-    """The scenario's bots, exactly as molecule.yml declares them (tests derive their changes from it)."""
-    config = yaml.safe_load(os.path.expandvars((SCENARIO / "molecule.yml").read_text()))
-    return copy.deepcopy(config["provisioner"]["inventory"]["host_vars"]["molecule-bots"]["hummingbot_bots"])
+    """The scenario's bots, exactly as its host_vars declare them (tests derive their changes from it)."""
+    host_vars = yaml.safe_load((SCENARIO / "host_vars" / "molecule-bots.yml").read_text())
+    return copy.deepcopy(host_vars["hummingbot_bots"])
 
 
 def play(playbook: str, timeout: float = 1500, **extra_vars) -> PlayResult:

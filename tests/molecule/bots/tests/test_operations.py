@@ -3,7 +3,7 @@ version, with rollback) and backup/restore, each run as an operator runs it agai
 
 Runs after test_bots.py (file order) and in the order written: each section leaves the host as the next
 one expects. The exchange is unreachable here, so "started" (logged in, strategy and controllers running)
-is what upgrade and restore wait for (hummingbot_rollout_wait_healthy: false in molecule.yml).
+is what upgrade and restore wait for (hummingbot_rollout_wait_healthy: false in the sandbox inventory).
 """
 
 from __future__ import annotations
@@ -400,7 +400,7 @@ def test_retention_keeps_the_newest_archives(bot):
     before = archives(bot)
     assert len(before) >= 3
     time.sleep(1)
-    result = play("backup.yml", bots="bot1")  # hummingbot_backup_keep: 2 in molecule.yml
+    result = play("backup.yml", bots="bot1")  # hummingbot_backup_keep: 2 in host_vars/molecule-bots.yml
     assert result.rc == 0, result.output[-3000:]
     after = archives(bot)
     assert len(after) == 2
