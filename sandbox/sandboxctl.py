@@ -336,8 +336,11 @@ def ensure_keypair() -> Path:
     STATE.mkdir(parents=True, exist_ok=True)
     STATE.chmod(0o700)
     key = STATE / "id_ed25519"
-    if not key.exists():
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hbot-sandbox", "-f", str(key))
+    # Two scenarios starting at once on a fresh state dir would both run ssh-keygen, and the second
+    # fails ("already exists"): one generates, the other waits and finds the key.
+    with locked("keypair"):
+        if not key.exists():
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hbot-sandbox", "-f", str(key))
     return key
 
 
