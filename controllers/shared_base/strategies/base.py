@@ -18,9 +18,11 @@ module only names its strategy class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
 
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars
@@ -29,16 +31,27 @@ from controllers.shared_base.params import DirectionalParams, GenericParams, Mar
 Spreads = tuple[tuple[float, ...], tuple[float, ...], tuple[str, ...]]
 
 
-class MarketMakingStrategy:
-    params_model: ClassVar[type[MarketMakingParams]] = MarketMakingParams
+class Strategy:
+    """What every kind of strategy shares: its params, and the bars of history it needs."""
 
-    def __init__(self, params: MarketMakingParams):
+    params_model: ClassVar[type[BaseModel]]
+    # The module's warmup_bars(params), the function the strategy also registers (StrategySpec.warmup);
+    # None: one bar.
+    warmup: ClassVar[Callable[[Any], int] | None] = None
+
+    def __init__(self, params: BaseModel):
         self.params = params
 
     @property
     def warmup_bars(self) -> int:
-        """Bars of history needed before quoting; also sizes the live candle window."""
-        return 1
+        """Bars of history needed before it trades; also sizes the live candle window."""
+        warmup = type(self).warmup
+        return 1 if warmup is None else warmup(self.params)
+
+
+class MarketMakingStrategy(Strategy):
+    params_model: ClassVar[type[MarketMakingParams]] = MarketMakingParams
+    params: MarketMakingParams
 
     def features(self, bars: Bars) -> dict[str, list[float]]:
         """Per-bar columns, causal. Must include `reference_price`; `ready` is 1.0 once warmed up."""
@@ -99,16 +112,9 @@ def adverse_side_factors(direction: float, strength: float) -> tuple[float, floa
     return (widening, 1.0) if direction < 0 else (1.0, widening)
 
 
-class DirectionalStrategy:
+class DirectionalStrategy(Strategy):
     params_model: ClassVar[type[DirectionalParams]] = DirectionalParams
-
-    def __init__(self, params: DirectionalParams):
-        self.params = params
-
-    @property
-    def warmup_bars(self) -> int:
-        """Bars of history needed before the first signal; also sizes the live candle window."""
-        return 1
+    params: DirectionalParams
 
     def signals(self, bars: Bars) -> list[int]:
         """One signal per bar, causal: +1 long, -1 short, 0 flat."""
@@ -126,18 +132,12 @@ class MarketOrder:
     level_id: str = "order"
 
 
-class GenericStrategy:
+class GenericStrategy(Strategy):
     """Market orders across the pairs of one connector. The strategy may keep state between ticks (when
     it last traded, a batch under way); a hot reload replaces its params, not the object."""
 
     params_model: ClassVar[type[GenericParams]] = GenericParams
-
-    def __init__(self, params: GenericParams):
-        self.params = params
-
-    @property
-    def warmup_bars(self) -> int:
-        return 1
+    params: GenericParams
 
     @property
     def trading_pairs(self) -> list[str]:

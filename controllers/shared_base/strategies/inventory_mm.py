@@ -63,10 +63,7 @@ def warmup_bars(params: InventoryMMParams) -> int:
 class InventoryMMStrategy(MarketMakingStrategy):
     params_model = InventoryMMParams
     params: InventoryMMParams
-
-    @property
-    def warmup_bars(self) -> int:
-        return warmup_bars(self.params)
+    warmup = staticmethod(warmup_bars)
 
     def features(self, bars: Bars) -> dict[str, list[float]]:
         columns = super().features(bars)

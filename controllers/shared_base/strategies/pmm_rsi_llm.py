@@ -66,14 +66,11 @@ def warmup_bars(params: PmmRsiLlmParams) -> int:
 class PmmRsiLlmStrategy(MarketMakingStrategy):
     params_model = PmmRsiLlmParams
     params: PmmRsiLlmParams
+    warmup = staticmethod(warmup_bars)
 
     def __init__(self, params: PmmRsiLlmParams, signal_provider: SignalProvider | None = None):
         super().__init__(params)
         self.signal_provider: SignalProvider = signal_provider or NoSignal()
-
-    @property
-    def warmup_bars(self) -> int:
-        return warmup_bars(self.params)
 
     def features(self, bars: Bars) -> dict[str, list[float]]:
         columns = super().features(bars)

@@ -45,13 +45,15 @@ class RegimeTrendParams(DirectionalParams):
         return slow
 
 
+def warmup_bars(params: RegimeTrendParams) -> int:
+    """Bars before the first signal, from the params alone (the analysis sizes candle windows with it)."""
+    return max(params.slow_ema, params.regime_window) + 1
+
+
 class RegimeTrendStrategy(DirectionalStrategy):
     params_model = RegimeTrendParams
     params: RegimeTrendParams
-
-    @property
-    def warmup_bars(self) -> int:
-        return warmup_bars(self.params)
+    warmup = staticmethod(warmup_bars)
 
     def signals(self, bars: Bars) -> list[int]:
         params = self.params
@@ -69,8 +71,3 @@ class RegimeTrendStrategy(DirectionalStrategy):
                     signal = -1
             signals.append(signal)
         return signals
-
-
-def warmup_bars(params: RegimeTrendParams) -> int:
-    """Bars before the first signal, from the params alone (the analysis sizes candle windows with it)."""
-    return max(params.slow_ema, params.regime_window) + 1
