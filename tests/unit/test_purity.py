@@ -20,6 +20,7 @@ PURE_MODULES = [
     "controllers.plugin_system.registry",
     "controllers.shared_base.core",
     "controllers.shared_base.executor_ledger",
+    "controllers.shared_base.execution",
     "controllers.shared_base.params",
     "controllers.shared_base.signals",
     "controllers.shared_base.strategies.base",
