@@ -275,6 +275,8 @@ class ExecutionStrategy(Strategy):
             return True
         buy = self.params.side == "buy"
         far = (state.best_ask if buy else state.best_bid) or state.mid
+        if far is None:
+            return False
         return far <= limit if buy else far >= limit
 
     # --- figures ---
