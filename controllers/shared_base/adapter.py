@@ -784,6 +784,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         self._backtest = _is_backtest(self.market_data_provider)
         self._setup_risk()
         self.fills_by_executor: dict[str, tuple[Fill, ...]] = {}
+        self.finished: list[tuple[float, bool]] = []  # (started at, failed) of every finished child
         self.market: dict[str, Any] = {}
         self.decision: ExecutionDecision | None = None
 
@@ -826,8 +827,10 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             "candles": self._candles() if self.strategy.uses_candles else Candles(),
         }
 
-    def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...]]:
-        """Fills of every finished child (each executor read once) and the working children."""
+    def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
+        """Fills of every finished child (each executor read once), the working children, and how many
+        of the latest finished children failed in a row (no fill, and not stopped by us: our stops end
+        POSITION_HOLD, a refused or failed order does not)."""
         working = []
         for executor in self.executors_info:
             if executor.is_active:
@@ -843,15 +846,23 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
                     )
                 )
             elif executor.id not in self.fills_by_executor:
-                self.fills_by_executor[executor.id] = order_fills(executor)
+                self.fills_by_executor[executor.id] = fills = order_fills(executor)
+                failed = not fills and getattr(executor, "close_type", None) != CloseType.POSITION_HOLD
+                self.finished.append((float(executor.timestamp), failed))
+                self.finished.sort()
+        failed_in_a_row = 0
+        for _, failed in reversed(self.finished):
+            if not failed:
+                break
+            failed_in_a_row += 1
         fills = tuple(fill for fills in self.fills_by_executor.values() for fill in fills)
-        return fills, tuple(working)
+        return fills, tuple(working), failed_in_a_row
 
     def determine_executor_actions(self) -> list[ExecutorAction]:
         if not self.market:
             return []
         market = self.market
-        fills, working = self.scan_children(market["now"])
+        fills, working, failed_in_a_row = self.scan_children(market["now"])
         self.update_kill_switch(self.strategy.kill_switch_pnl(fills, market["mid"]))
         state = ExecutionState(
             now=market["now"],
@@ -862,6 +873,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             best_ask=market["best_ask"],
             candles=market["candles"],
             killed=self.risk_state.killed,
+            failed_in_a_row=failed_in_a_row,
         )
         self.decision = decision = self.strategy.decide(state)
         self.processed_data = dict(decision.status or {})

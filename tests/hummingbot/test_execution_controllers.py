@@ -64,18 +64,20 @@ def tick(controller):
     return asyncio.run(run())
 
 
-def executor(action, active: bool, orders=(), stopping=False):
+def executor(action, active: bool, orders=(), stopping=False, close_type="POSITION_HOLD", name=None):
     from hummingbot.strategy_v2.models.base import RunnableStatus
+    from hummingbot.strategy_v2.models.executors import CloseType
 
     status = RunnableStatus.SHUTTING_DOWN if stopping else RunnableStatus.RUNNING
     return SimpleNamespace(
-        id=f"ex-{action.executor_config.level_id}",
+        id=name or f"ex-{action.executor_config.level_id}",
         is_active=active,
         status=status if active else RunnableStatus.TERMINATED,
         config=action.executor_config,
         timestamp=action.executor_config.timestamp,
         net_pnl_quote=Decimal("0"),
         custom_info={"held_position_orders": list(orders)},
+        close_type=None if active or close_type is None else CloseType[close_type],
     )
 
 
@@ -189,3 +191,33 @@ def test_execution_configs_name_their_market():
         )
         markets = config.update_markets(MarketDict())
         assert {connector: set(pairs) for connector, pairs in markets.items()} == {"binance": {"ETH-USDT"}}
+
+
+def test_a_drawdown_of_the_marked_shortfall_trips_the_kill_switch():
+    # Capital 1000, limit 5%: buying 0.1 with nothing executed yet, the price running from 2000 to 2600
+    # costs 0.1 x 600 = 60 > 50 against arrival.
+    controller, provider = build("iceberg", candles(100, 60))
+    [create] = tick(controller)
+    controller.executors_info = [executor(create, active=True)]
+    provider.prices["ETH-USDT"] = 2600.0
+    [stop] = tick(controller)
+    assert stop.executor_id == "ex-iceberg"
+    info = controller.get_custom_info()
+    assert info["killed"] is True and info["kill_reason"].startswith("drawdown 6.00%")
+    assert info["kill_switch_pnl_quote"] == pytest.approx(-60.0)
+
+
+def test_children_refused_in_a_row_halt_it_but_our_own_cancels_do_not():
+    controller, provider = build("iceberg", candles(100, 60))
+    [create] = tick(controller)
+    cancelled = [executor(create, False, name=f"ours{i}") for i in range(3)]  # POSITION_HOLD, no fill
+    controller.executors_info = cancelled
+    assert len(tick(controller)) == 1
+    refused = [
+        executor(create, False, close_type="INSUFFICIENT_BALANCE", name=f"refused{i}") for i in range(3)
+    ]
+    for i, item in enumerate(refused):
+        item.timestamp += 1 + i
+    controller.executors_info = cancelled + refused
+    assert tick(controller) == []
+    assert controller.get_custom_info()["phase"] == "halted: 3 children in a row failed"

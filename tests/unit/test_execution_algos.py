@@ -303,6 +303,17 @@ def test_kill_switch_stops_children_and_cancels_the_working_maker():
     assert algo.decide(state(T0 + 700, killed=True)).place is None  # not even the final sweep
 
 
+def test_children_failing_in_a_row_halt_the_algorithm():
+    algo = iceberg()
+    algo.decide(state(T0, bid=100.0, ask=100.2))
+    assert algo.decide(state(T0 + 1, bid=100.0, failed_in_a_row=2)).place.amount_base == 0.3
+    child = WorkingChild("c1", 0.3, 100.0)
+    halted = algo.decide(state(T0 + 2, working=[child], bid=100.0, failed_in_a_row=3))
+    assert halted.place is None and halted.cancel == ("c1",)
+    assert halted.status["phase"] == "halted: 3 children in a row failed"
+    assert algo.decide(state(T0 + 3, bid=100.0, failed_in_a_row=3)).place is None
+
+
 def test_kill_switch_measure_is_the_marked_implementation_shortfall():
     algo = twap(target_base=1.0)
     assert algo.kill_switch_pnl([], 100.0) == 0.0  # before the window starts

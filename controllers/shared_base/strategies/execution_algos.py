@@ -14,6 +14,8 @@ Rules every algorithm keeps (`ExecutionStrategy.decide`):
 * **Limit price.** A maker child is priced at the touch (best bid for a buy, best ask for a sell; the
   mid without a book) and never beyond `limit_price` (a buy at most it, a sell at least it); a taker
   child goes out only if the touch it takes (best ask for a buy, best bid for a sell) is within it.
+* **Failing children halt it.** After `MAX_FAILED_CHILDREN` children in a row ended unfilled
+  without a cancel of ours (refused for balance, out of retries), nothing more is sent.
 * **End of the window.** Working makers are cancelled; once none works, the remainder goes out as one
   taker child if `finish_with_taker`, else it stays unfilled and is reported (`remaining_base`).
 * **Kill switch.** When the adapter says killed, no child is placed and working ones are cancelled.
@@ -55,6 +57,9 @@ from controllers.shared_base.strategies.base import Strategy
 DAY = 86_400
 # Below this fraction of the target, what is left counts as done (float rounding of the fills).
 DONE_TOLERANCE = 1e-9
+# Children in a row that ended unfilled without our cancel (refused for balance, failed retries): the
+# algorithm halts instead of re-sending the same refused order every tick.
+MAX_FAILED_CHILDREN = 3
 
 
 class ExecutionParams(GenericParams):
@@ -184,6 +189,7 @@ class ExecutionState:
     best_ask: float | None = None
     candles: Candles = Candles()
     killed: bool = False
+    failed_in_a_row: int = 0  # the latest finished children that ended unfilled without our cancel
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,8 @@ class ExecutionStrategy(Strategy):
         figures: dict[str, Any] = {}
         if state.killed:
             phase, cancel = "killed", cancellable
+        elif state.failed_in_a_row >= MAX_FAILED_CHILDREN:
+            phase, cancel = f"halted: {state.failed_in_a_row} children in a row failed", cancellable
         elif remaining <= DONE_TOLERANCE * params.target_base:
             phase, cancel = "done", cancellable
         elif state.now >= self.end:
