@@ -221,3 +221,23 @@ def test_children_refused_in_a_row_halt_it_but_our_own_cancels_do_not():
     controller.executors_info = cancelled + refused
     assert tick(controller) == []
     assert controller.get_custom_info()["phase"] == "halted: 3 children in a row failed"
+
+
+def test_hot_reload_keeps_the_window_and_arrival_and_checks_the_pure_rules():
+    from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
+
+    controller, provider = build("iceberg", candles(100, 60))
+    tick(controller)
+    start, arrival = controller.strategy.start, controller.strategy.arrival_price
+    defaults = load_registry().default_config("iceberg")
+    raised = BacktestingEngineBase.get_controller_config_instance_from_dict({**defaults, "target_base": 0.5})
+    controller.update_config(raised)
+    assert controller.strategy.params.target_base == 0.5
+    assert (controller.strategy.start, controller.strategy.arrival_price) == (start, arrival)
+    # target_base 0.005 under visible_base 0.01 breaks a rule: nothing changes and the field is named.
+    lowered = BacktestingEngineBase.get_controller_config_instance_from_dict(
+        {**defaults, "visible_base": 0.005}
+    ).model_copy(update={"target_base": 0.001})
+    with pytest.raises(ValueError, match="visible_base"):
+        controller.update_config(lowered)
+    assert controller.strategy.params.target_base == 0.5
