@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from controllers.plugin_system.hookspecs import StrategySpec, hookimpl
-from controllers.shared_base.strategies import inventory_mm, pmm_rsi_llm, regime_trend
+from controllers.shared_base.strategies import execution_algos, inventory_mm, pmm_rsi_llm, regime_trend
 from controllers.shared_base.strategies.fixed_spread import FixedSpreadParams
 from controllers.shared_base.strategies.portfolio_rebalance import PortfolioRebalanceParams
 
@@ -50,6 +50,25 @@ BUILTIN_STRATEGIES = (
         "generic",
         PortfolioRebalanceParams,
         "Target weights across pairs, threshold or periodic, fee-aware",
+    ),
+    _builtin(
+        "twap",
+        "generic",
+        execution_algos.TwapParams,
+        "Execution: a parent order in equal time slices, missed slices caught up, final taker sweep",
+    ),
+    _builtin(
+        "vwap",
+        "generic",
+        execution_algos.VwapParams,
+        "Execution: slices weighted by the candles' time-of-day volume profile, participation-capped",
+        execution_algos.vwap_warmup_bars,
+    ),
+    _builtin(
+        "iceberg",
+        "generic",
+        execution_algos.IcebergParams,
+        "Execution: one resting maker child of at most visible_base, refilled and re-placed on moves",
     ),
 )
 

@@ -31,6 +31,7 @@ from hummingbot.strategy_v2.controllers.market_making_controller_base import Mar
 from hummingbot.strategy_v2.executors.data_types import ConnectorPair
 from hummingbot.strategy_v2.executors.order_executor.data_types import ExecutionStrategy, OrderExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
+from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import (
     CreateExecutorAction,
     ExecutorAction,
@@ -40,6 +41,7 @@ from hummingbot.strategy_v2.models.executors import CloseType
 from pydantic import BaseModel, ValidationError, create_model, model_validator
 
 from controllers.shared_base import core
+from controllers.shared_base.execution import Fill
 from controllers.shared_base.executor_ledger import ClosedExecutorLedger
 from controllers.shared_base.indicators import Bars
 from controllers.shared_base.params import format_validation_errors, strategy_field_names
@@ -48,6 +50,13 @@ from controllers.shared_base.strategies.base import (
     GenericStrategy,
     MarketMakingStrategy,
 )
+from controllers.shared_base.strategies.execution_algos import (
+    Candles,
+    ExecutionDecision,
+    ExecutionState,
+    WorkingChild,
+)
+from controllers.shared_base.strategies.execution_algos import ExecutionStrategy as ExecutionAlgorithm
 
 # Live candle window beyond the warm-up; indicators are EWMA-seeded so a modest margin suffices.
 LIVE_CANDLE_MARGIN = 50
@@ -738,3 +747,174 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
             "killed": self.risk_state.killed,
             "kill_reason": self.risk_state.reason,
         }
+
+
+def order_fills(executor: Any) -> tuple[Fill, ...]:
+    """A finished OrderExecutor's fills. Hummingbot 2.12's OrderExecutor reports no PnL and no filled
+    amount; its orders (InFlightOrder.to_json()) are in custom_info["held_position_orders"], one per
+    client order id (a completed order may be listed twice)."""
+    orders = {}
+    for order in executor.custom_info.get("held_position_orders") or ():
+        orders[order.get("client_order_id") or len(orders)] = order
+    fills = []
+    for order in orders.values():
+        base = float(order.get("executed_amount_base") or 0)
+        if base > 0:
+            quote = float(order.get("executed_amount_quote") or 0)
+            fills.append(Fill(base, quote, float(order.get("cumulative_fee_paid_quote") or 0)))
+    return tuple(fills)
+
+
+class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
+    """Execution adapter (twap, vwap, iceberg). Subclasses set `strategy_class` (a pure
+    ExecutionStrategy). Each tick: mid, book top and candles from the market data provider; the fills
+    of its finished OrderExecutors (read once each) and its active ones as the working children; the
+    kill switch over the strategy's marked implementation shortfall; the decision mapped to one
+    OrderExecutor (LIMIT_MAKER at its price, or MARKET) and stops of the children it cancels."""
+
+    strategy_class: type[ExecutionAlgorithm] = ExecutionAlgorithm
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        self.strategy = self.make_strategy(config)
+        self._setup_candles(config, self.strategy.candle_bars())
+        super().__init__(config, *args, **kwargs)
+        self.market_data_provider.initialize_rate_sources(
+            [ConnectorPair(connector_name=config.connector_name, trading_pair=config.trading_pair)]
+        )
+        self._backtest = _is_backtest(self.market_data_provider)
+        self._setup_risk()
+        self.fills_by_executor: dict[str, tuple[Fill, ...]] = {}
+        self.finished: list[tuple[float, bool]] = []  # (started at, failed) of every finished child
+        self.market: dict[str, Any] = {}
+        self.decision: ExecutionDecision | None = None
+
+    def update_config(self, new_config: Any) -> None:
+        """The strategy keeps its window and arrival price across a hot reload."""
+        apply_updatable_fields(self.config, new_config, self.strategy_class.params_model)
+        self.strategy.params = pure_params(self.config, self.strategy_class.params_model)
+
+    def _price(self, price_type: PriceType) -> float | None:
+        params = self.strategy.params
+        try:
+            price = float(
+                self.market_data_provider.get_price_by_type(
+                    params.connector_name, params.trading_pair, price_type
+                )
+            )
+        except (KeyError, ValueError, AttributeError):
+            return None
+        return price if price > 0 and price == price else None
+
+    def _candles(self) -> Candles:
+        frame = self.market_data_provider.get_candles_df(
+            self.candles_connector, self.candles_trading_pair, self.config.interval, self.max_records
+        )
+        if frame is None or len(frame) == 0:
+            return Candles()
+        return Candles(
+            *(
+                frame[column].astype(float).tolist()
+                for column in ("timestamp", "high", "low", "close", "volume")
+            )
+        )
+
+    async def update_processed_data(self) -> None:
+        self.market = {
+            "now": float(self.market_data_provider.time() or 0),
+            "mid": self._price(PriceType.MidPrice),
+            "best_bid": self._price(PriceType.BestBid),
+            "best_ask": self._price(PriceType.BestAsk),
+            "candles": self._candles() if self.strategy.uses_candles else Candles(),
+        }
+
+    def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
+        """Fills of every finished child (each executor read once), the working children, and how many
+        of the latest finished children failed in a row (no fill, and not stopped by us: our stops end
+        POSITION_HOLD, a refused or failed order does not)."""
+        working = []
+        for executor in self.executors_info:
+            if executor.is_active:
+                config = executor.config
+                working.append(
+                    WorkingChild(
+                        id=executor.id,
+                        amount_base=float(config.amount),
+                        price=None if config.price is None else float(config.price),
+                        age=now - float(executor.timestamp),
+                        level_id=getattr(config, "level_id", None) or "",
+                        stopping=executor.status == RunnableStatus.SHUTTING_DOWN,
+                    )
+                )
+            elif executor.id not in self.fills_by_executor:
+                self.fills_by_executor[executor.id] = fills = order_fills(executor)
+                failed = not fills and getattr(executor, "close_type", None) != CloseType.POSITION_HOLD
+                self.finished.append((float(executor.timestamp), failed))
+                self.finished.sort()
+        failed_in_a_row = 0
+        for _, failed in reversed(self.finished):
+            if not failed:
+                break
+            failed_in_a_row += 1
+        fills = tuple(fill for fills in self.fills_by_executor.values() for fill in fills)
+        return fills, tuple(working), failed_in_a_row
+
+    def determine_executor_actions(self) -> list[ExecutorAction]:
+        if not self.market:
+            return []
+        market = self.market
+        fills, working, failed_in_a_row = self.scan_children(market["now"])
+        self.update_kill_switch(self.strategy.kill_switch_pnl(fills, market["mid"]))
+        state = ExecutionState(
+            now=market["now"],
+            mid=market["mid"],
+            fills=fills,
+            working=working,
+            best_bid=market["best_bid"],
+            best_ask=market["best_ask"],
+            candles=market["candles"],
+            killed=self.risk_state.killed,
+            failed_in_a_row=failed_in_a_row,
+        )
+        self.decision = decision = self.strategy.decide(state)
+        self.processed_data = dict(decision.status or {})
+        actions: list[ExecutorAction] = [
+            StopExecutorAction(controller_id=self.config.id, executor_id=child_id, keep_position=True)
+            for child_id in decision.cancel
+        ]
+        child = decision.place
+        if child is not None:
+            params = self.strategy.params
+            actions.append(
+                CreateExecutorAction(
+                    controller_id=self.config.id,
+                    executor_config=OrderExecutorConfig(
+                        timestamp=market["now"],
+                        connector_name=params.connector_name,
+                        trading_pair=params.trading_pair,
+                        side=TradeType.BUY if child.side == "buy" else TradeType.SELL,
+                        amount=Decimal(str(child.amount_base)),
+                        price=None if child.price is None else Decimal(str(child.price)),
+                        execution_strategy=ExecutionStrategy.LIMIT_MAKER
+                        if child.maker
+                        else ExecutionStrategy.MARKET,
+                        level_id=child.level_id,
+                    ),
+                )
+            )
+        return actions
+
+    def get_custom_info(self) -> dict:
+        status = dict((self.decision.status or {}) if self.decision else {"phase": "waiting for data"})
+        status["killed"] = self.risk_state.killed
+        status["kill_reason"] = self.risk_state.reason
+        return status
+
+    def to_format_status(self) -> list[str]:
+        status = self.get_custom_info()
+        line = f"{self.strategy.params.controller_name} {self.strategy.params.side}: {status.get('phase')}"
+        if "filled_base" in status:
+            line += (
+                f"  filled {status['filled_base']:.8g} / {status['target_base']:.8g}"
+                f"  working {status['working_base']:.8g}"
+            )
+        return [line, *([f"killed: {status['kill_reason']}"] if status["killed"] else [])]

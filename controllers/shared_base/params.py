@@ -175,16 +175,7 @@ class TradingParams(StrictParams):
     @field_validator("interval")
     @classmethod
     def _known_interval(cls, interval: str, info: ValidationInfo) -> str:
-        interval_seconds(interval)
-        source = info.data.get("candles_connector") or info.data.get("connector_name") or ""
-        exchange = str(source).split("_")[0]
-        offered = CANDLE_INTERVALS.get(exchange, ANY_EXCHANGE_INTERVALS)
-        if interval not in offered:
-            raise ValueError(
-                f"{interval!r} is not a candle interval Hummingbot offers for {exchange or 'any exchange'}; "
-                f"use one of {', '.join(offered)}"
-            )
-        return interval
+        return check_interval(interval, info)
 
     @property
     def spread_floor(self) -> float:
@@ -193,6 +184,20 @@ class TradingParams(StrictParams):
     @property
     def bar_seconds(self) -> int:
         return interval_seconds(self.interval)
+
+
+def check_interval(interval: str, info: ValidationInfo) -> str:
+    """A candle interval Hummingbot's feed for the candles connector (or the connector) offers."""
+    interval_seconds(interval)
+    source = info.data.get("candles_connector") or info.data.get("connector_name") or ""
+    exchange = str(source).split("_")[0]
+    offered = CANDLE_INTERVALS.get(exchange, ANY_EXCHANGE_INTERVALS)
+    if interval not in offered:
+        raise ValueError(
+            f"{interval!r} is not a candle interval Hummingbot offers for {exchange or 'any exchange'}; "
+            f"use one of {', '.join(offered)}"
+        )
+    return interval
 
 
 def _floor_from(info: ValidationInfo) -> float | None:

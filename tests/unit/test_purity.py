@@ -29,6 +29,7 @@ PURE_MODULES = [
     "controllers.shared_base.strategies.fixed_spread",
     "controllers.shared_base.strategies.regime_trend",
     "controllers.shared_base.strategies.portfolio_rebalance",
+    "controllers.shared_base.strategies.execution_algos",
 ]
 
 

@@ -5,7 +5,16 @@ import pytest
 from controllers.plugin_system.manager import StrategyPluginManager
 from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError
 
-BUILTINS = {"fixed_spread", "inventory_mm", "pmm_rsi_llm", "regime_trend", "portfolio_rebalance"}
+BUILTINS = {
+    "fixed_spread",
+    "inventory_mm",
+    "pmm_rsi_llm",
+    "regime_trend",
+    "portfolio_rebalance",
+    "twap",
+    "vwap",
+    "iceberg",
+}
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +27,8 @@ def test_lists_every_builtin_with_type(registry):
     assert registry.get("inventory_mm").controller_type == "market_making"
     assert registry.get("regime_trend").controller_type == "directional_trading"
     assert registry.get("portfolio_rebalance").controller_type == "generic"
+    assert {registry.get(name).controller_type for name in ("twap", "vwap", "iceberg")} == {"generic"}
+    assert registry.module_path("twap") == "controllers.generic.twap"
     assert registry.module_path("pmm_rsi_llm") == "controllers.market_making.pmm_rsi_llm"
     assert registry.plugin_of("fixed_spread") == "builtins"
 

@@ -14,6 +14,9 @@ module only names its strategy class.
 * `GenericStrategy`: balances and prices across the pairs of one connector to market orders
   (`plan`), sent one batch at a time (`next_batch`) while no earlier batch is still working and the
   kill switch is off.
+
+The execution algorithms (twap, vwap, iceberg) are generic controllers of their own kind,
+`ExecutionStrategy` in `execution_algos.py`: one parent order worked in child orders.
 """
 
 from __future__ import annotations
