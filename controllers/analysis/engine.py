@@ -513,6 +513,12 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
                     f" {config.execution_strategy.name}; the backtester simulates MARKET, LIMIT and"
                     " LIMIT_MAKER order executors only (a chaser re-prices against the book every tick)"
                 )
+            backtested = (self.controller.config.connector_name, self.controller.config.trading_pair)
+            if (config.connector_name, config.trading_pair) != backtested:
+                raise UnsupportedExecutorError(
+                    f"{name}: created an order executor on {config.connector_name} {config.trading_pair};"
+                    f" the backtest has candles for {backtested[0]} {backtested[1]} only"
+                )
             simulation = self.order_executor_simulator.simulate(df, config, trade_cost)
             self.simulations[config.id] = simulation
             return simulation
@@ -859,8 +865,10 @@ class EngineRun:
 def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config handed to Hummingbot: as given, but with the spot position rebalance off.
 
-    Hummingbot's position rebalance places a market OrderExecutor, which its backtester cannot
-    simulate; a backtest therefore always starts from the neutral stock the rebalance would buy.
+    Hummingbot's position rebalance places a market OrderExecutor, which Hummingbot's own backtester
+    drops; a backtest therefore always starts from the neutral stock the rebalance would buy. The
+    project's engine now simulates that order (OrderExecutorSimulator), so the rebalance could run; the
+    default stays off until a run with it on has been compared (docs/analysis.md, "Order executors").
     """
     # Hummingbot owns these; a normalised config spells their absence as None, which it refuses.
     data = {k: v for k, v in config.items() if not (v is None and k in HUMMINGBOT_DEFAULTED)}

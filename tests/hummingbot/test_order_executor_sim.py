@@ -97,7 +97,7 @@ class ScriptedController(ControllerBase):
                 actions.append(StopExecutorAction(controller_id=self.config.id, executor_id=executor_id))
                 continue
             config_class = OrderExecutorConfig if kind == "order" else PositionExecutorConfig
-            executor = config_class(id=executor_id, **market, **spec)
+            executor = config_class(id=executor_id, **{**market, **spec})
             actions.append(CreateExecutorAction(controller_id=self.config.id, executor_config=executor))
         return actions
 
@@ -289,6 +289,12 @@ def test_an_order_never_filled_stays_active_at_the_end():
     final = {info.id: info for info in result.executors}["far"]
     assert final.is_active and final.close_type is None and held(final) == []
     assert result.fills().empty
+
+
+def test_an_order_on_another_pair_is_refused():
+    other = {**order(TradeType.BUY, ExecutionStrategy.MARKET), "trading_pair": "BTC-USDT"}
+    with pytest.raises(UnsupportedExecutorError, match="candles for binance ETH-USDT only"):
+        run(LIMIT_ROWS, [(1, "order", "other", other)])
 
 
 def test_a_limit_chaser_is_refused_by_name():
