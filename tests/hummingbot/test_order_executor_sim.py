@@ -343,3 +343,26 @@ def test_a_position_executor_is_unaffected_by_an_order_executor_beside_it(fill):
     mark = 2 * bars_both["close"] - 2 * fill_row["price"] - fill_row["fee_quote"]
     expected = bars_alone["pnl_quote"] + mark.where(held_since, 0.0)
     assert bars_both["pnl_quote"].tolist() == pytest.approx(expected.tolist())
+
+
+def test_a_runs_fills_feed_the_execution_report():
+    """Two child market buys (bars 1 and 2) through the engine, then the pure report on its ledger."""
+    from controllers.analysis.execution_report import execution_report
+
+    rows = [FLAT, FLAT, (102, 103, 101, 102.5), (103, 104, 102, 103)]
+    script = [
+        (1, "order", "c1", order(TradeType.BUY, ExecutionStrategy.MARKET, amount=1)),
+        (2, "order", "c2", order(TradeType.BUY, ExecutionStrategy.MARKET, amount=1)),
+    ]
+    result, _ = run(rows, script)
+    model = {"name": "conservative", **TERMS.summary()}
+    ledger_rows = result.fills().to_dict("records")
+    report = execution_report(
+        ledger_rows, candles(rows).to_dict("list"), side=1, start=at(1), fill_model=model
+    )
+    # children: 102 x 1.001 = 102.102 and 103 x 1.001 = 103.103; arrival: bar 1's close, 100
+    assert report.arrival_price == 100.0 and report.run.average_price == pytest.approx(102.6025)
+    assert report.run.shortfall_bps == pytest.approx(260.25)
+    # the benchmark buys both at bar 2's open: 102.102, taker fee
+    assert report.benchmark.average_price == pytest.approx(102.102)
+    assert report.benchmark.fees_quote == pytest.approx(2 * 102.102 * 0.0006)
