@@ -45,14 +45,23 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider
 from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
-from hummingbot.strategy_v2.backtesting.executor_simulator_base import ExecutorSimulation
+from hummingbot.strategy_v2.backtesting.executor_simulator_base import (
+    ExecutorSimulation,
+    ExecutorSimulatorBase,
+)
 from hummingbot.strategy_v2.backtesting.executors_simulator.position_executor_simulator import (
     PositionExecutorSimulator,
 )
 from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
 from hummingbot.strategy_v2.executors.dca_executor.data_types import DCAExecutorConfig
+from hummingbot.strategy_v2.executors.order_executor.data_types import (
+    ExecutionStrategy,
+    OrderExecutorConfig,
+)
 from hummingbot.strategy_v2.executors.position_executor.data_types import PositionExecutorConfig
+from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executors import CloseType
+from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
 
 from controllers.analysis.fill_model import (
     BUY,
@@ -61,8 +70,11 @@ from controllers.analysis.fill_model import (
     Bars,
     FillTerms,
     PositionPath,
+    close_through_fill,
+    maker_price,
     marks,
     price_increment,
+    simulate_order,
     simulate_position,
 )
 from controllers.shared_base.plain import plain
@@ -260,11 +272,176 @@ class ConservativePositionSimulator(PositionExecutorSimulator):
         )
 
 
+# How each execution strategy is sent, as Hummingbot's OrderExecutor.get_order_type() maps it.
+ORDER_TYPES = {
+    ExecutionStrategy.MARKET: OrderType.MARKET,
+    ExecutionStrategy.LIMIT: OrderType.LIMIT,
+    ExecutionStrategy.LIMIT_MAKER: OrderType.LIMIT_MAKER,
+}
+FILLED_STATE = "5"  # str(OrderState.FILLED.value), as InFlightOrder.to_json() spells last_state
+
+
+class OrderExecutorSimulation(ExecutorSimulation):
+    """One OrderExecutor's simulated life, read by Hummingbot's engine like a position's.
+
+    `executor_simulation` has one row per bar (timestamp, close) from the bar that priced the order to
+    the bar it filled on, or to the end of the data when it never filled. The ExecutorInfo a controller
+    sees is shaped like the live executor's (hummingbot/strategy_v2/executors/order_executor, v2.12):
+
+    - until the fill bar: active (RUNNING), no fills, custom_info["held_position_orders"] == [];
+    - from the fill bar on: TERMINATED with close_type POSITION_HOLD, close_timestamp the fill bar, and
+      held_position_orders one dict with InFlightOrder.to_json()'s keys (executed_amount_base,
+      executed_amount_quote, cumulative_fee_paid_quote, price, amount, trade_type, order_type,
+      creation_timestamp, last_update_timestamp, ...). `price` is the order's price, "NaN" for a market
+      order as live; executed_amount_quote / executed_amount_base is the fill price;
+    - an order never filled stays active at the end of the data (live it would still rest).
+
+    net_pnl_quote and net_pnl_pct are 0, as live in v2.12: the bought or sold base is a held position,
+    not the executor's; the engine marks it per bar (RecordingBacktestingEngine). Unlike live (0),
+    filled_amount_quote and cum_fees_quote carry the fill's notional and fee, so the run's volume and fees
+    count it.
+    """
+
+    config: OrderExecutorConfig
+    fill_timestamp: float | None = None  # the bar it filled on; None: it never did
+    fill_price: float | None = None
+    fee_quote: float = 0.0
+
+    @property
+    def filled_quote(self) -> float:
+        return float(self.config.amount) * self.fill_price if self.fill_price is not None else 0.0
+
+    def held_order(self) -> dict[str, Any]:
+        """The filled order as the live executor holds it: InFlightOrder.to_json()'s keys."""
+        config = self.config
+        market = config.execution_strategy == ExecutionStrategy.MARKET
+        return {
+            "client_order_id": f"sim-{config.id}",
+            "exchange_order_id": None,
+            "trading_pair": config.trading_pair,
+            "order_type": ORDER_TYPES[config.execution_strategy].name,
+            "trade_type": config.side.name,
+            "price": "NaN" if market else str(Decimal(repr(self.fill_price))),
+            "amount": str(config.amount),
+            "executed_amount_base": str(config.amount),
+            "executed_amount_quote": str(Decimal(repr(self.filled_quote))),
+            "last_state": FILLED_STATE,
+            "leverage": str(config.leverage),
+            "position": config.position_action.value,
+            "creation_timestamp": float(config.timestamp),
+            "last_update_timestamp": self.fill_timestamp,
+            "order_fills": {},
+            "cumulative_fee_paid_base": 0.0,
+            "cumulative_fee_paid_quote": self.fee_quote,
+        }
+
+    def get_executor_info_at_timestamp(self, timestamp: float) -> ExecutorInfo:
+        frame = self.executor_simulation
+        pos = int(frame.index.searchsorted(timestamp, side="right")) - 1
+        if pos < 0:
+            return self._empty_executor_info()
+        filled = self.fill_timestamp is not None and pos == len(frame) - 1
+        close = float(frame["close"].iloc[pos])
+        return ExecutorInfo(
+            id=self.config.id,
+            timestamp=self.config.timestamp,
+            type=self.config.type,
+            close_timestamp=self.fill_timestamp if filled else None,
+            close_type=CloseType.POSITION_HOLD if filled else None,
+            status=RunnableStatus.TERMINATED if filled else RunnableStatus.RUNNING,
+            config=self.config,
+            net_pnl_pct=Decimal(0),
+            net_pnl_quote=Decimal(0),
+            cum_fees_quote=Decimal(repr(self.fee_quote)) if filled else Decimal(0),
+            filled_amount_quote=Decimal(repr(self.filled_quote)) if filled else Decimal(0),
+            is_active=not filled,
+            is_trading=False,
+            custom_info=self.order_info(filled, close),
+        )
+
+    def order_info(self, filled: bool, close: float) -> dict[str, Any]:
+        """The live executor's custom info (level_id, current_retries, order_id, order_last_update,
+        held_position_orders), plus the engine's close_price and side."""
+        return {
+            "close_price": close,
+            "level_id": self.config.level_id,
+            "side": self.config.side,
+            "current_retries": 0,
+            "order_id": None if filled else f"sim-{self.config.id}",
+            "order_last_update": self.fill_timestamp if filled else float(self.config.timestamp),
+            "held_position_orders": [self.held_order()] if filled else [],
+        }
+
+
+class OrderExecutorSimulator(ExecutorSimulatorBase):
+    """Fills one OrderExecutorConfig, whole or not at all (a bar either fills it or not: no partial
+    fills, no queue position, no book depth). `df` is Hummingbot's frame from the bar whose data priced
+    the order (the bar the controller created it on) to the end of the data.
+
+    Conservative model (`terms`, fill_model.simulate_order):
+      MARKET       the next bar's open, moved against the order by terms.slippage; taker fee.
+      LIMIT        its own price, on the first later bar that trades through it by one price increment
+                   (terms.tick); maker fee. Priced at or through the pricing bar's close it is a taker
+                   order: the next bar's open moved by the slippage when its price allows that (taker
+                   fee), resting as above otherwise.
+      LIMIT_MAKER  placed at min(price, close) for a buy, max for a sell (as the live executor clamps it
+                   to the market price); then as a resting LIMIT, maker fee; it never takes.
+    Hummingbot's model (`terms` None, fill_model.close_through_fill), as its position simulator fills an
+    entry: MARKET at the pricing bar's own close; LIMIT and LIMIT_MAKER (clamped as above) at the close
+    of the first bar, the pricing bar included, whose close is at or through the price; one flat
+    `trade_cost` on the notional.
+    LIMIT_CHASER (re-priced every tick against the book) is not modelled: the engine refuses it.
+    """
+
+    def __init__(self, terms: FillTerms | None) -> None:
+        self.terms = terms
+
+    def simulate(
+        self, df: pd.DataFrame, config: OrderExecutorConfig, trade_cost: float
+    ) -> OrderExecutorSimulation:
+        side = BUY if config.side == TradeType.BUY else SELL
+        closes = df["close"].to_numpy()
+        strategy = config.execution_strategy
+        price = None if strategy == ExecutionStrategy.MARKET else float(config.price)
+        if price is not None and strategy == ExecutionStrategy.LIMIT_MAKER:
+            price = maker_price(side, price, float(closes[0]))
+        if self.terms is None:
+            bar = close_through_fill(closes, side, price)
+            fill_price = None if bar is None else float(closes[bar])
+            fee_rate = trade_cost
+        else:
+            bars = Bars(df["open"].to_numpy(), df["high"].to_numpy(), df["low"].to_numpy(), closes)
+            order = Barriers(
+                side=side,
+                amount=float(config.amount),
+                entry_price=price,
+                post_only=strategy == ExecutionStrategy.LIMIT_MAKER,
+            )
+            fill = simulate_order(bars, order, self.terms)
+            bar, fill_price, fee_rate = fill.bar, fill.price, fill.fee_rate
+        lived = df[["timestamp", "close"]].iloc[: len(df) if bar is None else bar + 1]
+        if bar is None:
+            return OrderExecutorSimulation(
+                config=config, executor_simulation=lived, close_type=CloseType.POSITION_HOLD
+            )
+        return OrderExecutorSimulation(
+            config=config,
+            executor_simulation=lived,
+            close_type=CloseType.POSITION_HOLD,
+            fill_timestamp=float(lived["timestamp"].iloc[-1]),
+            fill_price=fill_price,
+            fee_quote=float(config.amount) * fill_price * fee_rate,
+        )
+
+
 class RecordingBacktestingEngine(BacktestingEngineBase):
     """Hummingbot's engine, recording (timestamp, close, pnl, inventory) at every bar.
 
     pnl is the sum of every executor's net_pnl_quote at that bar (closed: final; open: marked to
     the bar close by Hummingbot's simulator); inventory is the signed quote value of open positions.
+    Order executors (OrderExecutorSimulator) add what their fills left held: the base bought (sold),
+    valued at the bar close, less the quote paid (plus received) and the fees, to pnl; that base at the
+    close to inventory. A run with no order executor records exactly what it did before they were added.
     """
 
     def __init__(self, progress: Any = None, fill: FillTerms | None = None) -> None:
@@ -275,6 +452,10 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             self.position_executor_simulator = ConservativePositionSimulator(fill)
         self.records: list[tuple[float, float, float, float, int, int]] = []
         self.simulations: dict[str, ExecutorSimulation] = {}  # by executor id, for the fill ledger
+        self.order_executor_simulator = OrderExecutorSimulator(fill)
+        self.held_base = 0.0  # what order executors' fills bought (+) or sold (-), base
+        self.held_cash = 0.0  # the quote they paid (-) or received (+), fees included
+        self.held_fills = 0
         self._closed_counted = 0
         self._closed_pnl = 0.0
 
@@ -282,6 +463,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         await super().update_state(row)
         for info in self.stopped_executors_info[self._closed_counted :]:
             self._closed_pnl += float(info.net_pnl_quote)
+            if isinstance(info.config, OrderExecutorConfig) and info.close_type == CloseType.POSITION_HOLD:
+                self._hold(self.simulations[info.id])
         self._closed_counted = len(self.stopped_executors_info)
         open_pnl, inventory, resting = 0.0, 0.0, {TradeType.BUY: 0, TradeType.SELL: 0}
         # Hummingbot's update_executors_info just listed the open executors first, at this bar
@@ -292,6 +475,10 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
                 inventory += sign * float(info.filled_amount_quote)
             elif info.is_active:  # a quote still resting on the book (the quote uptime counts these)
                 resting[info.config.side] = resting.get(info.config.side, 0) + 1
+        if self.held_fills:  # only then: a run without order executors records what it always did
+            close = float(row["close_bt"])
+            open_pnl += self.held_base * close + self.held_cash
+            inventory += self.held_base * close
         self.records.append(
             (
                 float(row["timestamp"]),
@@ -305,15 +492,41 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         if self.progress is not None:
             self.progress.update(1)
 
+    def _hold(self, simulation: OrderExecutorSimulation) -> None:
+        """Book an order executor's fill into the held base and cash the per-bar records mark."""
+        side = 1.0 if simulation.config.side == TradeType.BUY else -1.0
+        self.held_base += side * float(simulation.config.amount)
+        self.held_cash -= side * simulation.filled_quote + simulation.fee_quote
+        self.held_fills += 1
+
     def simulate_executor(self, config, df: pd.DataFrame, trade_cost: float):
-        """Hummingbot's simulators for position and DCA executors; any other executor (order, TWAP, grid,
-        arbitrage) is refused by name. Hummingbot's own engine returns None for them: the action is
-        dropped, and the report would show no trades instead of a strategy the engine cannot model."""
+        """Hummingbot's simulators for position and DCA executors, and OrderExecutorSimulator for order
+        executors (MARKET, LIMIT, LIMIT_MAKER). Refused by name: LIMIT_CHASER order executors, and every
+        other executor type (TWAP, grid, XEMM, arbitrage). Hummingbot's own engine returns None for
+        those: the action is dropped, and the report would show no trades instead of a strategy the
+        engine cannot model."""
+        name = self.controller.config.controller_name
+        if isinstance(config, OrderExecutorConfig):
+            if config.execution_strategy not in ORDER_TYPES:
+                raise UnsupportedExecutorError(
+                    f"{name}: created an order executor with execution_strategy"
+                    f" {config.execution_strategy.name}; the backtester simulates MARKET, LIMIT and"
+                    " LIMIT_MAKER order executors only (a chaser re-prices against the book every tick)"
+                )
+            backtested = (self.controller.config.connector_name, self.controller.config.trading_pair)
+            if (config.connector_name, config.trading_pair) != backtested:
+                raise UnsupportedExecutorError(
+                    f"{name}: created an order executor on {config.connector_name} {config.trading_pair};"
+                    f" the backtest has candles for {backtested[0]} {backtested[1]} only"
+                )
+            simulation = self.order_executor_simulator.simulate(df, config, trade_cost)
+            self.simulations[config.id] = simulation
+            return simulation
         if not isinstance(config, PositionExecutorConfig | DCAExecutorConfig):
             raise UnsupportedExecutorError(
-                f"{self.controller.config.controller_name}: created an executor of type"
-                f" {type(config).__name__}; the backtester simulates position and DCA executors only,"
-                " and would have dropped it without a trade"
+                f"{name}: created an executor of type {type(config).__name__}; the backtester simulates"
+                " position, DCA and order executors (MARKET, LIMIT, LIMIT_MAKER) only, not TWAP, grid,"
+                " XEMM or arbitrage executors, and would have dropped it without a trade"
             )
         if self.fill is not None and isinstance(config, DCAExecutorConfig):
             raise UnsupportedExecutorError(
@@ -328,6 +541,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
     def fill_ledger(self, executors: list[Any]) -> list[dict[str, Any]]:
         """Every fill of these (final) executors: the entry, then the exit, or the mark of a position
         still open at the end (what flattening it at the last close would net, as its PnL counts it).
+        An order executor's fill is one row, leg "fill", at the price and fee its simulator gave it; what
+        it bought or sold stays held (no exit row; the per-bar records mark it).
 
         Prices are the model's own: Hummingbot's fills at closes, one fee on the entry; the conservative
         model's from its path, an early stop or a mark at the close moved by the slippage (taker fee).
@@ -337,6 +552,9 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         rows: list[dict[str, Any]] = []
         for info in executors:
             simulation = self.simulations.get(info.id)
+            if isinstance(simulation, OrderExecutorSimulation):
+                rows.extend(self._order_fills(info, simulation))
+                continue
             if simulation is None or not isinstance(info.config, PositionExecutorConfig):
                 continue
             lived = simulation.executor_simulation.loc[: info.close_timestamp or last]
@@ -368,15 +586,39 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             )  # fmt: skip
         return rows
 
+    @staticmethod
+    def _order_fills(info: Any, simulation: OrderExecutorSimulation) -> list[dict[str, Any]]:
+        """An order executor's one fill (leg "fill"), when it filled before anything stopped it."""
+        if info.close_type != CloseType.POSITION_HOLD:
+            return []  # still resting at the end, or cancelled by a StopExecutorAction first
+        frame = simulation.executor_simulation
+        return [
+            {
+                "executor_id": info.id,
+                "leg": "fill",
+                "timestamp": simulation.fill_timestamp,
+                "side": BUY if info.config.side == TradeType.BUY else SELL,
+                "amount": float(info.config.amount),
+                "price": simulation.fill_price,
+                "fee_quote": simulation.fee_quote,
+                "close": float(frame["close"].iloc[-1]),
+            }
+        ]
+
     def handle_stop_action(self, action, timestamp: float) -> None:
         """Hummingbot's early stop books the executor's mark at that bar. The conservative mark already
-        nets a market exit at the close; the exit leg's notional is added to what was traded."""
+        nets a market exit at the close; the exit leg's notional is added to what was traded.
+
+        An order executor still resting is cancelled: terminated with close_type EARLY_STOP (Hummingbot's
+        engine's), no fills, held_position_orders []. Live, v2.12 ends a cancelled order with
+        POSITION_HOLD and no held orders; a controller reads the held orders, not the close type. One
+        already filled is no longer active, so a stop finds nothing to do, as live."""
         stopped = len(self.stopped_executors_info)
         super().handle_stop_action(action, timestamp)
         if self.fill is None or len(self.stopped_executors_info) == stopped:
             return
         info = self.stopped_executors_info[-1]
-        if info.filled_amount_quote > 0:
+        if info.filled_amount_quote > 0 and not isinstance(info.config, OrderExecutorConfig):
             side = 1 if info.config.side == TradeType.BUY else -1
             exit_price = float(info.custom_info["close_price"]) * (1 - side * self.fill.slippage)
             info.filled_amount_quote += Decimal(str(float(info.config.amount) * exit_price))
@@ -623,8 +865,10 @@ class EngineRun:
 def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config handed to Hummingbot: as given, but with the spot position rebalance off.
 
-    Hummingbot's position rebalance places a market OrderExecutor, which its backtester cannot
-    simulate; a backtest therefore always starts from the neutral stock the rebalance would buy.
+    Hummingbot's position rebalance places a market OrderExecutor, which Hummingbot's own backtester
+    drops; a backtest therefore always starts from the neutral stock the rebalance would buy. The
+    project's engine now simulates that order (OrderExecutorSimulator), so the rebalance could run; the
+    default stays off until a run with it on has been compared (docs/analysis.md, "Order executors").
     """
     # Hummingbot owns these; a normalised config spells their absence as None, which it refuses.
     data = {k: v for k, v in config.items() if not (v is None and k in HUMMINGBOT_DEFAULTED)}
@@ -693,6 +937,8 @@ __all__ = [
     "BacktestResult",
     "ConservativePositionSimulator",
     "EngineRun",
+    "OrderExecutorSimulation",
+    "OrderExecutorSimulator",
     "OfflineBacktestingDataProvider",
     "OfflineDataError",
     "RecordingBacktestingEngine",

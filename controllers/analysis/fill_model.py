@@ -256,6 +256,57 @@ def simulate_position(bars: Bars, order: Barriers, terms: FillTerms) -> Position
 
 
 @dataclass(frozen=True)
+class OrderFill:
+    """How one lone order (an OrderExecutor's) went: the bar it filled on, whole, or None."""
+
+    bar: int | None  # index into the order's bars (0: the bar that priced it); None: never filled
+    price: float = math.nan
+    fee_rate: float = 0.0  # the maker rate on a resting fill, the taker rate on a market or crossing one
+
+    @property
+    def filled(self) -> bool:
+        return self.bar is not None
+
+
+def maker_price(side: int, price: float, close: float) -> float:
+    """Where Hummingbot's OrderExecutor places a LIMIT_MAKER: its price, or the market price when that
+    price would cross (a buy at min(price, market), a sell at max): it never sends a post-only order that
+    takes, so none is rejected. The bar that priced the order is the backtest's only market price."""
+    return min(price, close) if side == BUY else max(price, close)
+
+
+def simulate_order(bars: Bars, order: Barriers, terms: FillTerms) -> OrderFill:
+    """The conservative fill of one order alone, whole or not at all (no partial fills), by the entry
+    rules above: a market order at the next bar's open moved by the slippage (taker fee); a limit at its
+    own price on the first later bar that trades through it by one increment (maker fee); a limit priced
+    at or through the close of the bar that priced it is a taker order, filled at the next open moved by
+    the slippage when its price allows that, resting otherwise. A post-only order (`post_only`) is placed
+    at maker_price() by the caller, so it rests: it never takes. Nothing fills on the pricing bar."""
+    if len(bars) == 0:
+        raise FillModelError("bars: an order needs at least the bar that priced it")
+    side, price = order.side, order.entry_price
+    if order.post_only and price is not None:  # rests even at the market price: it never takes
+        for bar in range(1, len(bars)):
+            if _through(price - bars.low[bar] if side == BUY else bars.high[bar] - price, terms.tick):
+                return OrderFill(bar, price, terms.maker_fee)
+        return OrderFill(None)
+    entry = _entry(bars, order, terms, terms.tick)
+    return OrderFill(None) if entry is None else OrderFill(entry[0], float(entry[1]), entry[2])
+
+
+def close_through_fill(closes: Sequence[float], side: int, price: float | None) -> int | None:
+    """Hummingbot 2.12's own rule, as its position simulator fills an entry: a market order (price None)
+    on the bar that priced it, at that close; a limit on the first bar, that one included, whose close is
+    at or through its price, at that close. The index of that bar, or None."""
+    if price is None:
+        return 0 if len(closes) else None
+    for bar, close in enumerate(closes):
+        if side * (price - close) >= 0:
+            return bar
+    return None
+
+
+@dataclass(frozen=True)
 class Mark:
     """One bar of an executor's life, as Hummingbot's engine reads it (quote amounts)."""
 
@@ -300,10 +351,14 @@ __all__ = [
     "FillModelError",
     "FillTerms",
     "Mark",
+    "OrderFill",
     "PositionPath",
     "assumptions",
+    "close_through_fill",
     "fill_terms",
+    "maker_price",
     "marks",
     "price_increment",
+    "simulate_order",
     "simulate_position",
 ]

@@ -173,31 +173,30 @@ def test_compare_two_configs_on_one_window(tmp_path, capsys):
 
 def test_the_engine_refuses_an_executor_it_cannot_simulate_by_name():
     """Hummingbot's engine drops any executor but position and DCA without a word, so a strategy it cannot
-    model would report zero trades; the project's engine names it instead."""
+    model would report zero trades; the project's engine names it instead (order executors it simulates,
+    but not a LIMIT_CHASER: tests/hummingbot/test_order_executor_sim.py)."""
     from decimal import Decimal
     from types import SimpleNamespace
 
     import pandas as pd
     from hummingbot.core.data_type.common import TradeType
-    from hummingbot.strategy_v2.executors.order_executor.data_types import (
-        ExecutionStrategy,
-        OrderExecutorConfig,
-    )
+    from hummingbot.strategy_v2.executors.twap_executor.data_types import TWAPExecutorConfig
 
     from controllers.analysis.engine import RecordingBacktestingEngine, UnsupportedExecutorError
 
     engine = RecordingBacktestingEngine()
     # Test double for the controller: the refusal reads only its name; the engine and config are real.
     engine.controller = SimpleNamespace(config=SimpleNamespace(controller_name="twap_demo"))
-    order = OrderExecutorConfig(
+    twap = TWAPExecutorConfig(
         timestamp=0,
         connector_name="binance",
         trading_pair="ETH-BTC",
         side=TradeType.BUY,
-        amount=Decimal("1"),
-        execution_strategy=ExecutionStrategy.MARKET,
+        total_amount_quote=Decimal("100"),
+        total_duration=600,
+        order_interval=60,
     )
     with pytest.raises(
-        UnsupportedExecutorError, match="twap_demo: created an executor of type OrderExecutorConfig"
+        UnsupportedExecutorError, match="twap_demo: created an executor of type TWAPExecutorConfig"
     ):
-        engine.simulate_executor(order, pd.DataFrame(), 0.001)
+        engine.simulate_executor(twap, pd.DataFrame(), 0.001)

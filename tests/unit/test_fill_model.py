@@ -9,9 +9,12 @@ from controllers.analysis.fill_model import (
     Bars,
     FillModelError,
     FillTerms,
+    close_through_fill,
     fill_terms,
+    maker_price,
     marks,
     price_increment,
+    simulate_order,
     simulate_position,
 )
 
@@ -208,3 +211,46 @@ def test_terms_default_to_the_exchanges_public_tier_and_name_a_bad_field():
         fill_terms("kraken")
     with pytest.raises(FillModelError, match=r"^slippage: 0\.05 is outside"):
         fill_terms("bybit", slippage=0.05)
+
+
+# A lone order (an OrderExecutor's): the entry rules alone, whole fills only.
+
+
+def test_a_market_order_fills_at_the_next_open_moved_by_the_slippage_at_the_taker_rate():
+    market = Barriers(side=BUY, amount=2.0, entry_price=None)
+    fill = simulate_order(bars(FLAT, (102, 103, 101, 102.5)), market, TERMS)
+    assert (fill.bar, fill.price, fill.fee_rate) == (1, pytest.approx(102.102), 0.0006)
+    sold = simulate_order(bars(FLAT, (102, 103, 101, 102.5)), Barriers(SELL, 1.0, None), TERMS)
+    assert sold.price == pytest.approx(101.898)
+    assert not simulate_order(bars(FLAT), market, TERMS).filled  # no next bar: still waiting
+
+
+def test_a_limit_order_needs_a_later_bar_through_it_by_an_increment():
+    rows = (FLAT, (100.5, 100.8, 99.6, 100.2), (100.2, 100.3, 99.5, 99.8), FLAT)
+    fill = simulate_order(bars((101, 101, 99, 100.5), *rows[1:]), buy(), TERMS)
+    assert (fill.bar, fill.price, fill.fee_rate) == (2, 100.0, 0.0002)
+    touch = simulate_order(bars(FLAT, (100.5, 100.8, 100.0, 100.2)), buy(), TERMS)
+    assert touch.bar is None and not touch.filled
+
+
+def test_a_limit_through_the_market_at_creation_takes_at_the_next_open():
+    # buy at 100 over the pricing close 99: the next open 99 x 1.001 = 99.099 <= 100, taker
+    fill = simulate_order(bars((99, 99, 99, 99), (99, 99.5, 98, 99), FLAT), buy(), TERMS)
+    assert (fill.bar, fill.price, fill.fee_rate) == (1, pytest.approx(99.099), 0.0006)
+
+
+def test_a_post_only_order_at_the_market_price_rests_and_never_takes():
+    assert maker_price(BUY, 101.0, 100.0) == 100.0 and maker_price(SELL, 99.0, 100.0) == 100.0
+    assert maker_price(BUY, 99.0, 100.0) == 99.0
+    maker = Barriers(side=BUY, amount=2.0, entry_price=100.0, post_only=True)
+    fill = simulate_order(
+        bars((100, 100, 100, 100), (100, 100.2, 99.6, 100), (100, 100, 99.5, 99.8)), maker, TERMS
+    )
+    assert (fill.bar, fill.price, fill.fee_rate) == (2, 100.0, 0.0002)
+
+
+def test_hummingbots_rule_fills_at_the_first_close_at_the_price_from_the_pricing_bar_on():
+    assert close_through_fill([100.0, 99.5, 99.0, 98.0], BUY, 99.0) == 2
+    assert close_through_fill([100.0, 99.5], BUY, 99.0) is None
+    assert close_through_fill([100.0, 100.5, 101.0], SELL, 100.5) == 1
+    assert close_through_fill([100.0, 101.0], BUY, None) == 0  # market: the pricing bar's own close

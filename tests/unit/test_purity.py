@@ -14,6 +14,7 @@ PURE_MODULES = [
     "controllers.analysis.candles",
     "controllers.analysis.compare",
     "controllers.analysis.errors",
+    "controllers.analysis.execution_report",
     "controllers.analysis.maker",
     "controllers.analysis.metrics",
     "controllers.analysis.optimize",  # the host checks a search: request, space, walkforward, report
