@@ -15,13 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.fill_model import assumptions
-from controllers.analysis.inputs import BacktestJob, InputError
+from controllers.analysis.execution_report import execution_report
+from controllers.analysis.fill_model import assumptions, order_assumptions
+from controllers.analysis.inputs import BacktestJob, InputError, is_execution
 from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
 from controllers.analysis.output import staged_output, write_json
 from controllers.plugin_system.registry import CheckedConfig
+from controllers.shared_base.execution import BUY, SELL
 
 SCHEMA = "hbot-backtest/1"
+EXECUTION_SCHEMA = "hbot-execution-backtest/1"
 PROGRESS_MIN_BARS = 2000  # shorter runs take seconds: no bar
 
 
@@ -58,6 +61,43 @@ def report_data(
         "engine": dict(run.summary),
         "comparison": engine_comparison(metrics, run.summary),
         "signal_off": off,
+        "hummingbot_version": hummingbot_version,
+        "wall_seconds": round(run.wall_seconds, 2),
+    }
+
+
+def execution_data(job: BacktestJob, run: Any, *, hummingbot_version: str = "") -> dict[str, Any]:
+    """The metrics.json document of an execution algorithm's run: its execution quality against a single
+    market order of the whole size sent when its first child was (controllers/analysis/execution_report.py),
+    both filled by the run's own fill model. The VWAP window runs from the first child to the end of the
+    algorithm's window, or to its last fill when that is later (a final sweep)."""
+    config = job.config
+    fills = run.fills.to_dict("records")
+    report = None
+    if not run.executors.empty:
+        start = float(run.executors["timestamp"].min())
+        last_fill = max((float(row["timestamp"]) for row in fills), default=start)
+        report = execution_report(
+            fills,
+            job.candles.as_columns(),
+            side=BUY if config["side"] == "buy" else SELL,
+            start=start,
+            fill_model=run.fill_model,
+            target_base=float(config["target_base"]),
+            end=max(start + float(config["duration"]), last_fill),
+        )
+    return {
+        "schema": EXECUTION_SCHEMA,
+        "controller": job.controller,
+        "config": config,
+        "config_sha256": job.fingerprint,
+        "candles": job.candles.summary(),
+        "fill_model": run.fill_model,
+        "fill_assumptions": order_assumptions(run.fill_model),
+        "warmup_bars": run.warmup_bars,
+        "child_orders": len(run.executors),
+        "fills": len(fills),
+        "execution": None if report is None else report.as_dict(),
         "hummingbot_version": hummingbot_version,
         "wall_seconds": round(run.wall_seconds, 2),
     }
@@ -117,11 +157,17 @@ def _hummingbot_version() -> str:
 def run_backtest_report(
     job: BacktestJob, out: Path, *, risk_free_rate: float = 0.0, progress: bool = True
 ) -> Path:
-    """Run the engine (twice when a signal is on), then write metrics.json and the report into `out`."""
-    from controllers.analysis.report import render_report
+    """Run the engine (twice when a signal is on), then write metrics.json and the report into `out`; an
+    execution algorithm's report is its execution quality (execution_data)."""
+    from controllers.analysis.report import render_execution_report, render_report
 
     with staged_output(out) as staging:
         run = _run(job.checked, job, job.controller, progress)
+        if is_execution(job.checked):
+            data = execution_data(job, run, hummingbot_version=_hummingbot_version())
+            write_json(staging / "metrics.json", data)
+            render_execution_report(staging, data)
+            return Path(out)
         off_run = (
             _run(job.signal_off, job, f"{job.controller} (signal off)", progress)
             if job.signal_off is not None

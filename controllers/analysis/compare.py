@@ -32,6 +32,7 @@ from controllers.analysis.inputs import (
     InputError,
     check_fee,
     check_fill,
+    is_execution,
     prepare_backtest,
 )
 from controllers.analysis.maker import HORIZONS
@@ -170,6 +171,12 @@ def plan_cases(
                 )
             except InputError as error:
                 raise InputError(f"{label} on {market.name}", str(error)) from None
+            if is_execution(job.checked):
+                raise InputError(
+                    label,
+                    f"{job.controller} is an execution algorithm; compare ranks trading strategies by"
+                    " PnL. Backtest it on its own: its report prices it against a single market order",
+                )
             cases.append(Case(label, market, job.checked, fee, fill_gaps, fill))
     return cases
 

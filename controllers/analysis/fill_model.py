@@ -126,6 +126,27 @@ def assumptions(model: dict) -> list[str]:
     ]
 
 
+def order_assumptions(model: dict) -> list[str]:
+    """What an execution report says about how its child orders (OrderExecutors) were filled."""
+    if model.get("name") != "conservative":
+        return [
+            "Hummingbot 2.12's own rule, as its position simulator fills an entry: a market order at the"
+            " close of the bar that priced it; a limit at the close of the first bar, that one included,"
+            f" whose close is at or through its price; one flat fee ({model.get('fee', 0):.4%}).",
+            "Whole fills only: a bar fills an order or not; no queue position, no book depth.",
+        ]
+    return [
+        "Conservative fill model (controllers/analysis/fill_model.py, simulate_order).",
+        f"A market order fills at the next bar's open, {model['slippage']:.2%} worse, taker fee"
+        f" {model['taker_fee']:.3%}.",
+        "A limit order fills at its own price, only on a later bar than the one that priced it, and only"
+        " when that bar trades through it by one price increment"
+        f" ({model['tick'] or 'read from each candle file'}); maker fee {model['maker_fee']:.3%}.",
+        "A post-only (LIMIT_MAKER) order rests at its price or the market's, whichever does not cross.",
+        "Whole fills only: a bar fills an order or not; no queue position, no book depth, no volume cap.",
+    ]
+
+
 def price_increment(prices: Sequence[float], sample: int = 20000) -> float:
     """The market's price increment as the candles show it: the smallest step between two distinct
     prices, rounded to its power of ten (float noise in the files hides the exact tick). 0 when the
@@ -358,6 +379,7 @@ __all__ = [
     "fill_terms",
     "maker_price",
     "marks",
+    "order_assumptions",
     "price_increment",
     "simulate_order",
     "simulate_position",

@@ -25,12 +25,15 @@ from controllers.analysis.fill_model import (
     fill_terms,
 )
 from controllers.plugin_system.registry import CheckedConfig, ConfigError, StrategyRegistry, load_registry
+from controllers.shared_base.strategies.execution_algos import ExecutionParams
 
 FEE_RANGE = (0.0, 0.01)  # [low, high): a fee of 1% per fill or more is a typo for a percentage
 MIN_TRADING_BARS = 2  # bars after the warm-up: one return, at least
 # Boolean config fields that switch on an external (sentiment / LLM) signal; the backtest gate keys on them.
 SIGNAL_SWITCHES = ("sentiment_enabled", "llm_enabled")
-# Hummingbot's backtester simulates position and DCA executors only; generic controllers use others.
+# Controller kinds the engine can run on one candle file: positions (market making, directional) and, of
+# the generic kind, the execution algorithms (one parent order in order executors on one pair). Other
+# generic controllers trade several pairs (portfolio_rebalance), which the one-market engine cannot.
 BACKTESTABLE_TYPES = ("market_making", "directional_trading")
 
 
@@ -69,14 +72,20 @@ def check_config(
     except ConfigError as error:
         raise InputError.each(((where, line) for line in error.errors), sep="\n") from None
     controller_type = checked.spec.controller_type
-    if controller_type not in BACKTESTABLE_TYPES:
+    if controller_type not in BACKTESTABLE_TYPES and not is_execution(checked):
         raise InputError(
             where,
-            f"controller_name: {checked.name} is a {controller_type} controller;"
-            " Hummingbot's backtester only simulates position and DCA executors"
-            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)",
+            f"controller_name: {checked.name} is a {controller_type} controller that trades several"
+            " pairs; the engine runs one market (it backtests"
+            f" {', '.join(BACKTESTABLE_TYPES)} controllers and the execution algorithms)",
         )
     return checked
+
+
+def is_execution(checked: CheckedConfig) -> bool:
+    """An execution algorithm (twap, vwap, iceberg, or a plugin on their params): its backtest reports
+    execution quality against a single market order, not a market maker's metrics."""
+    return issubclass(checked.spec.params_model, ExecutionParams)
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,60 @@ def render_report(folder: Path, report: Mapping[str, Any], run: Any) -> list[Pat
     plot_quotes(bars, executors, rows, folder / "quotes.png")
     (folder / "index.html").write_text(render_html(report))
     return [folder / name for name, _ in PLOTS] + [folder / "index.html"]
+
+
+EXECUTION_ROWS = (  # (key in ExecutionQuality.as_dict(), label)
+    ("filled_base", "executed (base)"),
+    ("completion", "completion"),
+    ("average_price", "average price"),
+    ("shortfall_bps", "implementation shortfall vs arrival (bps, > 0 a cost)"),
+    ("fees_bps", "fees (bps of notional)"),
+    ("total_cost_bps", "total cost (bps)"),
+    ("vwap_slippage_bps", "slippage vs interval VWAP (bps)"),
+)
+
+
+def render_execution_html(report: Mapping[str, Any]) -> str:
+    """An execution algorithm's run next to a single market order of the same size."""
+    candles, execution = report["candles"], report.get("execution")
+    config = report["config"]
+    sections = [
+        f"<h1>Execution backtest: {html.escape(report['controller'])} on {html.escape(candles['file'])}</h1>",
+        f"<p>{html.escape(str(config.get('side')))} {_format(config.get('target_base'))}"
+        f" {html.escape(str(config.get('trading_pair')))} over {_format(config.get('duration'))} s;"
+        f" {report['child_orders']} child orders, {report['fills']} fills;"
+        f" {candles['rows']} {html.escape(candles['interval'])} bars, {utc(candles['start'])} to"
+        f" {utc(candles['end'])}; config sha256 <code>{report['config_sha256']}</code>; engine: Hummingbot"
+        f" {html.escape(str(report.get('hummingbot_version', '?')))} BacktestingEngineBase.</p>",
+        "<p><b>Fills and fees.</b> "
+        + " ".join(html.escape(line) for line in report.get("fill_assumptions", []))
+        + "</p>",
+    ]
+    if execution is None:
+        sections.append("<p>The algorithm sent no child order in this window.</p>")
+    else:
+        run, benchmark = execution["run"], execution.get("benchmark") or {}
+        sections += [
+            f"<p>Arrival price {_format(execution['arrival_price'])} (the close of the bar that priced the"
+            f" first child, {utc(execution['arrival_timestamp'])}); interval VWAP"
+            f" {_format(run.get('vwap'))} over {utc(execution['window_start'])} to"
+            f" {utc(execution['window_end'])}.</p>",
+            _table(
+                [(label, run.get(key), benchmark.get(key)) for key, label in EXECUTION_ROWS],
+                ("figure", report["controller"], "one market order"),
+            ),
+        ]
+    sections += ["<h2>Config (normalised)</h2>", _table(list(config.items()), ("field", "value"))]
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;text-align:left}"
+    )
+    title = f"<title>Execution backtest {html.escape(report['controller'])}</title>"
+    head = f"<head><meta charset='utf-8'>{title}<style>{style}</style></head>"
+    return f"<!doctype html><html>{head}<body>{''.join(sections)}</body></html>\n"
+
+
+def render_execution_report(folder: Path, report: Mapping[str, Any]) -> list[Path]:
+    """Write index.html of an execution run into `folder`; returns the files written."""
+    (folder / "index.html").write_text(render_execution_html(report))
+    return [folder / "index.html"]

@@ -75,7 +75,12 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         run_backtest_report(job, out, risk_free_rate=args.risk_free_rate, progress=not args.no_progress)
     except AnalysisError as error:
         return options.fail(error)
-    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    document = json.loads((out / "metrics.json").read_text())
+    if "execution" in document:
+        print(execution_line(document))
+        print(f"report: {out / 'index.html'}")
+        return exit_codes.OK
+    metrics = document["metrics"]
     print(
         f"{job.controller} on {Path(job.candles.path).name}: PnL {metrics['net_pnl_quote']:.2f} quote,"
         f" Sharpe {metrics['sharpe'] if metrics['sharpe'] is None else round(metrics['sharpe'], 2)},"
@@ -83,3 +88,26 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
     )
     print(f"report: {out / 'index.html'}")
     return exit_codes.OK
+
+
+def execution_line(document: dict) -> str:
+    """One line: how much was executed, at what cost, next to a single market order of the same size."""
+    head = f"{document['controller']} on {document['candles']['file']}"
+    execution = document["execution"]
+    if execution is None:
+        return f"{head}: no child order was sent"
+
+    def cost(quality: dict | None) -> str:
+        if not quality or quality.get("total_cost_bps") is None:
+            return "n/a"
+        return (
+            f"{quality['total_cost_bps']:.1f} bps (shortfall {quality['shortfall_bps']:.1f}"
+            f" + fees {quality['fees_bps']:.1f})"
+        )
+
+    run = execution["run"]
+    return (
+        f"{head}: {run['completion']:.0%} of {run['target_base']:g} executed in"
+        f" {document['child_orders']} child orders, cost {cost(run)};"
+        f" one market order: {cost(execution.get('benchmark'))}"
+    )

@@ -805,12 +805,15 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             return None
         return price if price > 0 and price == price else None
 
-    def _candles(self) -> Candles:
+    def _candles(self, now: float) -> Candles:
         frame = self.market_data_provider.get_candles_df(
             self.candles_connector, self.candles_trading_pair, self.config.interval, self.max_records
         )
         if frame is None or len(frame) == 0:
             return Candles()
+        # Hummingbot's backtesting provider serves the whole file whatever the time: no bar after now
+        # (live, a no-op: the exchange has none yet).
+        frame = frame[frame["timestamp"] <= now]
         return Candles(
             *(
                 frame[column].astype(float).tolist()
@@ -818,14 +821,18 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             )
         )
 
-    async def update_processed_data(self) -> None:
-        self.market = {
-            "now": float(self.market_data_provider.time() or 0),
+    def read_market(self) -> dict[str, Any]:
+        now = float(self.market_data_provider.time() or 0)
+        return {
+            "now": now,
             "mid": self._price(PriceType.MidPrice),
             "best_bid": self._price(PriceType.BestBid),
             "best_ask": self._price(PriceType.BestAsk),
-            "candles": self._candles() if self.strategy.uses_candles else Candles(),
+            "candles": self._candles(now) if self.strategy.uses_candles else Candles(),
         }
+
+    async def update_processed_data(self) -> None:
+        self.market = self.read_market()
 
     def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
         """Fills of every finished child (each executor read once), the working children, and how many
@@ -859,6 +866,10 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         return fills, tuple(working), failed_in_a_row
 
     def determine_executor_actions(self) -> list[ExecutorAction]:
+        if self._backtest:
+            # Hummingbot's backtesting engine calls update_processed_data once, over the whole file, then
+            # only moves the provider's time and price bar by bar: read them at each decision.
+            self.market = self.read_market()
         if not self.market:
             return []
         market = self.market

@@ -265,8 +265,9 @@ def backtestable_spec(registry: StrategyRegistry, controller: str):
     if spec.controller_type not in BACKTESTABLE_TYPES:
         raise RequestError(
             "controller",
-            f"{controller} is a {spec.controller_type} controller; Hummingbot's backtester "
-            f"only simulates position executors ({', '.join(BACKTESTABLE_TYPES)})",
+            f"{controller} is a {spec.controller_type} controller; optimize tunes trading strategies"
+            f" by their returns ({', '.join(BACKTESTABLE_TYPES)}); an execution algorithm is"
+            " backtested on its own, against a single market order",
         )
     return spec
 
