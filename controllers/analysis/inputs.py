@@ -68,15 +68,26 @@ def check_config(
         checked = registry.check(config)
     except ConfigError as error:
         raise InputError.each(((where, line) for line in error.errors), sep="\n") from None
-    controller_type = checked.spec.controller_type
-    if controller_type not in BACKTESTABLE_TYPES:
-        raise InputError(
-            where,
-            f"controller_name: {checked.name} is a {controller_type} controller;"
-            " Hummingbot's backtester only simulates position and DCA executors"
-            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)",
-        )
+    refusal = backtest_refusal(checked.spec)
+    if refusal is not None:
+        raise InputError(where, f"controller_name: {refusal}")
     return checked
+
+
+def backtest_refusal(spec: Any) -> str | None:
+    """Why the engine cannot backtest this strategy (None: it can). The one rule `backtest`, `compare`
+    and `optimize` apply: a generic controller trades with executors the engine does not simulate, and a
+    strategy whose params say `backtest_refusal` (e.g. hedged_mm, two markets) would run half of itself."""
+    if spec.controller_type not in BACKTESTABLE_TYPES:
+        return (
+            f"{spec.name} is a {spec.controller_type} controller;"
+            " Hummingbot's backtester only simulates position and DCA executors"
+            f" ({', '.join(BACKTESTABLE_TYPES)} controllers)"
+        )
+    reason = getattr(spec.params_model, "backtest_refusal", None)
+    if isinstance(reason, str) and reason:
+        return f"{spec.name} cannot be backtested: {reason}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,14 @@ from controllers.cli import exit_codes
 def test_list_shows_every_builtin(run_cli):
     result = run_cli("list")
     assert result.returncode == 0, result.stderr
-    for name in ("inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend", "portfolio_rebalance"):
+    for name in (
+        "inventory_mm",
+        "hedged_mm",
+        "pmm_rsi_llm",
+        "fixed_spread",
+        "regime_trend",
+        "portfolio_rebalance",
+    ):
         assert name in result.stdout
 
 

@@ -5,7 +5,7 @@ import pytest
 from controllers.plugin_system.manager import StrategyPluginManager
 from controllers.plugin_system.registry import StrategyRegistry, UnknownStrategyError
 
-BUILTINS = {"fixed_spread", "inventory_mm", "pmm_rsi_llm", "regime_trend", "portfolio_rebalance"}
+BUILTINS = {"fixed_spread", "inventory_mm", "hedged_mm", "pmm_rsi_llm", "regime_trend", "portfolio_rebalance"}
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from controllers.analysis.candles import CandleError, Candles, Market, load_cand
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import FillTerms, price_increment
 from controllers.analysis.inputs import (
-    BACKTESTABLE_TYPES,
     DEFAULT_CHOICE,
     FillChoice,
     InputError,
+    backtest_refusal,
     check_fill,
     read_config,
 )
@@ -262,12 +262,9 @@ def backtestable_spec(registry: StrategyRegistry, controller: str):
         spec = registry.get(controller)
     except UnknownStrategyError as error:
         raise RequestError("controller", str(error)) from None
-    if spec.controller_type not in BACKTESTABLE_TYPES:
-        raise RequestError(
-            "controller",
-            f"{controller} is a {spec.controller_type} controller; Hummingbot's backtester "
-            f"only simulates position executors ({', '.join(BACKTESTABLE_TYPES)})",
-        )
+    refusal = backtest_refusal(spec)
+    if refusal is not None:
+        raise RequestError("controller", refusal)
     return spec
 
 
