@@ -684,9 +684,7 @@ class SharedHedgedMarketMakingController(SharedMarketMakingController):
                 trading_pair=self.config.hedge_trading_pair, leverage=self.config.hedge_leverage
             )
             connector.set_position_mode(self.config.position_mode)
-        except (
-            Exception
-        ) as error:  # no such connector here (tests, operator-side loads): orders still carry it
+        except Exception as error:  # no such connector here (a test's provider): orders still carry it
             self.logger().warning(f"hedge leverage not set on {self.config.hedge_connector_name}: {error}")
 
     def read_perp(self) -> tuple[hedge.PerpState, float, float | None, float]:
