@@ -162,3 +162,18 @@ def test_params_reject_naming_the_field():
     rejected("funding_hedge_ratio", "above hedge_ratio", hedge_ratio=0.4, funding_hedge_ratio=0.5)
     rejected("min_hedge_base", "greater than or equal to 0", min_hedge_base=-1)
     assert HedgedMMParams(max_hedge_leverage=10, hedge_leverage=10).hedge_leverage == 10
+
+
+def test_the_quoting_is_the_flagships_unchanged():
+    from controllers.shared_base import core
+    from controllers.shared_base.indicators import Bars
+    from controllers.shared_base.strategies.inventory_mm import InventoryMMParams, InventoryMMStrategy
+
+    closes = [100.0 * 1.001**i + 0.05 * (-1) ** i for i in range(80)]
+    bars = Bars(list(range(80)), closes, closes, closes)
+    flagship, hedged = InventoryMMStrategy(InventoryMMParams()), HedgedMMStrategy(HedgedMMParams())
+    assert hedged.features(bars) == flagship.features(bars)
+    row = {name: values[-1] for name, values in flagship.features(bars).items()}
+    for inventory in (0.0, 25.0, -60.0):
+        account = core.AccountState(inventory_quote=inventory)
+        assert hedged.plan(row, account, core.RiskState()) == flagship.plan(row, account, core.RiskState())
