@@ -163,7 +163,7 @@ def run_backtest_report(
 
     with staged_output(out) as staging:
         run = _run(job.checked, job, job.controller, progress)
-        if is_execution(job.checked):
+        if is_execution(job.checked.spec):
             data = execution_data(job, run, hummingbot_version=_hummingbot_version())
             write_json(staging / "metrics.json", data)
             render_execution_report(staging, data)

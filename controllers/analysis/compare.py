@@ -171,7 +171,7 @@ def plan_cases(
                 )
             except InputError as error:
                 raise InputError(f"{label} on {market.name}", str(error)) from None
-            if is_execution(job.checked):
+            if is_execution(job.checked.spec):
                 raise InputError(
                     label,
                     f"{job.controller} is an execution algorithm; compare ranks trading strategies by"

@@ -71,21 +71,33 @@ def check_config(
         checked = registry.check(config)
     except ConfigError as error:
         raise InputError.each(((where, line) for line in error.errors), sep="\n") from None
-    controller_type = checked.spec.controller_type
-    if controller_type not in BACKTESTABLE_TYPES and not is_execution(checked):
-        raise InputError(
-            where,
-            f"controller_name: {checked.name} is a {controller_type} controller that trades several"
-            " pairs; the engine runs one market (it backtests"
-            f" {', '.join(BACKTESTABLE_TYPES)} controllers and the execution algorithms)",
-        )
+    refusal = backtest_refusal(checked.spec)
+    if refusal is not None:
+        raise InputError(where, f"controller_name: {refusal}")
     return checked
 
 
-def is_execution(checked: CheckedConfig) -> bool:
+def is_execution(spec: Any) -> bool:
     """An execution algorithm (twap, vwap, iceberg, or a plugin on their params): its backtest reports
     execution quality against a single market order, not a market maker's metrics."""
-    return issubclass(checked.spec.params_model, ExecutionParams)
+    return issubclass(spec.params_model, ExecutionParams)
+
+
+def backtest_refusal(spec: Any) -> str | None:
+    """Why the engine cannot backtest this strategy (None: it can). The one rule `backtest`, `compare`
+    and `optimize` apply: a generic controller other than an execution algorithm trades several pairs,
+    and the engine runs one market; a strategy whose params say `backtest_refusal` (e.g. hedged_mm, two
+    markets) would run half of itself."""
+    if spec.controller_type not in BACKTESTABLE_TYPES and not is_execution(spec):
+        return (
+            f"{spec.name} is a {spec.controller_type} controller that trades several pairs; the engine"
+            f" runs one market (it backtests {', '.join(BACKTESTABLE_TYPES)} controllers and the"
+            " execution algorithms)"
+        )
+    reason = getattr(spec.params_model, "backtest_refusal", None)
+    if isinstance(reason, str) and reason:
+        return f"{spec.name} cannot be backtested: {reason}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from controllers.analysis import runtime
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import FILL_MODELS
-from controllers.analysis.inputs import BACKTESTABLE_TYPES, InputError, read_config
+from controllers.analysis.inputs import InputError, backtest_refusal, is_execution, read_config
 from controllers.cli import exit_codes, options
 from controllers.plugin_system.registry import StrategyRegistry
 
@@ -50,7 +50,7 @@ def _templates(args: argparse.Namespace, registry: StrategyRegistry) -> list[tup
         for name in registry.names():
             # built-ins only: the runtime image has the checkout, not the host's installed plugins
             builtin = registry.plugin_of(name) == BUILTIN_PLUGIN
-            if builtin and registry.get(name).controller_type in BACKTESTABLE_TYPES:
+            if builtin and backtest_refusal(spec := registry.get(name)) is None and not is_execution(spec):
                 templates.append((name, {"controller_name": name}))
     for path in args.configs:
         templates.append((path.stem, read_config(path)))

@@ -263,6 +263,13 @@ def _paper_controller(full: dict, at: str, bot: dict, replay: dict | None, error
                 f"{at}.config.interval: {full.get('interval')!r} is not a multiple of the replay's "
                 f"{replay['interval']:.0f}s candles (paper.replay.candles)"
             )
+    if full.get("hedge_connector_name"):
+        # Hummingbot's paper connector is spot only (no positions, no leverage), and the hedge connector is
+        # a real exchange a paper bot has no keys for: a paper hedged_mm could only run unhedged.
+        errors.append(
+            f"{at}.config.hedge_connector_name: {full['hedge_connector_name']!r} cannot be paper traded "
+            f"(Hummingbot's {PAPER_SUFFIX} connectors are spot only); a paper bot cannot hedge"
+        )
     if "candles_connector" in full and not full.get("candles_connector"):
         full["candles_connector"] = bot.get("connector")
     full["connector_name"] = f"{bot.get('connector')}{PAPER_SUFFIX}"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from controllers.plugin_system.hookspecs import StrategySpec, hookimpl
-from controllers.shared_base.strategies import execution_algos, inventory_mm, pmm_rsi_llm, regime_trend
+from controllers.shared_base.strategies import (
+    execution_algos,
+    hedged_mm,
+    inventory_mm,
+    pmm_rsi_llm,
+    regime_trend,
+)
 from controllers.shared_base.strategies.fixed_spread import FixedSpreadParams
 from controllers.shared_base.strategies.portfolio_rebalance import PortfolioRebalanceParams
 
@@ -24,6 +30,13 @@ BUILTIN_STRATEGIES = (
         inventory_mm.InventoryMMParams,
         "Flagship: volatility-normalised Avellaneda-Stoikov quoting with inventory skew and trend guard",
         inventory_mm.warmup_bars,
+    ),
+    _builtin(
+        "hedged_mm",
+        "market_making",
+        hedged_mm.HedgedMMParams,
+        "Flagship quoting on spot, its inventory hedged on a perpetual (band, cooldown, funding-aware)",
+        hedged_mm.warmup_bars,
     ),
     _builtin(
         "pmm_rsi_llm",

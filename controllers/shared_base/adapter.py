@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Any
 
 import pandas as pd
-from hummingbot.core.data_type.common import PriceType, TradeType
+from hummingbot.core.data_type.common import PositionAction, PriceType, TradeType
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase
 from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
@@ -40,7 +40,7 @@ from hummingbot.strategy_v2.models.executor_actions import (
 from hummingbot.strategy_v2.models.executors import CloseType
 from pydantic import BaseModel, ValidationError, create_model, model_validator
 
-from controllers.shared_base import core
+from controllers.shared_base import core, hedge
 from controllers.shared_base.execution import Fill
 from controllers.shared_base.executor_ledger import ClosedExecutorLedger
 from controllers.shared_base.indicators import Bars
@@ -643,6 +643,181 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             + ", ".join(f"{p:.8g}" for p in plan.sell_prices),
             *plan.reasons,
             *(f"{side} side unfunded: the balance pays for none of its levels" for side in unfunded),
+        ]
+
+
+class HedgeMarkets:
+    """Config mixin for a hedged market maker: Hummingbot's markets are the quoted pair and the hedge's."""
+
+    def update_markets(self, markets: Any) -> Any:
+        markets = markets.add_or_update(self.connector_name, self.trading_pair)
+        return markets.add_or_update(self.hedge_connector_name, self.hedge_trading_pair)
+
+
+HEDGE_LEVEL = "hedge"  # level_id of the hedge's market OrderExecutors
+
+
+class SharedHedgedMarketMakingController(SharedMarketMakingController):
+    """The flagship's quoting, unchanged, plus a perpetual hedge of its inventory (`hedge.py` decides).
+
+    Each tick it reads the perp position (Hummingbot's `positions_held` on the hedge connector and pair,
+    where its filled OrderExecutors land, as in Hummingbot's hedge_asset controller), the perp mid, the
+    funding info and the perp's trading rules; the spot inventory is the flagship's (quote, beyond the
+    working stock) at the reference price. Hedge orders are market OrderExecutors on the hedge connector,
+    open or close per side, at `hedge_leverage`; none while one is still working.
+
+    The kill switch stops the quoting (and flattens the spot inventory, as the flagship does) but never
+    the hedge: a killed market maker still holds inventory until the flatten fills, and unhedged it would
+    carry the delta the operator asked to be rid of; the hedge follows the inventory down to flat. The
+    switch's PnL is the spot executors' plus the hedge's, net of funding, so a hedged move does not trip it.
+    """
+
+    strategy_class: type[MarketMakingStrategy] = MarketMakingStrategy
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        super().__init__(config, *args, **kwargs)
+        self.hedge_decision: hedge.HedgeDecision | None = None
+        self.funding_ledger = hedge.FundingLedger()
+        self.perp: hedge.PerpState | None = None
+        self.hedge_pnl = 0.0
+        self.last_hedge_at: float | None = None
+        self._set_hedge_leverage()
+
+    def _set_hedge_leverage(self) -> None:
+        """Leverage and position mode of the hedge's pair (the bot sets them only for `connector_name`)."""
+        if self._backtest:
+            return
+        try:
+            connector = self.market_data_provider.get_connector(self.config.hedge_connector_name)
+            connector.set_leverage(
+                trading_pair=self.config.hedge_trading_pair, leverage=self.config.hedge_leverage
+            )
+            connector.set_position_mode(self.config.position_mode)
+        except Exception as error:  # no such connector here (a test's provider): orders still carry it
+            self.logger().warning(f"hedge leverage not set on {self.config.hedge_connector_name}: {error}")
+
+    def read_perp(self) -> tuple[hedge.PerpState, float, float | None, float]:
+        """(perp state, hedge PnL, next funding timestamp, mark price) from Hummingbot's positions and
+        the hedge connector."""
+        connector, pair = self.config.hedge_connector_name, self.config.hedge_trading_pair
+        provider = self.market_data_provider
+        try:
+            mid = float(provider.get_price_by_type(connector, pair, PriceType.MidPrice))
+        except Exception:  # no book yet: no price, no hedge order this tick
+            mid = 0.0
+        mid = mid if mid == mid else 0.0  # NaN
+        position = pnl = 0.0
+        for held in self.positions_held:
+            if held.connector_name == connector and held.trading_pair == pair:
+                signed = (1.0 if held.side == TradeType.BUY else -1.0) * float(held.amount)
+                position += signed
+                pnl += hedge.hedge_pnl_quote(
+                    signed,
+                    float(held.breakeven_price),
+                    mid or float(held.breakeven_price),
+                    float(held.realized_pnl_quote),
+                    float(held.cum_fees_quote),
+                )
+        rate, next_funding, mark = 0.0, None, mid
+        try:
+            info = provider.get_funding_info(connector, pair)
+            rate, next_funding = float(info.rate), float(info.next_funding_utc_timestamp)
+            mark = float(info.mark_price) or mid  # funding is charged on the mark price
+        except Exception:  # no funding info yet: no funding adjustment, nothing accrued
+            pass
+        min_base = min_notional = 0.0
+        try:
+            rule = provider.get_trading_rules(connector, pair)
+            min_base, min_notional = float(rule.min_order_size), float(rule.min_notional_size)
+        except Exception:  # no rules yet: the connector still checks each order
+            pass
+        return hedge.PerpState(position, mid, rate, min_notional, min_base), pnl, next_funding, mark
+
+    def compute_quote_plan(self, account: core.AccountState | None = None) -> core.QuotePlan | None:
+        account = account or self.account_state()
+        hedged = self.hedge_pnl - self.funding_ledger.paid_quote
+        return super().compute_quote_plan(dataclasses.replace(account, pnl_quote=account.pnl_quote + hedged))
+
+    def determine_executor_actions(self) -> list[ExecutorAction]:
+        if self._backtest:  # one market only: the CLI refuses to backtest this strategy (inputs.py)
+            return super().determine_executor_actions()
+        now = float(self.market_data_provider.time() or 0)
+        self.perp, self.hedge_pnl, next_funding, mark = self.read_perp()
+        self.funding_ledger = hedge.accrue_funding(
+            self.funding_ledger, now, self.perp.position_base, mark, self.perp.funding_rate, next_funding
+        )
+        actions = super().determine_executor_actions()
+        return actions + self.hedge_actions(now)
+
+    def hedge_actions(self, now: float) -> list[ExecutorAction]:
+        plan, account = self.quote_plan, self.account
+        if plan is None or account is None or plan.reference_price <= 0 or self.perp is None:
+            self.hedge_decision = None
+            return []
+        working = any(
+            e.is_active and _level_id(e) == HEDGE_LEVEL
+            for e in self.closed_executors.update(self.executors_info)
+        )
+        spot_base = account.inventory_quote / plan.reference_price
+        self.hedge_decision = decision = self.strategy.hedge(
+            spot_base, self.perp, now, self.last_hedge_at, working
+        )
+        if not decision.orders:
+            return []
+        self.last_hedge_at = now
+        return [
+            CreateExecutorAction(
+                controller_id=self.config.id,
+                executor_config=OrderExecutorConfig(
+                    timestamp=now,
+                    connector_name=self.config.hedge_connector_name,
+                    trading_pair=self.config.hedge_trading_pair,
+                    side=TradeType.BUY if order.buy else TradeType.SELL,
+                    amount=Decimal(str(order.amount_base)),
+                    position_action=PositionAction.CLOSE
+                    if order.action == hedge.CLOSE
+                    else PositionAction.OPEN,
+                    price=Decimal(str(self.perp.mid_price)),  # ignored by a market order, as in Hummingbot's
+                    execution_strategy=ExecutionStrategy.MARKET,
+                    leverage=self.config.hedge_leverage,
+                    level_id=HEDGE_LEVEL,
+                ),
+            )
+            for order in decision.orders
+        ]
+
+    def hedge_status(self) -> dict:
+        decision = self.hedge_decision
+        return {
+            "net_delta_base": decision.net_delta_base if decision else None,
+            "spot_inventory_base": decision.spot_inventory_base if decision else None,
+            "hedge_position_base": self.perp.position_base if self.perp else None,
+            "hedge_target_base": decision.target_base if decision else None,
+            "hedge_ratio_applied": decision.ratio if decision else None,
+            "hedge_funding_costly": decision.funding_costly if decision else False,
+            "hedge_reason": decision.reason
+            if decision
+            else ("not in backtests" if self._backtest else "waiting for data"),
+            "hedge_pnl_quote": self.hedge_pnl,
+            "funding_paid_quote": self.funding_ledger.paid_quote,
+            "funding_payments": self.funding_ledger.payments,
+            "funding_rate": self.perp.funding_rate if self.perp else None,
+        }
+
+    def get_custom_info(self) -> dict:
+        return {**super().get_custom_info(), **self.hedge_status()}
+
+    def to_format_status(self) -> list[str]:
+        status = self.hedge_status()
+        lines = super().to_format_status()
+        if status["net_delta_base"] is None:
+            return [*lines, f"hedge: {status['hedge_reason']}"]
+        return [
+            *lines,
+            f"hedge {status['hedge_position_base']:+.6g} (target {status['hedge_target_base']:+.6g}, ratio "
+            f"{status['hedge_ratio_applied']:.2f})  net delta {status['net_delta_base']:+.6g}  "
+            f"pnl {status['hedge_pnl_quote']:+.4f}  funding paid {status['funding_paid_quote']:+.4f}  "
+            f"{status['hedge_reason']}",
         ]
 
 

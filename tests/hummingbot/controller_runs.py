@@ -35,6 +35,7 @@ EXAMPLE_PLUGIN_CONTROLLER = REPO_ROOT / "tests/example_plugin/hbot_example_strat
 # controller name -> module Hummingbot would import it from
 CONTROLLER_MODULES = {
     "inventory_mm": "controllers.market_making.inventory_mm",
+    "hedged_mm": "controllers.market_making.hedged_mm",  # live-path tests only (test_hedged_mm.py)
     "pmm_rsi_llm": "controllers.market_making.pmm_rsi_llm",
     "fixed_spread": "controllers.market_making.fixed_spread",
     "regime_trend": "controllers.directional_trading.regime_trend",

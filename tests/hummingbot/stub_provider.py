@@ -29,6 +29,7 @@ class StubMarketDataProvider:
         self.balances = dict(balances or {})
         self.prices = dict(prices or {})
         self.rate_sources: list[Any] = []
+        self.funding: dict[str, Any] = {}  # trading pair -> Hummingbot FundingInfo (perpetuals)
         self.ready = True
         self._time = float(candles["timestamp"].iloc[-1]) if candles is not None and len(candles) else 0.0
 
@@ -64,6 +65,12 @@ class StubMarketDataProvider:
 
     def get_available_balance(self, connector_name, asset) -> Decimal:
         return self.get_balance(connector_name, asset)  # no open orders here
+
+    def get_funding_info(self, connector_name, trading_pair):
+        """A perpetual's funding info (rate, next_funding_utc_timestamp, mark_price) from `funding`."""
+        if trading_pair not in self.funding:
+            raise KeyError(trading_pair)  # as a perpetual whose funding info has not loaded yet
+        return self.funding[trading_pair]
 
     def get_trading_rules(self, connector_name, trading_pair):
         raise KeyError(trading_pair)  # as a connector whose trading rules have not loaded yet

@@ -149,7 +149,7 @@ def test_the_runtime_imports_the_projects_controllers_not_the_image_tree():
     assert Path(controllers.__file__).resolve().parent == REPO_ROOT / "controllers"
 
 
-@pytest.mark.parametrize("name", ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
+@pytest.mark.parametrize("name", ["inventory_mm", "hedged_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
 def test_a_config_without_position_mode_serialises_without_a_warning(name):
     """Hummingbot declares position_mode's default as the string "HEDGE"; a config that leaves the field
     out (a hand-written YAML, an older bot's) kept the string, and the two dumps of every bot start wrote
@@ -168,7 +168,7 @@ def test_a_config_without_position_mode_serialises_without_a_warning(name):
         type(built)(**{**config, "position_mode": "ONEWAY"}).model_dump()
 
 
-@pytest.mark.parametrize("name", ["inventory_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
+@pytest.mark.parametrize("name", ["inventory_mm", "hedged_mm", "pmm_rsi_llm", "fixed_spread", "regime_trend"])
 def test_hummingbots_loader_builds_config_and_controller(name):
     from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
 

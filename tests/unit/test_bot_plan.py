@@ -191,6 +191,17 @@ def test_a_paper_bot_needs_no_keys_and_trades_on_the_paper_connector_with_the_re
     assert live["controllers"][0]["config"]["connector_name"] == "binance"
 
 
+def test_a_paper_bot_cannot_hedge():
+    bot = paper_bot()
+    bot["controllers"][0] = {"plugin": "hedged_mm", "config": bot["controllers"][0]["config"]}
+    errors = plan(bot)["errors"]
+    assert any(
+        e.startswith("hummingbot_bots[0].controllers[0].config.hedge_connector_name: 'binance_perpetual'")
+        and "a paper bot cannot hedge" in e
+        for e in errors
+    ), errors
+
+
 def test_paper_settings_that_cannot_run_are_refused_by_field():
     cases = {
         "hummingbot_bots[0].paper: required with mode: paper": {"mode": "paper"},

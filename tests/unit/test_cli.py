@@ -11,6 +11,7 @@ def test_list_shows_every_builtin(run_cli):
     assert result.returncode == 0, result.stderr
     for name in (
         "inventory_mm",
+        "hedged_mm",
         "pmm_rsi_llm",
         "fixed_spread",
         "regime_trend",

@@ -107,6 +107,39 @@ def test_generic_controller_cannot_be_backtested(tmp_path, capsys):
     assert status == exit_codes.INVALID and "portfolio_rebalance is a generic controller" in err
 
 
+def test_hedged_mm_is_refused_naming_why(tmp_path, capsys):
+    """Two markets (spot quotes, perp hedge) on a one-market engine would backtest it unhedged."""
+    config = write_config(tmp_path, controller_name="hedged_mm", trading_pair="ETH-BTC")
+    config.write_text(config.read_text() + "hedge_trading_pair: ETH-USDT\n")
+    status, err = backtest(tmp_path, capsys, config=config)
+    assert status == exit_codes.INVALID
+    assert "config: controller_name: hedged_mm cannot be backtested: it trades two markets" in err
+    assert "simulates one connector and one pair; it would run unhedged" in err
+
+
+def test_compare_builtins_leaves_hedged_mm_out_and_refuses_it_by_config(tmp_path, capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
+    candles = write_candles(tmp_path)
+    plans = []
+    real_plan = compare.plan_cases
+    monkeypatch.setattr(
+        compare,
+        "plan_cases",
+        lambda templates, *a, **k: plans.append(templates) or real_plan(templates, *a, **k),
+    )
+    assert cli.main(["compare", "--builtins", "--candles", str(candles), "--out", str(tmp_path / "cmp")]) == 0
+    names = [name for name, _ in plans[0]]
+    assert "inventory_mm" in names and "hedged_mm" not in names and "portfolio_rebalance" not in names
+    config = tmp_path / "hedged.yml"
+    config.write_text("controller_name: hedged_mm\n")
+    status = cli.main(
+        ["compare", "--configs", str(config), "--candles", str(candles), "--out", str(tmp_path / "c2")]
+    )
+    assert status == exit_codes.INVALID and "hedged_mm cannot be backtested" in capsys.readouterr().err
+
+
 def test_candles_with_a_gap(tmp_path, capsys):
     status, err = backtest(tmp_path, capsys, candles=write_candles(tmp_path, skip=50))
     assert status == exit_codes.INVALID and "candles: " in err and "1 gap(s)" in err and "--fill-gaps" in err

@@ -192,6 +192,13 @@ def test_bad_input_is_rejected_naming_the_option(tmp_path, candles, options, mes
     assert not (tmp_path / "out").exists()
 
 
+def test_hedged_mm_is_not_optimised(tmp_path, candles):
+    with pytest.raises(
+        RequestError, match=r"controller: hedged_mm cannot be backtested: it trades two markets"
+    ):
+        request(tmp_path, candles, controller="hedged_mm")
+
+
 def test_an_out_path_that_is_a_file_is_rejected(tmp_path, candles):
     (tmp_path / "out").write_text("not a folder")
     with pytest.raises(RequestError, match=r"--out .*out: exists and is not a directory"):

@@ -14,6 +14,7 @@ BUILTINS = {
     "twap",
     "vwap",
     "iceberg",
+    "hedged_mm",
 }
 
 

@@ -20,11 +20,12 @@ from controllers.analysis.candles import CandleError, Candles, Market, load_cand
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import FillTerms, price_increment
 from controllers.analysis.inputs import (
-    BACKTESTABLE_TYPES,
     DEFAULT_CHOICE,
     FillChoice,
     InputError,
+    backtest_refusal,
     check_fill,
+    is_execution,
     read_config,
 )
 from controllers.analysis.inputs import check_fee as check_backtest_fee
@@ -262,13 +263,14 @@ def backtestable_spec(registry: StrategyRegistry, controller: str):
         spec = registry.get(controller)
     except UnknownStrategyError as error:
         raise RequestError("controller", str(error)) from None
-    if spec.controller_type not in BACKTESTABLE_TYPES:
-        raise RequestError(
-            "controller",
-            f"{controller} is a {spec.controller_type} controller; optimize tunes trading strategies"
-            f" by their returns ({', '.join(BACKTESTABLE_TYPES)}); an execution algorithm is"
-            " backtested on its own, against a single market order",
+    refusal = backtest_refusal(spec)
+    if refusal is None and is_execution(spec):
+        refusal = (
+            f"{controller} is an execution algorithm; optimize tunes trading strategies by their returns,"
+            " and an execution algorithm is backtested on its own, against a single market order"
         )
+    if refusal is not None:
+        raise RequestError("controller", refusal)
     return spec
 
 

@@ -50,6 +50,22 @@ CONTROLLER_CUSTOM = {
     "flatten_quote": ("hbot_controller_flatten_quote", "Quote amount the controller is closing at market."),
     "killed": ("hbot_controller_killed", "1 when the controller's kill switch has latched."),
     "signal": ("hbot_controller_signal", "Directional controller signal (-1, 0, 1)."),
+    "net_delta_base": (
+        "hbot_controller_net_delta_base",
+        "Hedged market maker: spot inventory plus perp position, in base (0: flat).",
+    ),
+    "hedge_position_base": (
+        "hbot_controller_hedge_position_base",
+        "Hedged market maker: signed perp position in base (short < 0).",
+    ),
+    "hedge_pnl_quote": (
+        "hbot_controller_hedge_pnl_quote",
+        "Hedged market maker: perp PnL marked to the perp mid, less fees, funding apart.",
+    ),
+    "funding_paid_quote": (
+        "hbot_controller_funding_paid_quote",
+        "Hedged market maker: funding paid on the hedge since start (< 0: received), an estimate.",
+    ),
     "open_executors": (
         "hbot_controller_open_executors",
         "Active executors of the controller (the runner's count, MQTT).",

@@ -50,6 +50,10 @@ CUSTOM_INFO_FIELDS = (
     "flatten_quote",
     "killed",
     "signal",
+    "net_delta_base",  # hedged_mm
+    "hedge_position_base",
+    "hedge_pnl_quote",
+    "funding_paid_quote",
 )
 # RunnableStatus names (hummingbot/strategy_v2/models/base.py); only RUNNING counts as running.
 RUNNING_STATUS = "RUNNING"

@@ -1,0 +1,165 @@
+"""Hedged market maker: the flagship's quoting on a spot pair, its inventory hedged on a perpetual.
+
+The quoting is `inventory_mm`'s, unchanged. A perpetual position on the same base is held at
+-(spot inventory) * hedge ratio; it is rebalanced when it strays from that target by more than
+`delta_band_base`, by at least `min_hedge_base`, at most once per `hedge_cooldown`, and its ratio drops
+to `funding_hedge_ratio` while the funding makes holding it cost more than `max_funding_rate` a period.
+The rules are in `shared_base/hedge.py`; the Hummingbot side (perp position, funding info, orders) in
+`adapter.SharedHedgedMarketMakingController`.
+
+Hummingbot's backtester simulates one connector and one pair, so this strategy is never backtested:
+the engine would run it unhedged (`backtest_refusal`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from controllers.shared_base import hedge
+from controllers.shared_base.params import fixed, updatable
+from controllers.shared_base.strategies.inventory_mm import (
+    InventoryMMParams,
+    InventoryMMStrategy,
+    warmup_bars,
+)
+
+PERPETUAL_SUFFIXES = ("_perpetual", "_perpetual_testnet")
+# Hard ceiling on any cap an operator declares: at 10x a short is liquidated by a ~10% rise (less the
+# maintenance margin), a move a volatile pair makes in a day, while the spot gain that offsets it sits
+# in another account and cannot top the margin up.
+HEDGE_LEVERAGE_CEILING = 10
+
+
+def is_perpetual(connector: str) -> bool:
+    return connector.endswith(PERPETUAL_SUFFIXES)
+
+
+class HedgedMMParams(InventoryMMParams):
+    controller_name: str = "hedged_mm"
+    hedge_connector_name: str = Field(
+        default="binance_perpetual", min_length=1, json_schema_extra=fixed("Hedge connector (perpetual): ")
+    )
+    hedge_trading_pair: str = Field(
+        default="ETH-USDT",
+        pattern=r"^[A-Z0-9]+-[A-Z0-9]+$",
+        json_schema_extra=fixed("Hedge pair (same base): "),
+    )
+    hedge_ratio: float = Field(
+        default=1.0, gt=0, le=1, json_schema_extra=updatable("Hedge ratio (1 = fully hedged): ")
+    )
+    max_hedge_leverage: int = Field(
+        default=5,
+        ge=1,
+        le=HEDGE_LEVERAGE_CEILING,
+        json_schema_extra=fixed("Highest leverage the hedge may use: "),
+    )
+    hedge_leverage: int = Field(default=2, ge=1, json_schema_extra=fixed("Hedge leverage: "))
+    delta_band_base: float = Field(
+        default=0.01, ge=0, json_schema_extra=updatable("Rebalance when the hedge strays this far (base): ")
+    )
+    min_hedge_base: float = Field(
+        default=0.005, ge=0, json_schema_extra=updatable("Smallest hedge order (base): ")
+    )
+    hedge_cooldown: float = Field(
+        default=30, ge=0, json_schema_extra=updatable("Seconds between hedge orders: ")
+    )
+    max_funding_rate: float = Field(
+        default=0.0005,
+        ge=0,
+        lt=0.05,
+        json_schema_extra=updatable("Funding the hedge may pay per period before it is reduced: "),
+    )
+    funding_hedge_ratio: float = Field(
+        default=0.5, ge=0, le=1, json_schema_extra=updatable("Hedge ratio while funding is costly: ")
+    )
+
+    # Read by the analysis (inputs.backtest_refusal): why `backtest`, `compare` and `optimize` refuse it.
+    backtest_refusal: ClassVar[str] = (
+        "it trades two markets (quotes on the spot pair, hedges on the perpetual) and the backtest engine "
+        "simulates one connector and one pair; it would run unhedged (a two-market engine is future work)"
+    )
+
+    @field_validator("connector_name")
+    @classmethod
+    def _quotes_on_spot(cls, connector: str) -> str:
+        if is_perpetual(connector):
+            raise ValueError(f"'{connector}' is a perpetual; hedged_mm quotes on a spot connector")
+        return connector
+
+    @field_validator("hedge_connector_name")
+    @classmethod
+    def _hedges_on_a_perpetual(cls, connector: str, info: ValidationInfo) -> str:
+        if not is_perpetual(connector):
+            raise ValueError(
+                f"'{connector}' is not a perpetual connector (name ending in _perpetual or "
+                f"_perpetual_testnet, e.g. binance_perpetual); a spot connector cannot hold a short hedge"
+            )
+        return connector
+
+    @field_validator("hedge_trading_pair")
+    @classmethod
+    def _same_base(cls, pair: str, info: ValidationInfo) -> str:
+        spot = info.data.get("trading_pair")
+        if spot is not None and pair.split("-")[0] != spot.split("-")[0]:
+            raise ValueError(
+                f"base {pair.split('-')[0]} differs from trading_pair {spot}'s base {spot.split('-')[0]}; "
+                "the hedge must be on the asset the market maker holds"
+            )
+        return pair
+
+    @field_validator("hedge_leverage")
+    @classmethod
+    def _leverage_within_cap(cls, leverage: int, info: ValidationInfo) -> int:
+        cap = info.data.get("max_hedge_leverage")
+        if cap is not None and leverage > cap:
+            raise ValueError(f"hedge_leverage {leverage} is above max_hedge_leverage {cap}")
+        return leverage
+
+    @field_validator("funding_hedge_ratio")
+    @classmethod
+    def _funding_only_reduces(cls, ratio: float, info: ValidationInfo) -> float:
+        full = info.data.get("hedge_ratio")
+        if full is not None and ratio > full:
+            raise ValueError(
+                f"funding_hedge_ratio {ratio} is above hedge_ratio {full}; "
+                "costly funding may only reduce the hedge"
+            )
+        return ratio
+
+    @property
+    def hedge_rules(self) -> hedge.HedgeRules:
+        return hedge.HedgeRules(
+            hedge_ratio=self.hedge_ratio,
+            delta_band_base=self.delta_band_base,
+            min_hedge_base=self.min_hedge_base,
+            cooldown=self.hedge_cooldown,
+            max_funding_rate=self.max_funding_rate,
+            funding_hedge_ratio=self.funding_hedge_ratio,
+        )
+
+    @property
+    def hedge_margin_quote(self) -> float:
+        """Margin the perp needs to hedge a full inventory at hedge_leverage (before funding and fees)."""
+        return self.max_inventory_quote * self.hedge_ratio / self.hedge_leverage
+
+
+class HedgedMMStrategy(InventoryMMStrategy):
+    """The flagship's quoting; the hedge is decided per tick by `hedge(...)`."""
+
+    params_model = HedgedMMParams
+    params: HedgedMMParams
+    warmup = staticmethod(warmup_bars)
+
+    def hedge(
+        self,
+        spot_inventory_base: float,
+        perp: hedge.PerpState,
+        now: float,
+        last_hedge_at: float | None,
+        working: bool = False,
+    ) -> hedge.HedgeDecision:
+        return hedge.decide_hedge(
+            spot_inventory_base, perp, self.params.hedge_rules, now, last_hedge_at, working
+        )
