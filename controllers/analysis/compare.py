@@ -152,6 +152,14 @@ def plan_cases(
         raise InputError("capital", f"{capital} must be positive")
     if not candle_files:
         raise InputError("candles", "no candle files given")
+    for label, template in templates:
+        name = template.get("controller_name")
+        if name in registry.names() and is_execution(registry.get(name)):
+            raise InputError(
+                label,
+                f"{name} is an execution algorithm; compare ranks trading strategies by PnL. Backtest it"
+                " on its own: its report prices it against a single market order",
+            )
     cases = []
     for path in candle_files:
         market = Market.from_path(path)
@@ -171,12 +179,6 @@ def plan_cases(
                 )
             except InputError as error:
                 raise InputError(f"{label} on {market.name}", str(error)) from None
-            if is_execution(job.checked.spec):
-                raise InputError(
-                    label,
-                    f"{job.controller} is an execution algorithm; compare ranks trading strategies by"
-                    " PnL. Backtest it on its own: its report prices it against a single market order",
-                )
             cases.append(Case(label, market, job.checked, fee, fill_gaps, fill))
     return cases
 

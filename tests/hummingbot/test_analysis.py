@@ -200,3 +200,83 @@ def test_the_engine_refuses_an_executor_it_cannot_simulate_by_name():
         UnsupportedExecutorError, match="twap_demo: created an executor of type TWAPExecutorConfig"
     ):
         engine.simulate_executor(twap, pd.DataFrame(), 0.001)
+
+
+# --- execution algorithms: `backtest` prices them against a single market order -----------------------
+
+
+def bar_candles(tmp_path: Path, bars: list[tuple[float, float, float, float]], interval: int = 60) -> Path:
+    """Hand-built (open, high, low, close) bars a minute apart, volume 10 each."""
+    path = tmp_path / "candles" / "LTC-BTC_1m.csv"
+    path.parent.mkdir(exist_ok=True)
+    rows = ["timestamp,open,high,low,close,volume"]
+    rows += [f"{1_700_000_000 + i * interval},{o},{h},{lo},{c},10" for i, (o, h, lo, c) in enumerate(bars)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def twap_config(tmp_path: Path, order_type: str) -> Path:
+    return write_yaml(
+        tmp_path / "twap.yml",
+        "controller_name: twap\ntrading_pair: LTC-BTC\ninterval: 1m\nside: buy\ntarget_base: 3.0\n"
+        f"duration: 180\nslices: 3\norder_type: {order_type}\ntotal_amount_quote: 1000\n",
+    )
+
+
+def test_a_taker_twap_fills_each_slice_at_the_next_open_and_is_priced_against_one_market_order(
+    tmp_path, capsys
+):
+    """Three taker slices a minute apart: the child priced on bar k fills at bar k+1's open plus the
+    slippage, taker fee; the benchmark is all of it at bar 1's open. Arrival: bar 0's close (100)."""
+    opens = [100.0, 101.0, 102.0, 104.0] + [104.0] * 6
+    candles = bar_candles(tmp_path, [(o, o * 1.01, o * 0.99, o) for o in opens])
+    out = tmp_path / "twap-report"
+    status = cli.main(
+        [
+            "backtest", str(twap_config(tmp_path, "taker")), "--candles", str(candles), "--out", str(out),
+            "--no-progress", "--taker-fee", "0.001", "--slippage", "0.0005",
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["schema"] == "hbot-execution-backtest/1" and report["child_orders"] == 3
+    run, benchmark = report["execution"]["run"], report["execution"]["benchmark"]
+    assert report["execution"]["arrival_price"] == 100.0
+    prices = [101.0 * 1.0005, 102.0 * 1.0005, 104.0 * 1.0005]
+    assert run["filled_base"] == pytest.approx(3.0) and run["completion"] == pytest.approx(1.0)
+    assert run["average_price"] == pytest.approx(sum(prices) / 3)
+    assert run["shortfall_bps"] == pytest.approx((sum(prices) / 3 - 100) / 100 * 1e4)
+    assert run["fees_bps"] == pytest.approx(10.0)
+    assert benchmark["average_price"] == pytest.approx(101.0 * 1.0005)
+    assert benchmark["shortfall_bps"] < run["shortfall_bps"]  # a rising market: waiting cost more
+    assert "100% of 3 executed in 3 child orders" in captured.out
+    html = (out / "index.html").read_text()
+    assert "one market order" in html and "implementation shortfall" in html
+
+
+def test_a_maker_twap_in_a_market_that_only_rises_ends_in_the_taker_sweep(tmp_path, capsys):
+    """Each bar opens and bottoms where the last closed, one higher: a maker buy at the touch (the
+    pricing bar's close) never trades through, so each slice is cancelled and rolled, and the final
+    taker sweep buys all of it. A maker fill here would mean a fill the market never offered."""
+    candles = bar_candles(tmp_path, [(100.0 + i, 101.5 + i, 100.0 + i, 101.0 + i) for i in range(12)])
+    out = tmp_path / "maker-report"
+    argv = [
+        "backtest", str(twap_config(tmp_path, "maker")), "--candles", str(candles), "--out", str(out),
+        "--no-progress",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["execution"]["run"]["completion"] == pytest.approx(1.0)
+    # the sweep alone filled: the makers were cancelled and rolled (slice 0's, then one for slices 1-2:
+    # a cancel and the next child take a bar each, one child at a time)
+    assert report["fills"] == 1 and report["child_orders"] == 3
+
+
+def test_compare_refuses_an_execution_algorithm_by_name(tmp_path, capsys):
+    candles = window(tmp_path)
+    config = write_yaml(tmp_path / "twap.yml", "controller_name: twap\ntrading_pair: ETH-BTC\ninterval: 5m\n")
+    argv = ["compare", "--configs", str(config), "--candles", str(candles), "--out", str(tmp_path / "c.md")]
+    status = cli.main([*argv, "--no-progress"])
+    assert status != 0
+    assert "twap is an execution algorithm" in capsys.readouterr().err
