@@ -15,13 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.execution_report import execution_report
+from controllers.analysis.execution_report import run_report
 from controllers.analysis.fill_model import assumptions, order_assumptions
 from controllers.analysis.inputs import BacktestJob, InputError, is_execution
 from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
 from controllers.analysis.output import staged_output, write_json
 from controllers.plugin_system.registry import CheckedConfig
-from controllers.shared_base.execution import BUY, SELL
 
 SCHEMA = "hbot-backtest/1"
 EXECUTION_SCHEMA = "hbot-execution-backtest/1"
@@ -71,32 +70,18 @@ def execution_data(job: BacktestJob, run: Any, *, hummingbot_version: str = "") 
     market order of the whole size sent when its first child was (controllers/analysis/execution_report.py),
     both filled by the run's own fill model. The VWAP window runs from the first child to the end of the
     algorithm's window, or to its last fill when that is later (a final sweep)."""
-    config = job.config
-    fills = run.fills.to_dict("records")
-    report = None
-    if not run.executors.empty:
-        start = float(run.executors["timestamp"].min())
-        last_fill = max((float(row["timestamp"]) for row in fills), default=start)
-        report = execution_report(
-            fills,
-            job.candles.as_columns(),
-            side=BUY if config["side"] == "buy" else SELL,
-            start=start,
-            fill_model=run.fill_model,
-            target_base=float(config["target_base"]),
-            end=max(start + float(config["duration"]), last_fill),
-        )
+    report = run_report(run, job.candles.as_columns(), job.config)
     return {
         "schema": EXECUTION_SCHEMA,
         "controller": job.controller,
-        "config": config,
+        "config": job.config,
         "config_sha256": job.fingerprint,
         "candles": job.candles.summary(),
         "fill_model": run.fill_model,
         "fill_assumptions": order_assumptions(run.fill_model),
         "warmup_bars": run.warmup_bars,
         "child_orders": len(run.executors),
-        "fills": len(fills),
+        "fills": len(run.fills),
         "execution": None if report is None else report.as_dict(),
         "hummingbot_version": hummingbot_version,
         "wall_seconds": round(run.wall_seconds, 2),

@@ -17,7 +17,7 @@ import io
 import multiprocessing
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,30 +269,41 @@ def run_cases(cases: Sequence[Case], workers: int | None = None, progress: bool 
     """
     workers = max(1, min(workers or os.cpu_count() or 1, len(cases) or 1))
     order = sorted(range(len(cases)), key=lambda i: -Path(cases[i].market.path).stat().st_size)
-    rows_by_case = dict(zip(order, _run_in_order([cases[i] for i in order], workers, progress), strict=True))
+    rows_by_case = dict(
+        zip(order, run_each(run_case, [cases[i] for i in order], workers, progress, "compare"), strict=True)
+    )
     return with_confidence([rows_by_case[i] for i in range(len(cases))])
 
 
-def _run_in_order(cases: Sequence[Case], workers: int, progress: bool) -> list[dict]:
+def run_each(
+    function: Callable[[Any], dict],
+    items: Sequence[Any],
+    workers: int,
+    progress: bool,
+    desc: str,
+    chunksize: int = 1,
+) -> list[dict]:
+    """function(item) for every item, in order, in up to `workers` forked processes; a progress bar on
+    stderr when asked. compare's cases and the execution study's windows run through it."""
     bar = None
     if progress:
         import sys
 
         from tqdm import tqdm
 
-        bar = tqdm(total=len(cases), desc="compare", unit="run", file=sys.stderr)
+        bar = tqdm(total=len(items), desc=desc, unit="run", file=sys.stderr)
     rows: list[dict] = []
     try:
         if workers == 1:
-            for case in cases:
-                rows.append(run_case(case))
+            for item in items:
+                rows.append(function(item))
                 if bar is not None:
                     bar.update(1)
             return rows
         # fork: workers inherit the imported runtime (Hummingbot takes seconds to import)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for row in pool.map(run_case, cases):
+            for row in pool.map(function, items, chunksize=chunksize):
                 rows.append(row)
                 if bar is not None:
                     bar.update(1)

@@ -165,10 +165,34 @@ def execution_report(
     )
 
 
+def run_report(
+    run: Any, candles: Mapping[str, Sequence[float]], config: Mapping[str, Any]
+) -> ExecutionReport | None:
+    """An execution algorithm's engine run (engine.EngineRun) priced: its parent order as `config` states
+    it (side, target_base), the benchmark sent when its first child was, the VWAP window from that child
+    to the end of the algorithm's window (`duration`), or to its last fill when that is later (a final
+    sweep). None when it sent no child order."""
+    if run.executors.empty:
+        return None
+    fills = run.fills.to_dict("records")
+    start = float(run.executors["timestamp"].min())
+    last_fill = max((float(row["timestamp"]) for row in fills), default=start)
+    return execution_report(
+        fills,
+        candles,
+        side=BUY if config["side"] == "buy" else SELL,
+        start=start,
+        fill_model=run.fill_model,
+        target_base=float(config["target_base"]),
+        end=max(start + float(config["duration"]), last_fill),
+    )
+
+
 __all__ = [
     "ExecutedFill",
     "ExecutionReport",
     "execution_report",
     "market_fill",
     "order_fills",
+    "run_report",
 ]

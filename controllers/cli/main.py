@@ -1,6 +1,6 @@
 """`hbot-strategies`: list strategies, show a strategy's defaults, validate controller config files.
 
-One module per subcommand (list, show, validate, backtest, compare, optimize), each with HELP,
+One module per subcommand (list, show, validate, backtest, compare, execution, optimize), each with HELP,
 add_arguments(parser) and run(args, registry) -> exit code, registered in COMMANDS; the exit codes
 are exit_codes.py's.
 """
@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
-from controllers.cli import backtest, compare, exit_codes, optimize, show, validate
+from controllers.cli import backtest, compare, execution, exit_codes, optimize, show, validate
 from controllers.cli import list as list_
 from controllers.plugin_system.registry import load_registry
 
@@ -23,6 +23,7 @@ COMMANDS: dict[str, ModuleType] = {
     "validate": validate,
     "backtest": backtest,
     "compare": compare,
+    "execution": execution,
     "optimize": optimize,
 }
 

@@ -940,6 +940,10 @@ def order_fills(executor: Any) -> tuple[Fill, ...]:
     return tuple(fills)
 
 
+# How a child order that was refused or gave up ends; a run of them halts an execution algorithm.
+CHILD_FAILURES = (CloseType.INSUFFICIENT_BALANCE, CloseType.FAILED)
+
+
 class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
     """Execution adapter (twap, vwap, iceberg). Subclasses set `strategy_class` (a pure
     ExecutionStrategy). Each tick: mid, book top and candles from the market data provider; the fills
@@ -1011,8 +1015,9 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
 
     def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
         """Fills of every finished child (each executor read once), the working children, and how many
-        of the latest finished children failed in a row (no fill, and not stopped by us: our stops end
-        POSITION_HOLD, a refused or failed order does not)."""
+        of the latest finished children failed in a row: no fill, and ended refused (INSUFFICIENT_BALANCE)
+        or out of retries (FAILED). Our own stops end otherwise (POSITION_HOLD live, EARLY_STOP in
+        Hummingbot's backtester), and a cancelled maker is no failure."""
         working = []
         for executor in self.executors_info:
             if executor.is_active:
@@ -1029,7 +1034,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
                 )
             elif executor.id not in self.fills_by_executor:
                 self.fills_by_executor[executor.id] = fills = order_fills(executor)
-                failed = not fills and getattr(executor, "close_type", None) != CloseType.POSITION_HOLD
+                failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
                 self.finished.append((float(executor.timestamp), failed))
                 self.finished.sort()
         failed_in_a_row = 0

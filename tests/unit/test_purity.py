@@ -13,6 +13,7 @@ PURE_MODULES = [
     "controllers.cli.options",
     "controllers.analysis.candles",
     "controllers.analysis.compare",
+    "controllers.analysis.execution_study",
     "controllers.analysis.errors",
     "controllers.analysis.execution_report",
     "controllers.analysis.maker",
