@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis.bootstrap import LEVEL, RESAMPLES, sharpe_difference
-from controllers.analysis.candles import CandleError, Market, load_candles
+from controllers.analysis.candles import CandleError, Candles, Market, load_candles
 from controllers.analysis.fill_model import FillTerms, assumptions
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
@@ -133,6 +133,21 @@ def with_baseline(templates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tu
     return [(BASELINE_LABEL, {"controller_name": BASELINE}), *others]
 
 
+def open_market(
+    path: str | Path, fill_gaps: bool, choice: FillChoice
+) -> tuple[Market, Candles, FillTerms | None]:
+    """A candle file's market (from its name), its candles, and the fill terms its connector gets."""
+    market = Market.from_path(path)
+    try:
+        candles = load_candles(path, fill_gaps=fill_gaps)
+    except CandleError as error:
+        raise InputError("candles", str(error)) from None
+    try:
+        return market, candles, check_fill(choice, market.connector, {})
+    except InputError as error:
+        raise InputError(market.name, str(error)) from None
+
+
 def plan_cases(
     templates: Sequence[tuple[str, Mapping[str, Any]]],
     candle_files: Sequence[str | Path],
@@ -162,15 +177,7 @@ def plan_cases(
             )
     cases = []
     for path in candle_files:
-        market = Market.from_path(path)
-        try:
-            candles = load_candles(path, fill_gaps=fill_gaps)
-        except CandleError as error:
-            raise InputError("candles", str(error)) from None
-        try:
-            fill = check_fill(choice, market.connector, {})
-        except InputError as error:
-            raise InputError(market.name, str(error)) from None
+        market, candles, fill = open_market(path, fill_gaps, choice)
         for label, template in with_baseline(templates):
             config = market_config(template, market, candles.interval, fee, capital, fill)
             try:

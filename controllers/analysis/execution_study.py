@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.candles import CandleError, Candles, Market, load_candles
-from controllers.analysis.compare import markdown_table, model_name, run_each
+from controllers.analysis.candles import Candles, Market, load_candles
+from controllers.analysis.compare import markdown_table, model_name, open_market, run_each
 from controllers.analysis.fill_model import FillTerms, order_assumptions
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
@@ -44,7 +44,6 @@ from controllers.analysis.inputs import (
     InputError,
     check_config,
     check_fee,
-    check_fill,
     is_execution,
 )
 from controllers.plugin_system.registry import StrategyRegistry, load_registry
@@ -119,15 +118,7 @@ def plan_study(
         raise InputError("candles", "no candle files given")
     windows: list[StudyWindow] = []
     for path in candle_files:
-        market = Market.from_path(path)
-        try:
-            candles = load_candles(path, fill_gaps=fill_gaps)
-        except CandleError as error:
-            raise InputError("candles", str(error)) from None
-        try:
-            fill = check_fill(choice, market.connector, {})
-        except InputError as error:
-            raise InputError(market.name, str(error)) from None
+        market, candles, fill = open_market(path, fill_gaps, choice)
         for label, template in templates:
             where = f"{label} on {market.name}"
             base = {

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from controllers.analysis import runtime
 from controllers.analysis.errors import AnalysisError
@@ -44,28 +46,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_run_options(parser)
 
 
-def _templates(args: argparse.Namespace, registry: StrategyRegistry) -> list[tuple[str, dict]]:
-    templates = []
+def templates(
+    args: argparse.Namespace, registry: StrategyRegistry, wanted: Callable[[Any], bool]
+) -> list[tuple[str, dict]]:
+    """--builtins (every built-in whose spec `wanted` accepts, at its registry defaults), then --configs
+    (labelled by file name). compare wants the strategies it ranks, execution the execution algorithms."""
+    found = []
     if args.builtins:
         for name in registry.names():
             # built-ins only: the runtime image has the checkout, not the host's installed plugins
-            builtin = registry.plugin_of(name) == BUILTIN_PLUGIN
-            if builtin and backtest_refusal(spec := registry.get(name)) is None and not is_execution(spec):
-                templates.append((name, {"controller_name": name}))
+            if registry.plugin_of(name) == BUILTIN_PLUGIN and wanted(registry.get(name)):
+                found.append((name, {"controller_name": name}))
     for path in args.configs:
-        templates.append((path.stem, read_config(path)))
-    if not templates:
+        found.append((path.stem, read_config(path)))
+    if not found:
         raise InputError("configs", "give --configs FILE... or --builtins")
-    return templates
+    return found
 
 
-def _command_line(args: argparse.Namespace) -> str:
-    """How to regenerate the table (paths as given)."""
-    parts = ["hbot-strategies", "compare"]
+def ranked(spec: Any) -> bool:
+    """A strategy compare ranks: one the engine backtests, not an execution algorithm."""
+    return backtest_refusal(spec) is None and not is_execution(spec)
+
+
+def command_parts(command: str, args: argparse.Namespace) -> list[str]:
+    """The start of a regenerate line: the command and its strategies, as given."""
+    parts = ["hbot-strategies", command]
     if args.builtins:
         parts.append("--builtins")
     if args.configs:
         parts += ["--configs", *map(str, args.configs)]
+    return parts
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """How to regenerate the table (paths as given)."""
+    parts = command_parts("compare", args)
     parts += ["--candles", *map(str, args.candles), *options.fee_argv(args, args.fee), "--out", str(args.out)]
     parts += options.fill_argv(args)  # always: a table says which model made it, whatever the default then is
     if args.fill_gaps:
@@ -84,10 +100,10 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         if args.also_model == args.fill_model:
             raise InputError("also_model", f"--also-model {args.also_model} is already --fill-model")
         args.fee = options.flat_fee(args)
-        templates = _templates(args, registry)
+        found = templates(args, registry, ranked)
         plans = [
             compare.plan_cases(
-                templates,
+                found,
                 args.candles,
                 fee=args.fee,
                 capital=args.capital,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from controllers.analysis import runtime
 from controllers.analysis.errors import AnalysisError
-from controllers.analysis.inputs import InputError, is_execution, read_config
+from controllers.analysis.inputs import InputError, is_execution
 from controllers.cli import exit_codes, options
-from controllers.cli.compare import BUILTIN_PLUGIN
+from controllers.cli.compare import command_parts, templates
 from controllers.plugin_system.registry import StrategyRegistry
 
 HELP = "price execution algorithms against a single market order over many windows"
@@ -46,25 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_run_options(parser)
 
 
-def _templates(args: argparse.Namespace, registry: StrategyRegistry) -> list[tuple[str, dict]]:
-    templates = []
-    if args.builtins:
-        for name in registry.names():
-            if registry.plugin_of(name) == BUILTIN_PLUGIN and is_execution(registry.get(name)):
-                templates.append((name, registry.default_config(name)))
-    for path in args.configs:
-        templates.append((path.stem, read_config(path)))
-    if not templates:
-        raise InputError("configs", "give --configs FILE... or --builtins")
-    return templates
-
-
 def _command_line(args: argparse.Namespace) -> str:
-    parts = ["hbot-strategies", "execution"]
-    if args.builtins:
-        parts.append("--builtins")
-    if args.configs:
-        parts += ["--configs", *map(str, args.configs)]
+    parts = command_parts("execution", args)
     parts += ["--candles", *map(str, args.candles), "--out", str(args.out)]
     parts += ["--volume-share", repr(args.volume_share), "--every-hours", repr(args.every_hours)]
     parts += [*options.fee_argv(args, args.fee), *options.fill_argv(args)]
@@ -82,7 +65,7 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         args.fee = options.flat_fee(args)
         every_seconds = int(args.every_hours * 3600)
         windows = execution_study.plan_study(
-            _templates(args, registry),
+            templates(args, registry, is_execution),
             args.candles,
             volume_share=args.volume_share,
             every_seconds=every_seconds,

@@ -54,6 +54,31 @@ def fixed(prompt: str) -> dict[str, Any]:
     return {"prompt": prompt, "prompt_on_new": True}
 
 
+def at_most(other: str, why: str = "") -> Any:
+    """A field validator: the field may not exceed `other`, a field declared before it (pydantic
+    validates in order). Use as `_name = field_validator("field")(at_most("other"))`."""
+
+    def check(cls: Any, value: Any, info: ValidationInfo) -> Any:
+        limit = info.data.get(other)
+        if limit is not None and value > limit:
+            raise ValueError(f"{info.field_name} {value} is above {other} {limit}{why}")
+        return value
+
+    return check
+
+
+def above(other: str, why: str = "") -> Any:
+    """A field validator: the field must be strictly greater than `other`, declared before it."""
+
+    def check(cls: Any, value: Any, info: ValidationInfo) -> Any:
+        floor = info.data.get(other)
+        if floor is not None and value <= floor:
+            raise ValueError(f"{info.field_name} {value} must be greater than {other} {floor}{why}")
+        return value
+
+    return check
+
+
 def parse_csv_list(value: Any) -> Any:
     """Hummingbot accepts '0.01,0.02' for list fields; accept it here too."""
     if isinstance(value, str):
@@ -275,13 +300,7 @@ class MarketMakingParams(TradingParams):
             raise ValueError("every amount weight must be > 0")
         return amounts
 
-    @field_validator("executor_refresh_time")
-    @classmethod
-    def _refresh_slower_than_cooldown(cls, refresh: int, info: ValidationInfo) -> int:
-        cooldown = info.data.get("cooldown_time")
-        if cooldown is not None and refresh <= cooldown:
-            raise ValueError(f"executor_refresh_time {refresh} s must exceed cooldown_time {cooldown} s")
-        return refresh
+    _refresh_slower_than_cooldown = field_validator("executor_refresh_time")(above("cooldown_time"))
 
     def level_weights(self, side: Literal["buy", "sell"]) -> list[float]:
         """Fraction of total_amount_quote per level, normalised over both sides like Hummingbot does."""

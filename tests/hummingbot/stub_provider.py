@@ -80,3 +80,14 @@ class StubMarketDataProvider:
         """Make candles[:end] the closed candles, and the clock the last one's timestamp."""
         self.end = end
         self._time = float(self.candles["timestamp"].iloc[end - 1])
+
+
+def tick(controller: Any) -> list:
+    """One live tick of a controller: its processed data updated, then the actions it decides."""
+    import asyncio
+
+    async def run() -> list:
+        await controller.update_processed_data()
+        return controller.determine_executor_actions()
+
+    return asyncio.run(run())

@@ -37,7 +37,7 @@ from controller_runs import (  # noqa: E402
     config_class,
     run_cases,
 )
-from stub_provider import StubMarketDataProvider  # noqa: E402
+from stub_provider import StubMarketDataProvider, tick  # noqa: E402
 
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
@@ -409,10 +409,8 @@ def test_hummingbot_amount_defaults_are_filled_so_its_rebalance_can_sum_them():
 
 
 def test_portfolio_rebalancer_acts_on_synthetic_balances():
-    """Hummingbot's backtester cannot simulate market OrderExecutors, so the rebalancer runs against a
-    live-style provider with synthetic balances and prices instead."""
-    import asyncio
-
+    """The rebalancer trades several pairs, which the one-market backtest engine cannot, so it runs
+    against a live-style provider with synthetic balances and prices instead."""
     from hummingbot.core.data_type.common import TradeType
     from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase
     from hummingbot.strategy_v2.executors.order_executor.data_types import (
@@ -432,11 +430,7 @@ def test_portfolio_rebalancer_acts_on_synthetic_balances():
     )
     assert {p.trading_pair for p in provider.rate_sources} == set(prices)
 
-    async def tick():
-        await controller.update_processed_data()
-        return controller.determine_executor_actions()
-
-    actions = asyncio.run(tick())
+    actions = tick(controller)
     assert [a.executor_config.trading_pair for a in actions] == ["BTC-USDT"]
     order = actions[0].executor_config
     assert isinstance(order, OrderExecutorConfig) and order.execution_strategy == ExecutionStrategy.MARKET
@@ -444,14 +438,14 @@ def test_portfolio_rebalancer_acts_on_synthetic_balances():
     assert controller.get_custom_info()["rebalancing"] is True
     # the sell filled: the buys follow, even though the remaining drift alone would not trigger
     provider.balances.update(BTC=0.08, USDT=5000.0)
-    actions = asyncio.run(tick())
+    actions = tick(controller)
     assert [(a.executor_config.trading_pair, a.executor_config.side) for a in actions] == [
         ("ETH-USDT", TradeType.BUY)
     ]
     assert float(actions[0].executor_config.amount) * 2_500 == pytest.approx(2000.0)
     # on target: nothing to do
     provider.balances.update(ETH=1.2, USDT=3000.0)
-    assert asyncio.run(tick()) == []
+    assert tick(controller) == []
 
 
 def _rebalancer(balances, **overrides):
@@ -465,13 +459,7 @@ def _rebalancer(balances, **overrides):
 
 
 def _rebalancer_tick(controller):
-    import asyncio
-
-    async def tick():
-        await controller.update_processed_data()
-        return controller.determine_executor_actions()
-
-    return asyncio.run(tick())
+    return tick(controller)
 
 
 def test_portfolio_rebalancer_obeys_the_shared_kill_switch():
@@ -575,18 +563,18 @@ def test_flagship_flattens_when_the_inventory_limit_is_hit(runs, market):
     assert len(at_limit) > 0, "the forced small limit was never reached; the case proves nothing"
     executors = run.executors
     flattened = executors[(executors["close_type"] == "EARLY_STOP") & (executors["filled_amount_quote"] > 0)]
-    for _, tick in at_limit.iterrows():
-        long = tick["inventory_quote"] > 0
-        assert tick["flatten_quote"] != 0 and (tick["flatten_quote"] > 0) == long
-        assert tick["positions_closed"] > 0, f"limit hit at {tick['timestamp']} without a flatten"
+    for _, bar in at_limit.iterrows():
+        long = bar["inventory_quote"] > 0
+        assert bar["flatten_quote"] != 0 and (bar["flatten_quote"] > 0) == long
+        assert bar["positions_closed"] > 0, f"limit hit at {bar['timestamp']} without a flatten"
         # no quote left on the side that would add to the inventory
-        assert math.isnan(tick["best_bid"] if long else tick["best_ask"])
+        assert math.isnan(bar["best_bid"] if long else bar["best_ask"])
         closed = flattened[
-            (flattened["close_timestamp"] == tick["timestamp"])
+            (flattened["close_timestamp"] == bar["timestamp"])
             & (flattened["side"] == ("BUY" if long else "SELL"))
         ]
         # the positions closed at market cover the flatten amount (back to half the limit)
-        assert closed["filled_amount_quote"].sum() >= abs(tick["flatten_quote"]) * (1 - REL)
+        assert closed["filled_amount_quote"].sum() >= abs(bar["flatten_quote"]) * (1 - REL)
     # after every flatten the same side's exposure is back under the limit on the next tick
     nxt = trace["inventory_quote"].shift(-1)
     for index in at_limit.index[at_limit.index < len(trace) - 1]:

@@ -8,7 +8,6 @@ and that a finished executor's held_position_orders count as fills.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime ima
 
 import backtest_harness  # noqa: E402,F401  binds the project's `controllers` package first
 import pandas as pd  # noqa: E402
-from stub_provider import StubMarketDataProvider  # noqa: E402
+from stub_provider import StubMarketDataProvider, tick  # noqa: E402
 
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
@@ -54,14 +53,6 @@ def build(name: str, frame: pd.DataFrame, **overrides):
         config=config, market_data_provider=provider, actions_queue=None
     )
     return controller, provider
-
-
-def tick(controller):
-    async def run():
-        await controller.update_processed_data()
-        return controller.determine_executor_actions()
-
-    return asyncio.run(run())
 
 
 def executor(action, active: bool, orders=(), stopping=False, close_type="POSITION_HOLD", name=None):

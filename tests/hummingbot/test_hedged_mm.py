@@ -7,7 +7,6 @@ the cooldown, the funding adjustment, the kill switch (quotes stop, the hedge do
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ import pytest
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 
 from controller_runs import Case, build_config, candle_files  # noqa: E402
-from stub_provider import StubMarketDataProvider  # noqa: E402
+from stub_provider import StubMarketDataProvider, tick  # noqa: E402
 
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
@@ -62,14 +61,6 @@ def hedged(spot_base: float, perp_base: float, **overrides):
         held.append(position("binance_perpetual", "ETH-USDT", side, abs(perp_base), 2100.0, 5.0, 1.0))
     controller.positions_held = held
     return controller, provider
-
-
-def tick(controller):
-    async def run():
-        await controller.update_processed_data()
-        return controller.determine_executor_actions()
-
-    return asyncio.run(run())
 
 
 def hedge_orders(actions):

@@ -101,7 +101,7 @@ def test_unknown_field_is_named():
 
 def test_strategy_specific_rules():
     assert_rejected(
-        PmmRsiLlmParams, "rsi_overbought", "above rsi_oversold", rsi_oversold=60, rsi_overbought=40
+        PmmRsiLlmParams, "rsi_overbought", "greater than rsi_oversold", rsi_oversold=60, rsi_overbought=40
     )
     assert_rejected(RegimeTrendParams, "slow_ema", "greater than fast_ema", fast_ema=50, slow_ema=20)
     assert_rejected(PortfolioRebalanceParams, "threshold_pct", "round-trip", threshold_pct=0.001)

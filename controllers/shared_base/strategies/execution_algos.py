@@ -47,11 +47,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from controllers.shared_base.execution import BUY, SELL, Fill, execution_quality, interval_vwap
 from controllers.shared_base.indicators import interval_seconds
-from controllers.shared_base.params import GenericParams, check_interval, fixed, updatable
+from controllers.shared_base.params import GenericParams, at_most, check_interval, fixed, updatable
 from controllers.shared_base.strategies.base import Strategy
 
 DAY = 86_400
@@ -138,13 +138,7 @@ class IcebergParams(ExecutionParams):
         default=0.002, gt=0, lt=1, json_schema_extra=updatable("Re-place beyond this fraction: ")
     )
 
-    @field_validator("visible_base")
-    @classmethod
-    def _visible_within_target(cls, visible: float, info: ValidationInfo) -> float:
-        target = info.data.get("target_base")
-        if target is not None and visible > target:
-            raise ValueError(f"visible_base {visible} exceeds target_base {target}")
-        return visible
+    _visible_within_target = field_validator("visible_base")(at_most("target_base"))
 
 
 def vwap_warmup_bars(params: VwapParams) -> int:

@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import Field, ValidationInfo, field_validator
 
 from controllers.shared_base import hedge
-from controllers.shared_base.params import fixed, updatable
+from controllers.shared_base.params import at_most, fixed, updatable
 from controllers.shared_base.strategies.inventory_mm import (
     InventoryMMParams,
     InventoryMMStrategy,
@@ -109,24 +109,10 @@ class HedgedMMParams(InventoryMMParams):
             )
         return pair
 
-    @field_validator("hedge_leverage")
-    @classmethod
-    def _leverage_within_cap(cls, leverage: int, info: ValidationInfo) -> int:
-        cap = info.data.get("max_hedge_leverage")
-        if cap is not None and leverage > cap:
-            raise ValueError(f"hedge_leverage {leverage} is above max_hedge_leverage {cap}")
-        return leverage
-
-    @field_validator("funding_hedge_ratio")
-    @classmethod
-    def _funding_only_reduces(cls, ratio: float, info: ValidationInfo) -> float:
-        full = info.data.get("hedge_ratio")
-        if full is not None and ratio > full:
-            raise ValueError(
-                f"funding_hedge_ratio {ratio} is above hedge_ratio {full}; "
-                "costly funding may only reduce the hedge"
-            )
-        return ratio
+    _leverage_within_cap = field_validator("hedge_leverage")(at_most("max_hedge_leverage"))
+    _funding_only_reduces = field_validator("funding_hedge_ratio")(
+        at_most("hedge_ratio", "; costly funding may only reduce the hedge")
+    )
 
     @property
     def hedge_rules(self) -> hedge.HedgeRules:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars, ewma_volatility, rsi
-from controllers.shared_base.params import MarketMakingParams, updatable
+from controllers.shared_base.params import MarketMakingParams, above, updatable
 from controllers.shared_base.signals import NoSignal, SignalProvider
 from controllers.shared_base.strategies.base import MarketMakingStrategy, Spreads, adverse_side_factors
 
@@ -49,13 +49,7 @@ class PmmRsiLlmParams(MarketMakingParams):
         default=3600, gt=0, json_schema_extra=updatable("Score expiry (s): ")
     )
 
-    @field_validator("rsi_overbought")
-    @classmethod
-    def _bands_ordered(cls, overbought: float, info: ValidationInfo) -> float:
-        oversold = info.data.get("rsi_oversold")
-        if oversold is not None and overbought <= oversold:
-            raise ValueError(f"rsi_overbought {overbought} must be above rsi_oversold {oversold}")
-        return overbought
+    _bands_ordered = field_validator("rsi_overbought")(above("rsi_oversold"))
 
 
 def warmup_bars(params: PmmRsiLlmParams) -> int:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from controllers.shared_base.indicators import Bars, efficiency_ratio, ema
-from controllers.shared_base.params import DirectionalParams, updatable
+from controllers.shared_base.params import DirectionalParams, above, updatable
 from controllers.shared_base.strategies.base import DirectionalStrategy
 
 
@@ -36,13 +36,7 @@ class RegimeTrendParams(DirectionalParams):
     )
     long_only: bool = Field(default=True, json_schema_extra=updatable("Never open shorts (spot): "))
 
-    @field_validator("slow_ema")
-    @classmethod
-    def _slow_is_slower(cls, slow: int, info: ValidationInfo) -> int:
-        fast = info.data.get("fast_ema")
-        if fast is not None and slow <= fast:
-            raise ValueError(f"slow_ema {slow} must be greater than fast_ema {fast}")
-        return slow
+    _slow_is_slower = field_validator("slow_ema")(above("fast_ema"))
 
 
 def warmup_bars(params: RegimeTrendParams) -> int:
