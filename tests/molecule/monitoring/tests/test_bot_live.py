@@ -9,11 +9,26 @@ Order matters within this file: the panels run while the bot trades, the round t
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from conftest import REPO, run_playbook, sink_entries
 
 BOT = "bot1"
+# The sandbox's paper bot runs the flagship; a panel titled for another controller, e.g. "Hedge
+# (hedged_mm): ...", can only have data where that controller runs (hedged_mm needs a perpetual, which
+# Hummingbot's paper connectors are not): its queries must run, its data is not required here.
+SANDBOX_CONTROLLERS = {"inventory_mm"}
+
+
+def panel_controller(panel: str) -> str | None:
+    """The controller a panel's title says it is for, "(name)" with a registered name; None otherwise."""
+    from controllers.plugin_system.registry import load_registry
+
+    match = re.search(r"\((\w+)\)", panel)
+    return match.group(1) if match and match.group(1) in load_registry().names() else None
+
+
 BOT_CONTAINER = "hbot-bot1"
 BOT_DATA = "/opt/hbot/bot1/data"
 BOT_CLIENT_CONFIG = "/opt/hbot/bot1/conf/conf_client.yml"
@@ -132,7 +147,12 @@ def test_every_panel_query_runs_and_the_bot_panels_have_data(stack):
         with_data[panel] = with_data.get(panel, False) or bool(answer["data"]["result"])
     empty = sorted(panel for panel, has in with_data.items() if not has)
     print(f"\n{len(queries)} queries in {len(with_data)} panels ran; without data: {empty}")
-    bot_panels = {panel for panel in with_data if panel.startswith("bots/")}
+    bot_panels = {
+        panel
+        for panel in with_data
+        if panel.startswith("bots/") and panel_controller(panel) in (None, *SANDBOX_CONTROLLERS)
+    }
+    assert len(bot_panels) >= 10
     assert not bot_panels & set(empty), f"bot panels without data: {sorted(bot_panels & set(empty))}"
     assert not HOST_AND_CONTAINER_MUSTS & set(empty), sorted(HOST_AND_CONTAINER_MUSTS & set(empty))
 
