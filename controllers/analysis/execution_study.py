@@ -46,7 +46,7 @@ from controllers.analysis.inputs import (
     check_fee,
     is_execution,
 )
-from controllers.plugin_system.registry import StrategyRegistry, load_registry
+from controllers.plugin_system.registry import CheckedConfig, StrategyRegistry, load_registry
 
 DAY = 86_400
 SIDES = ("buy", "sell")
@@ -131,7 +131,7 @@ def plan_study(
             if not is_execution(checked.spec):
                 raise InputError(where, f"{checked.name} is not an execution algorithm (twap, vwap, iceberg)")
             terms = (fee, fill, fill_gaps, every_seconds, volume_share)
-            windows += _windows(label, market, candles, checked.config, registry, *terms)
+            windows += _windows(label, market, candles, checked, registry, *terms)
     return windows
 
 
@@ -139,7 +139,7 @@ def _windows(
     label: str,
     market: Market,
     candles: Candles,
-    template: dict[str, Any],
+    checked: CheckedConfig,
     registry: StrategyRegistry,
     fee: float,
     fill: FillTerms | None,
@@ -147,11 +147,11 @@ def _windows(
     every_seconds: int,
     volume_share: float,
 ) -> list[StudyWindow]:
+    template, warmup = checked.config, checked.warmup_bars
     step = candles.interval_seconds
     # room after the window: the cancel of a working child, the sweep, and the sweep's fill take a bar each
     window_bars = math.ceil(float(template["duration"]) / step) + SWEEP_BARS
     every = max(1, every_seconds // step)
-    warmup = registry.check(template).warmup_bars
     found = []
     for start in range(warmup, candles.rows - window_bars + 1, every):
         traded = sum(candles.volume[start : start + window_bars])

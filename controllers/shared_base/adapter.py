@@ -990,9 +990,9 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         )
         if frame is None or len(frame) == 0:
             return Candles()
-        # Hummingbot's backtesting provider serves the whole file whatever the time: no bar after now
-        # (live, a no-op: the exchange has none yet).
-        frame = frame[frame["timestamp"] <= now]
+        # Hummingbot's backtesting provider serves the whole file whatever the time and the count: no bar
+        # after now, and the last max_records before it, as live (where both are no-ops).
+        frame = frame[frame["timestamp"] <= now].tail(self.max_records)
         return Candles(
             *(
                 frame[column].astype(float).tolist()

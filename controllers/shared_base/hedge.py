@@ -6,7 +6,7 @@ held positions, less the stock Hummingbot's spot rebalance keeps for the asks; s
 `adapter.SharedMarketMakingController.held_inventory_quote`), converted to base at the reference
 price. The working stock is capital the asks need, not a bet the fills made, so it is not hedged.
 
-The rules, each decided here and unit-tested by hand in tests/unit/test_hedge.py:
+The rules, each decided here (and unit-tested by hand):
 
 * target hedge    = -spot inventory * ratio (ratio: `hedge_ratio`, or `funding_hedge_ratio` when the
                     funding makes holding the hedge costly, below);
