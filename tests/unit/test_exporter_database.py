@@ -1,6 +1,7 @@
 """The exporter's trade-database reader against databases with Hummingbot's real schema."""
 
 import hashlib
+import json
 import sqlite3
 import sys
 import threading
@@ -110,6 +111,100 @@ def test_executor_seen_active_is_counted_once_it_closes(bot_db):
     assert closed.closed == 3
     assert closed.realized_pnl_quote == pytest.approx(3.0)
     assert closed.volume_quote == pytest.approx(115.5)
+
+
+def held_order(side: str, base: str, quote: str, fee_quote: float = 0.0, fee_base: float = 0.0) -> dict:
+    """An order as InFlightOrder.to_json() writes it into held_position_orders (Decimals as strings)."""
+    return {
+        "trade_type": side,
+        "amount": base,
+        "executed_amount_base": base,
+        "executed_amount_quote": quote,
+        "cumulative_fee_paid_base": fee_base,
+        "cumulative_fee_paid_quote": fee_quote,
+    }
+
+
+def test_order_executor_fills_are_read_from_its_held_orders(tmp_path):
+    """v2.12's OrderExecutor stores volume, fees and PnL as 0: its fills are its held_position_orders."""
+    path = tmp_path / "bot.sqlite"
+    connection = create_bot_db(path)
+    fills = [
+        held_order("BUY", "0.02", "1.0", fee_quote=0.001),
+        held_order("BUY", "0.01", "0.6", fee_base=0.0001),
+    ]
+    add_executor(
+        connection,
+        "c1",
+        "twap",
+        "ETH-BTC",
+        active=False,
+        kind="order_executor",
+        custom_info={"held_position_orders": fills},
+    )
+    add_executor(connection, "c2", "twap", "ETH-BTC", active=True, kind="order_executor")
+    add_executor(
+        connection,
+        "c3",
+        "iceberg",
+        "ETH-BTC",
+        active=False,
+        kind="order_executor",
+        custom_info={"held_position_orders": [held_order("SELL", "0.03", "1.5")]},
+    )
+    # A cancelled child with nothing filled, and one whose held orders are not what Hummingbot writes.
+    add_executor(
+        connection,
+        "c4",
+        "iceberg",
+        "ETH-BTC",
+        active=False,
+        kind="order_executor",
+        custom_info={"held_position_orders": []},
+    )
+    add_executor(
+        connection,
+        "c5",
+        "iceberg",
+        "ETH-BTC",
+        active=False,
+        kind="order_executor",
+        custom_info={"held_position_orders": ["x", {"executed_amount_base": "nan?"}]},
+    )
+    db = reader(path)
+    snapshot = db.refresh()
+    assert snapshot.order_executor_base == {
+        ("twap", "ETH-BTC", "buy"): pytest.approx(0.03),
+        ("iceberg", "ETH-BTC", "sell"): pytest.approx(0.03),
+    }
+    twap = snapshot.executors[("twap", "ETH-BTC")]
+    # 0.001 in quote, plus 0.0001 ETH taken in base at that order's own price (0.6 / 0.01 = 60): 0.007.
+    assert (twap.closed, twap.volume_quote, twap.fees_quote) == (1, pytest.approx(1.6), pytest.approx(0.007))
+    assert snapshot.executors[("iceberg", "ETH-BTC")].closed == 3
+    # The working child counts once it closes, and only then.
+    close_executor(connection, "c2", pnl=0.0, fees=0.0, volume=0.0)
+    connection.execute(
+        'UPDATE "Executors" SET custom_info = ? WHERE id = ?',
+        (json.dumps({"held_position_orders": [held_order("BUY", "0.02", "1.1")]}), "c2"),
+    )
+    assert db.refresh().order_executor_base[("twap", "ETH-BTC", "buy")] == pytest.approx(0.05)
+
+
+def test_a_position_executors_held_orders_are_not_counted_again(bot_db):
+    """A position executor's own columns already count its fills; its held orders are not re-added."""
+    path, connection = bot_db
+    add_executor(
+        connection,
+        "p9",
+        "pmm_btc",
+        "BTC-USDT",
+        active=False,
+        volume=10.0,
+        custom_info={"held_position_orders": [held_order("BUY", "0.1", "10")]},
+    )
+    snapshot = reader(path).refresh()
+    assert snapshot.order_executor_base == {}
+    assert snapshot.executors[("pmm_btc", "BTC-USDT")].volume_quote == pytest.approx(85.5)
 
 
 def test_missing_database_is_reported_and_picked_up_when_it_appears(tmp_path):

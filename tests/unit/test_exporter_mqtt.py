@@ -413,3 +413,34 @@ def test_exporter_process_serves_metrics(tmp_path, broker):
         output = process.communicate(timeout=10)[0].decode()
     assert process.returncode == 0, output
     assert "errors.log is down" in output
+
+
+def test_an_execution_algorithms_progress_and_cost_are_exported(exporter, broker):
+    """What the shared execution base reports (controllers/shared_base/strategies/execution_algos.py)."""
+    listener, registry, _ = exporter
+    report = {
+        "twap_eth": {
+            "status": "RUNNING",
+            "performance": {},
+            "custom_info": {
+                "phase": "working",
+                "completion": 0.5,
+                "working_base": "0.01",
+                "shortfall_bps": 12.5,
+                "vwap_slippage_bps": -3.0,
+                "held_position_orders": [{"amount": "1"}],  # not a scalar: never a series
+            },
+        }
+    }
+    bot = publisher(broker.port)
+    try:
+        publish(bot, "hbot/inst1/performance", report)
+        wait_for(lambda: "twap_eth" in listener.snapshot()["bot1"].controllers)
+    finally:
+        bot.disconnect()
+    samples = scrape(registry)
+    controller = {"bot": "bot1", "controller": "twap_eth"}
+    assert value(samples, "hbot_controller_execution_completion_ratio", **controller) == 0.5
+    assert value(samples, "hbot_controller_execution_working_base", **controller) == 0.01
+    assert value(samples, "hbot_controller_execution_shortfall_bps", **controller) == 12.5
+    assert value(samples, "hbot_controller_execution_vwap_slippage_bps", **controller) == -3.0

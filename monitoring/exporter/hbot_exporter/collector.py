@@ -66,6 +66,22 @@ CONTROLLER_CUSTOM = {
         "hbot_controller_funding_paid_quote",
         "Hedged market maker: funding paid on the hedge since start (< 0: received), an estimate.",
     ),
+    "completion": (
+        "hbot_controller_execution_completion_ratio",
+        "Execution algorithm: filled over target (1: done).",
+    ),
+    "working_base": (
+        "hbot_controller_execution_working_base",
+        "Execution algorithm: base resting in its working child orders now.",
+    ),
+    "shortfall_bps": (
+        "hbot_controller_execution_shortfall_bps",
+        "Execution algorithm: implementation shortfall against the arrival price (> 0: a cost).",
+    ),
+    "vwap_slippage_bps": (
+        "hbot_controller_execution_vwap_slippage_bps",
+        "Execution algorithm: average price against the window's market VWAP (> 0: worse).",
+    ),
     "open_executors": (
         "hbot_controller_open_executors",
         "Active executors of the controller (the runner's count, MQTT).",
@@ -341,6 +357,13 @@ class HbotCollector(Collector):
                 "Filled amount of closed executors in quote.",
                 executor_labels,
                 totals.volume_quote,
+            )
+        for (controller, pair, side), amount in sorted(db.order_executor_base.items()):
+            families.counter(
+                "hbot_executor_order_filled_base_total",
+                "Base filled by closed order executors (execution algorithms' child orders), by side.",
+                {"bot": bot, "controller": controller, "pair": pair, "side": side},
+                amount,
             )
         for (controller, pair), count in sorted(db.executors_open.items()):
             families.gauge(

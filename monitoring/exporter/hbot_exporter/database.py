@@ -5,11 +5,16 @@ TradeFill/Order/OrderStatus timestamps are milliseconds; Executors PnL/fees/volu
 TradeFill and OrderStatus are append-only, so a rowid watermark reads each row once. Executors are
 written when they close (an upsert keeps the rowid), so rows seen while still active are re-read
 by rowid until they close. Position holds one row per controller/pair/side and is read whole.
+An OrderExecutor (the execution algorithms' child orders) stores filled_amount_quote = 0, PnL 0 and
+fees 0 in v2.12: its fills are only in custom_info's held_position_orders (InFlightOrder.to_json():
+trade_type, executed_amount_base/_quote, cumulative_fee_paid_base/_quote), read from there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import sqlite3
 import threading
@@ -37,6 +42,7 @@ TERMINAL_ORDER_STATUS = {"completed", "cancelled", "failed", "expired"}
 # Orders that never reach a terminal status must not grow memory without bound.
 MAX_TRACKED_OPEN_ORDERS = 100_000
 RUNNABLE_TERMINATED = 4  # hummingbot.strategy_v2.models.base.RunnableStatus.TERMINATED
+ORDER_EXECUTOR = "order_executor"  # Executors.type of hummingbot's OrderExecutor
 
 
 class DatabaseReplaced(sqlite3.DatabaseError):
@@ -72,6 +78,8 @@ class DatabaseSnapshot:
     orders_open: dict[tuple[str, str], int] = field(default_factory=dict)
     executors: dict[tuple[str, str], ExecutorTotals] = field(default_factory=dict)
     executors_open: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (controller, pair, side) -> base filled by closed order executors (their held_position_orders)
+    order_executor_base: dict[tuple[str, str, str], float] = field(default_factory=dict)
     positions: dict[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
     pending_rows: int = 0
     refresh_seconds: float = 0.0
@@ -79,6 +87,32 @@ class DatabaseSnapshot:
 
 def read_only_uri(path: Path) -> str:
     return f"file:{urllib.parse.quote(str(path))}?mode=ro"
+
+
+def held_fills(held: str | None) -> list[tuple[str, float, float, float]]:
+    """(side, base, quote, fee in quote) of each filled order in an OrderExecutor's
+    held_position_orders JSON; anything malformed counts as no fill (the row is still counted)."""
+    try:
+        orders = json.loads(held) if held else []
+    except ValueError:
+        return []
+    fills = []
+    for order in orders if isinstance(orders, list) else []:
+        if not isinstance(order, dict):
+            continue
+        try:
+            base = float(order.get("executed_amount_base") or 0)
+            quote = float(order.get("executed_amount_quote") or 0)
+            fee_base = float(order.get("cumulative_fee_paid_base") or 0)
+            fee_quote = float(order.get("cumulative_fee_paid_quote") or 0)
+        except (TypeError, ValueError):
+            continue
+        if not (math.isfinite(base) and math.isfinite(quote)) or base <= 0:
+            continue
+        # A fee taken in base (a buy's fee on some exchanges) is valued at the order's own price.
+        fee = fee_quote + (fee_base * quote / base if math.isfinite(fee_base) else 0.0)
+        fills.append((side_label(order.get("trade_type")), base, quote, fee if math.isfinite(fee) else 0.0))
+    return fills
 
 
 class BotDatabase:
@@ -105,6 +139,7 @@ class BotDatabase:
         self.open_orders: dict[str, tuple[str, str]] = {}
         self.executors: dict[tuple[str, str], ExecutorTotals] = defaultdict(ExecutorTotals)
         self.active_executors: dict[int, tuple[str, str]] = {}
+        self.order_executor_base: dict[tuple[str, str, str], float] = defaultdict(float)
         self.positions: dict[tuple[str, str, str], tuple[float, float]] = {}
 
     # --- connection -------------------------------------------------------------------------------
@@ -189,6 +224,7 @@ class BotDatabase:
             orders_open={key: value for key, value in self.orders_open.items() if value > 0},
             executors={key: ExecutorTotals(**vars(value)) for key, value in self.executors.items()},
             executors_open=self._executors_open(),
+            order_executor_base=dict(self.order_executor_base),
             positions=self.positions if up else self.snapshot.positions,
             pending_rows=pending if up else self.snapshot.pending_rows,
             refresh_seconds=time.perf_counter() - started,
@@ -281,7 +317,8 @@ class BotDatabase:
     def _read_executors(self, connection: sqlite3.Connection) -> int:
         columns = (
             "rowid, controller_id, json_extract(config, '$.trading_pair'), status, is_active,"
-            " net_pnl_quote, cum_fees_quote, filled_amount_quote"
+            " net_pnl_quote, cum_fees_quote, filled_amount_quote, type,"
+            " json_extract(custom_info, '$.held_position_orders')"
         )
         if self.active_executors:
             tracked = list(self.active_executors)
@@ -309,7 +346,7 @@ class BotDatabase:
         return pending
 
     def _apply_executor(self, row: tuple, revisit: bool) -> None:
-        rowid, controller_id, pair, status, is_active, pnl, fees, volume = row
+        rowid, controller_id, pair, status, is_active, pnl, fees, volume, kind, held = row
         active = bool(is_active) or status != RUNNABLE_TERMINATED
         if revisit:
             if active:
@@ -323,6 +360,12 @@ class BotDatabase:
         totals = self.executors[key]
         totals.closed += 1
         totals.realized_pnl_quote += float(pnl or 0.0)
+        if kind == ORDER_EXECUTOR:
+            fees, volume = 0.0, 0.0
+            for side, base, quote, fee in held_fills(held):
+                self.order_executor_base[(*key, side)] += base
+                volume += quote
+                fees += fee
         totals.fees_quote += float(fees or 0.0)
         totals.volume_quote += float(volume or 0.0)
 

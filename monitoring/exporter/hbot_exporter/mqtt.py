@@ -54,6 +54,10 @@ CUSTOM_INFO_FIELDS = (
     "hedge_position_base",
     "hedge_pnl_quote",
     "funding_paid_quote",
+    "completion",  # execution algorithms (twap, vwap, iceberg)
+    "working_base",
+    "shortfall_bps",
+    "vwap_slippage_bps",
 )
 # RunnableStatus names (hummingbot/strategy_v2/models/base.py); only RUNNING counts as running.
 RUNNING_STATUS = "RUNNING"

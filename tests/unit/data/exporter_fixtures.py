@@ -86,16 +86,19 @@ def add_executor(
     fees: float = 0.0,
     volume: float = 0.0,
     timestamp: float = 1_700_000_000.0,
+    kind: str = "position_executor",
+    custom_info: dict | None = None,
 ) -> None:
-    config = {"id": executor_id, "type": "position_executor", "trading_pair": pair, "side": 1}
+    config = {"id": executor_id, "type": kind, "trading_pair": pair, "side": 1}
     connection.execute(
         'INSERT INTO "Executors" (id, timestamp, type, close_type, close_timestamp, status, config,'
         " net_pnl_pct, net_pnl_quote, cum_fees_quote, filled_amount_quote, is_active, is_trading,"
         " custom_info, controller_id)"
-        " VALUES (?, ?, 'position_executor', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, '{}', ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
         (
             executor_id,
             timestamp,
+            kind,
             None if active else 9,
             None if active else int(timestamp) + 60,
             2 if active else 4,
@@ -105,6 +108,7 @@ def add_executor(
             volume,
             active,
             active,
+            json.dumps(custom_info or {}),
             controller,
         ),
     )
