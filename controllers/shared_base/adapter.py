@@ -1000,9 +1000,21 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             )
         )
 
+    def _lot(self) -> tuple[float, float]:
+        """The exchange's amount increment and smallest order for the pair (0, 0 when not known yet)."""
+        params = self.strategy.params
+        try:
+            rule = self.market_data_provider.get_trading_rules(params.connector_name, params.trading_pair)
+            return float(rule.min_base_amount_increment), float(rule.min_order_size)
+        except (KeyError, ValueError, AttributeError):
+            return 0.0, 0.0
+
     def read_market(self) -> dict[str, Any]:
         now = float(self.market_data_provider.time() or 0)
+        lot, min_order = self._lot()
         return {
+            "lot_base": lot,
+            "min_order_base": min_order,
             "now": now,
             "mid": self._price(PriceType.MidPrice),
             "best_bid": self._price(PriceType.BestBid),
@@ -1017,10 +1029,15 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         """Fills of every finished child (each executor read once), the working children, and how many
         of the latest finished children failed in a row: no fill, and ended refused (INSUFFICIENT_BALANCE)
         or out of retries (FAILED). Our own stops end otherwise (POSITION_HOLD live, EARLY_STOP in
-        Hummingbot's backtester), and a cancelled maker is no failure."""
+        Hummingbot's backtester), and a cancelled maker is no failure.
+
+        A child being cancelled (SHUTTING_DOWN) is not `is_active` in Hummingbot, yet its order is still
+        on the book and may still fill: it stays a working child (stopping) until it has TERMINATED, and
+        only then are its fills read. Taken as finished, it was read once with no fills, a fill during
+        its cancel was lost, and the next child went out beside it."""
         working = []
         for executor in self.executors_info:
-            if executor.is_active:
+            if executor.status != RunnableStatus.TERMINATED:
                 config = executor.config
                 working.append(
                     WorkingChild(
@@ -1065,6 +1082,8 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             candles=market["candles"],
             killed=self.risk_state.killed,
             failed_in_a_row=failed_in_a_row,
+            lot_base=market["lot_base"],
+            min_order_base=market["min_order_base"],
         )
         self.decision = decision = self.strategy.decide(state)
         self.processed_data = dict(decision.status or {})

@@ -59,11 +59,18 @@ def executor(action, active: bool, orders=(), stopping=False, close_type="POSITI
     from hummingbot.strategy_v2.models.base import RunnableStatus
     from hummingbot.strategy_v2.models.executors import CloseType
 
-    status = RunnableStatus.SHUTTING_DOWN if stopping else RunnableStatus.RUNNING
+    # As Hummingbot reports them: RUNNING is active; SHUTTING_DOWN (cancelling) and TERMINATED are not.
+    status = (
+        RunnableStatus.SHUTTING_DOWN
+        if stopping
+        else RunnableStatus.RUNNING
+        if active
+        else RunnableStatus.TERMINATED
+    )
     return SimpleNamespace(
         id=name or f"ex-{action.executor_config.level_id}",
-        is_active=active,
-        status=status if active else RunnableStatus.TERMINATED,
+        is_active=active and not stopping,
+        status=status,
         config=action.executor_config,
         timestamp=action.executor_config.timestamp,
         net_pnl_quote=Decimal("0"),
@@ -157,6 +164,27 @@ def test_iceberg_shows_at_most_visible_base_at_the_touch():
     child = create.executor_config
     assert child.execution_strategy == ExecutionStrategy.LIMIT_MAKER
     assert float(child.amount) == pytest.approx(0.01) and float(child.price) == pytest.approx(BID)
+
+
+def test_a_child_being_cancelled_works_until_it_has_terminated_and_its_late_fill_counts():
+    """Hummingbot reports a cancelling OrderExecutor (SHUTTING_DOWN) as not is_active, while its order is
+    still on the book and may fill. Live on the paper market the iceberg took that for finished: it read
+    the child's fills once (none), sent the next child beside it, and lost the fill that came later."""
+    controller, provider = build("iceberg", candles(100, 60))  # buys 0.1 showing 0.01
+    [create] = tick(controller)
+    controller.executors_info = [executor(create, active=True)]
+    provider.prices["ETH-USDT"] = MID * 1.01  # the touch moved 1%, beyond the 0.2% band: re-price
+    [stop] = tick(controller)
+    assert stop.executor_id == "ex-iceberg"
+    controller.executors_info = [executor(create, active=False, stopping=True)]
+    assert tick(controller) == []  # no child beside it, and no second cancel
+    assert controller.get_custom_info()["working_base"] == pytest.approx(0.01)
+    # Its order filled before the cancel went through: counted once it has terminated.
+    filled = [order_json("o1", 0.01, MID, 0.0)]
+    controller.executors_info = [executor(create, active=False, orders=filled)]
+    [refill] = tick(controller)
+    assert controller.get_custom_info()["filled_base"] == pytest.approx(0.01)
+    assert float(refill.executor_config.amount) == pytest.approx(0.01)
 
 
 def test_manual_kill_switch_sends_nothing_and_cancels_the_working_child():

@@ -20,6 +20,7 @@ from controllers.shared_base.strategies.execution_algos import (
     VwapStrategy,
     WorkingChild,
     expected_volume,
+    to_lot,
     volume_profile,
     vwap_warmup_bars,
 )
@@ -147,6 +148,33 @@ def test_min_child_base_holds_back_dust():
     algo = twap(min_child_base=0.5)
     decision = algo.decide(state(T0))
     assert decision.place is None and decision.status["phase"] == "child below min_child_base"
+
+
+def test_children_are_whole_lots_and_less_than_a_lot_left_is_done():
+    """What the live iceberg did on the paper market before: 0.06 - 0.02 - 0.02 as a float is a hair under
+    0.02, the exchange floored that child to 0.0199999, and the 1e-7 left went out as children of
+    9.99...e-8, each quantized to nothing, until the window ended. Children are whole lots now, and what
+    cannot be sent (under a lot, or under the exchange's minimum) is left, said so."""
+    assert to_lot(0.06 - 0.02 - 0.02, 1e-7) == pytest.approx(0.02, abs=1e-15)
+    assert to_lot(0.0199999, 1e-7) == pytest.approx(0.0199999, abs=1e-15)
+    assert to_lot(0.0123456789, 0.001) == pytest.approx(0.012) and to_lot(0.3, 0.0) == 0.3
+    algo = iceberg(target_base=0.06, visible_base=0.02)
+    sold = [fill(0.02, 100), fill(0.02, 100)]
+    third = algo.decide(state(T0, fills=sold, bid=100.0, ask=100.2, lot_base=1e-7))
+    assert third.place.amount_base == pytest.approx(0.02, abs=1e-15)  # not 0.0199999
+    floored = [*sold, fill(0.0199999, 100)]  # 1e-7 (one lot, less a float hair) left
+    one_lot = algo.decide(state(T0 + 1, fills=floored, bid=100.0, ask=100.2, lot_base=1e-7))
+    assert one_lot.place.amount_base == pytest.approx(1e-7, abs=1e-18)  # a whole lot, not 9.99...e-8
+    half_lot = [*sold, fill(0.01999995, 100)]
+    assert algo.decide(state(T0 + 2, fills=half_lot, lot_base=1e-7)).status["phase"] == "done"
+    below = algo.decide(state(T0 + 3, fills=floored, lot_base=1e-7, min_order_base=1e-4))
+    assert below.place is None and below.status["phase"].startswith("done: the rest is below")
+    assert below.status["completion"] < 1
+
+
+def test_a_child_below_the_exchanges_minimum_is_held_back():
+    decision = twap().decide(state(T0, min_order_base=0.5))  # a 0.4 slice
+    assert decision.place is None and decision.status["phase"] == "child below the exchange's minimum"
 
 
 def simulate(algo, ticks, seed, visible=None):

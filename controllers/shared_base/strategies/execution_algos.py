@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -57,6 +57,17 @@ from controllers.shared_base.strategies.base import Strategy
 DAY = 86_400
 # Below this fraction of the target, what is left counts as done (float rounding of the fills).
 DONE_TOLERANCE = 1e-9
+LOT_SLACK = 1e-6  # of a lot: a float amount this close under a whole number of lots is that number
+
+
+def to_lot(amount: float, lot: float) -> float:
+    """`amount` rounded down to whole lots (as the exchange would), but a float a hair under a whole
+    number of lots (0.06 - 0.02 - 0.02 = 0.019999999999999997) is that number, not one lot less."""
+    if lot <= 0:
+        return amount
+    return math.floor(amount / lot + LOT_SLACK) * lot
+
+
 # Children in a row that ended unfilled without our cancel (refused for balance, failed retries): the
 # algorithm halts instead of re-sending the same refused order every tick.
 MAX_FAILED_CHILDREN = 3
@@ -184,6 +195,8 @@ class ExecutionState:
     candles: Candles = Candles()
     killed: bool = False
     failed_in_a_row: int = 0  # the latest finished children that ended unfilled without our cancel
+    lot_base: float = 0.0  # the exchange's amount increment (0: any amount)
+    min_order_base: float = 0.0  # the exchange's smallest order (0: none)
 
 
 @dataclass(frozen=True)
@@ -320,6 +333,9 @@ class ExecutionStrategy(Strategy):
             self.start, self.arrival_price = state.now, state.mid
         filled = self.filled(state.fills)
         remaining = max(params.target_base - filled, 0.0)
+        # Less than one lot left cannot be traded: it is done (a child rounded down to the lot leaves such
+        # a rest, and a float sum of slices may fall a hair short of the target).
+        done_below = max(DONE_TOLERANCE * params.target_base, state.lot_base * (1 - LOT_SLACK))
         cancellable = tuple(c.id for c in state.working if c.price is not None and not c.stopping)
         place: ChildOrder | None = None
         cancel: tuple[str, ...] = ()
@@ -328,8 +344,10 @@ class ExecutionStrategy(Strategy):
             phase, cancel = "killed", cancellable
         elif state.failed_in_a_row >= MAX_FAILED_CHILDREN:
             phase, cancel = f"halted: {state.failed_in_a_row} children in a row failed", cancellable
-        elif remaining <= DONE_TOLERANCE * params.target_base:
+        elif remaining <= done_below:
             phase, cancel = "done", cancellable
+        elif remaining < state.min_order_base * (1 - LOT_SLACK):
+            phase, cancel = "done: the rest is below the exchange's minimum order", cancellable
         elif state.now >= self.end:
             if state.working:
                 phase, cancel = "window over: cancelling", cancellable
@@ -339,14 +357,18 @@ class ExecutionStrategy(Strategy):
                 phase = "window over: limit blocks the taker sweep"
             else:
                 phase = "final taker sweep"
-                place = self.child(remaining, None, "final")
+                place = self.child(to_lot(remaining, state.lot_base), None, "final")
         elif state.mid is None or state.mid <= 0:
             phase = "no price"
         else:
             phase = "working"
             place, cancel, figures = self.work(state, filled, remaining)
-            if place is not None and place.amount_base < max(params.min_child_base, DONE_TOLERANCE):
-                phase, place = "child below min_child_base", None
+            if place is not None:
+                place = replace(place, amount_base=to_lot(place.amount_base, state.lot_base))
+            smallest = max(params.min_child_base, state.min_order_base, DONE_TOLERANCE)
+            if place is not None and place.amount_base < smallest:
+                binding = "min_child_base" if smallest == params.min_child_base else "the exchange's minimum"
+                phase, place = f"child below {binding}", None
             if place is not None and not place.maker and not self.taker_allowed(state):
                 phase, place = "limit blocks the taker child", None
         if state.working:
