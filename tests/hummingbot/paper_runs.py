@@ -10,13 +10,13 @@ study) and tests/hummingbot/test_backtest_vs_paper.py (the agreement test).
 The paper side is Hummingbot's own machinery, as a bot runs it: a StrategyV2Base with the controller,
 its ExecutorOrchestrator and real PositionExecutors, on the role's paper connector
 (roles/hummingbot/files/hbot_paper.py: the compiled PaperTradeExchange, filling resting orders from
-the replayed prints), with a MarketsRecorder writing TradeFill rows to SQLite; the fills are read back
-from there. What differs from a bot is the time only. A bot's Clock follows the wall clock and the
-replay runs `speed` times faster, so every time in a config (refresh 30 s, time limit 900 s, cooldown)
-would last `speed` times as many replayed seconds. Here Hummingbot's Clock runs in BACKTEST mode and
-is stepped `tick` replayed seconds at a time, and the replay, the MarketDataProvider and the executors
-all read that one time: a 5-minute bar lasts 300 seconds for the controller as on an exchange, and a
-day replays in about a minute.
+the replayed prints), with a MarketsRecorder writing TradeFill rows to SQLite; the fills are the
+engine's own OrderFilledEvents, counted again against those rows. What differs from a bot is the time.
+A bot's Clock follows the wall clock and the replay runs `speed` times faster, so every time in a
+config (refresh 30 s, time limit 900 s, cooldown) would last `speed` times as many replayed seconds.
+Here Hummingbot's Clock runs in BACKTEST mode and is stepped `tick` replayed seconds at a time, and
+the replay, the MarketDataProvider and the executors all read that one time: a 5-minute bar lasts 300
+seconds for the controller as on an exchange, and a day replays in a minute or two.
 
 Between two clock ticks the event loop runs its ready tasks `LOOP_PASSES` times (the controller's and
 each executor's control loop take one pass each, their update interval set to 0): a bot's executors
@@ -442,7 +442,6 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
     clock.add_iterator(connector)
     clock.add_iterator(strategy)
     started = time.perf_counter()
-    book = None
     with clock:
         clock.backtest_til(start)  # starts the connector (its network: books, rules) and the strategy
         deadline = time.time() + 30

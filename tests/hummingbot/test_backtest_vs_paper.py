@@ -6,10 +6,10 @@ The issue's target (fill counts within 20%) is not met: the published study
 (docs/backtest-vs-paper.md) says why. What this test holds is the agreement as measured, so that a
 change to either side that moves it fails here. Measured on this window (2026-12-04, runs repeat to
 the fill): backtest 22 fills, net -0.00032 BTC; paper 51 fills, net -0.00087 BTC (2.3x); the paper run
-with the controller priced on bar closes as in a backtest, 42 fills (1.9x), 10 of the backtest's 14
+with the controller priced on bar closes as in a backtest, 42 fills (1.9x), 13 of the backtest's 14
 limit fills at the same price and side. The bounds sit about a third either side of those ratios:
-the five study windows put the paper bot at 1.8-2.7x, and the paper connector's order-tracker bug
-(fixed in hbot_paper.py) made it 9x on 60 bars of ETH-BTC.
+the study's four runs put the paper bot at 1.8-2.7x, and with the paper connector's order-tracker bug
+(fixed in hbot_paper.py) this test fails at 14x (312 fills) and 7.7x.
 """
 
 import os
@@ -54,7 +54,7 @@ def test_priced_as_in_the_backtest_the_paper_run_fills_the_same_quotes_at_the_sa
             & ((paper["timestamp"] - fill.timestamp).abs() <= 2 * 300)
         ]
         matched += not near.empty
-    assert matched >= 2 / 3 * len(backtest), f"{matched} of {len(backtest)} backtest limit fills matched"
+    assert matched >= 0.75 * len(backtest), f"{matched} of {len(backtest)} backtest limit fills matched"
 
 
 def test_both_engines_charge_the_same_fee_rate(row):
