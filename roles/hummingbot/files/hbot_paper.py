@@ -150,8 +150,9 @@ class ReplayMarket:
     """Recorded bars replayed from `start` (a time of `clock`) at `speed`. At the end of the data it
     starts again, scaled so that the next lap opens where the last one closed (no price jump).
 
-    `clock` is the wall clock in a bot. A study that steps Hummingbot's Clock itself (tests/bench/
-    backtest_vs_paper.py) passes its own, so the replay, the strategy and the executors share one time."""
+    `clock` is the wall clock in a bot. A study that steps Hummingbot's Clock itself (the backtest
+    against paper, docs/backtest-vs-paper.md) passes its own, so the replay, the strategy and the
+    executors share one time."""
 
     POINTS = 4  # open, extreme, extreme, close
 
