@@ -173,6 +173,34 @@ def test_the_paper_connector_has_rules_and_fills_resting_orders_at_their_own_pri
     assert btc_after_the_quotes == 1 + Decimal("0.5") * ask * Decimal("0.999") - Decimal("0.5") * bid
 
 
+def test_an_order_is_known_to_the_tracker_from_its_placement_not_only_from_its_creation_event(tmp_path):
+    """Hummingbot's event bus calls listeners in no fixed order, so an executor can ask for its order
+    before the tracker has heard of its creation. Answered None, the executor could never cancel it
+    (its quote stayed on the book and filled later: docs/backtest-vs-paper.md)."""
+
+    async def scenario():
+        connector = paper.build_connector(settings(tmp_path), ["ETH-BTC"])
+        clock = Clock(ClockMode.REALTIME, tick_size=0.1, start_time=time.time(), end_time=time.time() + 60)
+        clock.add_iterator(connector)
+        with clock:
+            assert await run_until(clock, lambda: connector.ready, 20), connector.status_dict
+            far = connector.quantize_order_price(
+                "ETH-BTC", connector.get_mid_price("ETH-BTC") * Decimal("0.2")
+            )
+            order_id = connector.buy("ETH-BTC", Decimal("0.5"), OrderType.LIMIT, far)
+            at_once = connector._order_tracker.fetch_order(client_order_id=order_id)  # no event delivered yet
+            await clock.run_til(time.time() + 0.5)
+            after_events = connector._order_tracker.fetch_order(client_order_id=order_id)
+            connector.cancel("ETH-BTC", order_id)
+            await clock.run_til(time.time() + 0.5)
+            return at_once, after_events, connector.limit_orders
+
+    at_once, after_events, resting = asyncio.run(scenario())
+    assert at_once is not None and at_once.price == after_events.price and at_once.amount == Decimal("0.5")
+    assert after_events is at_once, "the executor's InFlightOrder is the one the events update"
+    assert at_once.is_cancelled and resting == []
+
+
 def test_a_halted_feed_makes_the_connector_not_ready_until_it_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(paper, "FEED_TIMEOUT", 1.0)
     replay_settings = settings(tmp_path)

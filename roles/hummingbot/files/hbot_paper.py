@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 from hummingbot.connector.exchange.paper_trade.paper_trade_exchange import PaperTradeExchange
 from hummingbot.connector.trading_rule import TradingRule
-from hummingbot.core.data_type.common import TradeType
+from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
@@ -147,14 +147,24 @@ def read_candles(path: Path) -> list[Bar]:
 
 
 class ReplayMarket:
-    """Recorded bars replayed from `start` (a wall-clock time) at `speed`. At the end of the data it
-    starts again, scaled so that the next lap opens where the last one closed (no price jump)."""
+    """Recorded bars replayed from `start` (a time of `clock`) at `speed`. At the end of the data it
+    starts again, scaled so that the next lap opens where the last one closed (no price jump).
+
+    `clock` is the wall clock in a bot. A study that steps Hummingbot's Clock itself (the backtest
+    against paper, docs/backtest-vs-paper.md) passes its own, so the replay, the strategy and the
+    executors share one time."""
 
     POINTS = 4  # open, extreme, extreme, close
 
     def __init__(
-        self, bars: list[Bar], settings: ReplaySettings, start: float, halt_file: Path | None = None
+        self,
+        bars: list[Bar],
+        settings: ReplaySettings,
+        start: float,
+        halt_file: Path | None = None,
+        clock=time.time,
     ):
+        self.now = clock
         self.bars = bars
         self.settings = settings
         self.interval = bars[1].timestamp - bars[0].timestamp
@@ -271,7 +281,7 @@ class ReplayCandles:
     @property
     def candles_df(self) -> pd.DataFrame:
         """Read on every controller tick; the frame changes only when a recorded bar closes."""
-        step = self.market.step(time.time())
+        step = self.market.step(self.market.now())
         closed = step // self.market.POINTS
         if self._frame is None or self._frame[0] != closed:
             self._frame = (closed, self._build(step))
@@ -316,14 +326,14 @@ class ReplayDataSource(OrderBookTrackerDataSource):
         return OrderBookMessage(OrderBookMessageType.SNAPSHOT, content, self.market.replay_time(step))
 
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
-        step = self.market.step(time.time())
+        step = self.market.step(self.market.now())
         bar, price = self.market.point(step)
         return self._book(trading_pair, price, bar.volume, step)
 
     async def get_last_traded_prices(
         self, trading_pairs: list[str], domain: str | None = None
     ) -> dict[str, float]:
-        _, price = self.market.point(self.market.step(time.time()))
+        _, price = self.market.point(self.market.step(self.market.now()))
         return {pair: price for pair in trading_pairs}
 
     async def listen_for_order_book_snapshots(self, ev_loop, output: asyncio.Queue):
@@ -340,10 +350,10 @@ class ReplayDataSource(OrderBookTrackerDataSource):
     async def listen_for_subscriptions(self):
         """The replay clock: every step since the last one becomes a trade and then a book."""
         while True:
-            now = time.time()
+            now = self.market.now()
             if len(self._outputs) == 2 and not self.market.halted(now):
                 self._emit(self.market.step(now))
-                self.last_step_at = now
+                self.last_step_at = time.time()  # liveness is the process's: always wall time
             await asyncio.sleep(min(1.0, max(0.05, self.market.seconds_per_step() / 2)))
 
     def _emit(self, step: int):
@@ -398,6 +408,7 @@ class PaperOrderTracker:
 
     def __init__(self, connector):
         self._orders: OrderedDict[str, InFlightOrder] = OrderedDict()
+        self._connector = connector
         self._on_fill = connector.save_account  # once the engine has booked the fill
         self._save_pending = False  # several fills in one tick: one write
         self._forwarder = SourceInfoEventForwarder(self._on_event)  # held here: PubSub keeps weak references
@@ -409,7 +420,33 @@ class PaperOrderTracker:
         self._on_fill()
 
     def fetch_order(self, client_order_id: str | None = None, exchange_order_id: str | None = None):
-        return self._orders.get(client_order_id or exchange_order_id)
+        order_id = client_order_id or exchange_order_id
+        return self._orders.get(order_id) or self._resting(order_id)
+
+    def _resting(self, order_id: str) -> InFlightOrder | None:
+        """A limit order the engine holds but whose creation event has not reached this tracker yet.
+
+        Hummingbot's event bus calls an event's listeners in no fixed order (a C++ unordered_set), so a
+        PositionExecutor often hears of its order's creation first and asks here at once. Answered None,
+        it keeps no InFlightOrder, so its cancel (PositionExecutor.cancel_open_orders needs one) never goes
+        out: the quote it meant to refresh stays on the book, and fills later as a position no
+        executor closes but by market. Measured in docs/backtest-vs-paper.md."""
+        for resting in self._connector.limit_orders:
+            if resting.client_order_id == order_id:
+                order = InFlightOrder(
+                    client_order_id=order_id,
+                    trading_pair=resting.trading_pair,
+                    order_type=OrderType.LIMIT,
+                    trade_type=TradeType.BUY if resting.is_buy else TradeType.SELL,
+                    amount=resting.quantity,
+                    creation_timestamp=resting.creation_timestamp / 1e6,
+                    price=resting.price,
+                    exchange_order_id=order_id,
+                    initial_state=OrderState.OPEN,
+                )
+                self._orders[order_id] = order
+                return order
+        return None
 
     @property
     def active_orders(self) -> dict[str, InFlightOrder]:
@@ -611,9 +648,10 @@ def build_connector(
     trading_pairs: list[str],
     now: float | None = None,
     account_file: Path | None = None,
+    clock=time.time,
 ) -> PaperExchange:
     """The paper connector for `settings`, on the live exchange's public data or on the replay, with its
-    account kept in `account_file` (see PaperAccount)."""
+    account kept in `account_file` (see PaperAccount). `clock`: the replay's time (ReplayMarket)."""
     from hummingbot.client.config.config_helpers import get_connector_class
     from hummingbot.client.settings import AllConnectorSettings
 
@@ -640,7 +678,7 @@ def build_connector(
             )
         bars = read_candles(replay.candles)
         market = ReplayMarket(
-            bars, replay, time.time() if now is None else now, replay.candles.parent / "halt"
+            bars, replay, clock() if now is None else now, replay.candles.parent / "halt", clock
         )
         source = ReplayDataSource(market, trading_pairs)
         rules = replay_rules(replay, bars[market.first_bar].open)
