@@ -201,6 +201,47 @@ def test_an_order_is_known_to_the_tracker_from_its_placement_not_only_from_its_c
     assert at_once.is_cancelled and resting == []
 
 
+def test_a_post_only_order_rests_as_a_maker_and_one_that_would_cross_is_rejected(tmp_path):
+    """Hummingbot's paper engine drops LIMIT_MAKER orders (price 0, never booked); `place` books one that
+    does not cross as a LIMIT at its price, and rejects one that would, as an exchange does."""
+
+    async def scenario():
+        connector = paper.build_connector(settings(tmp_path), ["ETH-BTC"])
+        fills = Fills(connector)
+        failures = []
+        failed = SourceInfoEventForwarder(lambda tag, source, event: failures.append(event))
+        connector.add_listener(MarketEvent.OrderFailure, failed)
+        clock = Clock(ClockMode.REALTIME, tick_size=0.1, start_time=time.time(), end_time=time.time() + 120)
+        clock.add_iterator(connector)
+        sent = []
+
+        def send(pair, amount, order_type, price):
+            sent.append((order_type, price))
+            return (connector.buy if order_type is OrderType.MARKET else connector.sell)(
+                pair, amount, order_type, price
+            )
+
+        with clock:
+            assert await run_until(clock, lambda: connector.ready, 20), connector.status_dict
+            best_bid = Decimal(str(connector.get_price("ETH-BTC", False)))
+            ask = connector.quantize_order_price(
+                "ETH-BTC", connector.get_mid_price("ETH-BTC") * Decimal("1.001")
+            )
+            resting = connector.place(send, False, "ETH-BTC", Decimal("0.5"), OrderType.LIMIT_MAKER, ask)
+            crossing = connector.place(
+                send, False, "ETH-BTC", Decimal("0.5"), OrderType.LIMIT_MAKER, best_bid
+            )
+            assert connector._order_tracker.fetch_order(client_order_id=resting).price == ask  # cancellable
+            assert await run_until(clock, lambda: fills.events and failures, 60), (sent, fills.events)
+            return connector, fills, failures, sent, resting, crossing, ask
+
+    connector, fills, failures, sent, resting, crossing, ask = asyncio.run(scenario())
+    assert sent == [(OrderType.LIMIT, ask)]  # the crossing one never reached the engine
+    assert [(e.order_id, e.price, e.trade_type.name) for e in fills.events] == [(resting, ask, "SELL")]
+    assert [(e.order_id, e.order_type) for e in failures] == [(crossing, OrderType.LIMIT_MAKER)]
+    assert crossing != resting and connector.limit_orders == []
+
+
 def test_a_halted_feed_makes_the_connector_not_ready_until_it_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(paper, "FEED_TIMEOUT", 1.0)
     replay_settings = settings(tmp_path)

@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 from hummingbot.connector.exchange.paper_trade.paper_trade_exchange import PaperTradeExchange
 from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.connector.utils import get_new_client_order_id
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
@@ -47,6 +48,7 @@ from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
 from hummingbot.core.event.events import (
     BuyOrderCreatedEvent,
     MarketEvent,
+    MarketOrderFailureEvent,
     OrderCancelledEvent,
     OrderFilledEvent,
     SellOrderCreatedEvent,
@@ -545,6 +547,34 @@ class PaperExchange(PaperTradeExchange):
     @property
     def trading_rules(self) -> dict[str, TradingRule]:
         return self._rules
+
+    def place(self, send, is_buy: bool, trading_pair: str, amount, order_type, price) -> str:
+        """Send an order through `send(trading_pair, amount, order_type, price)` (the strategy's buy or
+        sell), as the exchange would take it.
+
+        Hummingbot's paper engine books MARKET and LIMIT orders only: a LIMIT_MAKER gets a created event
+        with price 0 and is then dropped, never on the book, never filled, not cancellable. An exchange
+        rests a post-only order that does not cross the book, and rejects one that does. So here a
+        LIMIT_MAKER that does not cross goes in as a LIMIT at its price (the engine fills it only when
+        the market trades through it, as a maker), and one that crosses fails like an exchange's
+        rejection: an OrderFailure event for an order id nothing else knows."""
+        if order_type is OrderType.LIMIT_MAKER:
+            try:
+                touch = Decimal(str(self.get_order_book(trading_pair).get_price(is_buy)))  # a buy's: best ask
+            except Exception:  # no book side yet: nothing to cross
+                touch = None
+            if touch is not None and (price >= touch if is_buy else price <= touch):
+                return self._reject(is_buy, trading_pair, price, touch)
+            order_type = OrderType.LIMIT
+        return send(trading_pair, amount, order_type, price)
+
+    def _reject(self, is_buy: bool, trading_pair: str, price, touch) -> str:
+        order_id = get_new_client_order_id(is_buy, trading_pair)
+        LOG.info(f"post-only {'buy' if is_buy else 'sell'} at {price} would cross {touch}: rejected")
+        failure = MarketOrderFailureEvent(self.current_timestamp, order_id, OrderType.LIMIT_MAKER)
+        # After the caller has the id, as an exchange's rejection arrives after the request.
+        asyncio.get_event_loop().call_soon(self.trigger_event, MarketEvent.OrderFailure, failure)
+        return order_id
 
     def open_account(self, account: "PaperAccount"):
         """The inventory's balances, or the account's last saved state when they are unchanged; the

@@ -85,6 +85,10 @@ class HbotV2ControllersConfig(StrategyV2ConfigBase):
     paper: dict = {}
 
 
+NAN = Decimal("NaN")  # Hummingbot's default price: none given (a market order)
+OPEN = PositionAction.OPEN
+
+
 class HbotV2Controllers(StrategyV2Base):
     paper_connector = None  # the paper connector install_paper registered, in paper mode
     # Closed executors Hummingbot keeps in memory before it writes them to the Executors table. Its
@@ -119,6 +123,28 @@ class HbotV2Controllers(StrategyV2Base):
         for connector in connectors.values():
             connector.add_listener(MarketEvent.OrderFailure, self._failure_listener)
         self._handle_stop_signals()
+
+    # --- orders: a paper connector takes them as its exchange would (hbot_paper.PaperExchange.place) ---
+
+    def buy(self, connector_name, trading_pair, amount, order_type, price=NAN, position_action=OPEN):
+        return self._send(
+            super().buy, True, connector_name, trading_pair, amount, order_type, price, position_action
+        )
+
+    def sell(self, connector_name, trading_pair, amount, order_type, price=NAN, position_action=OPEN):
+        return self._send(
+            super().sell, False, connector_name, trading_pair, amount, order_type, price, position_action
+        )
+
+    def _send(
+        self, place, is_buy, connector_name, trading_pair, amount, order_type, price, position_action
+    ) -> str:
+        def send(pair, size, kind, limit):
+            return place(connector_name, pair, size, kind, limit, position_action)
+
+        if self.connectors.get(connector_name) is not self.paper_connector or self.paper_connector is None:
+            return send(trading_pair, amount, order_type, price)
+        return self.paper_connector.place(send, is_buy, trading_pair, amount, order_type, price)
 
     def initialize_controllers(self):
         serve_paper_market(self.market_data_provider, self.paper_connector)
@@ -216,13 +242,18 @@ class HbotV2Controllers(StrategyV2Base):
         self._order_failures += 1
 
     def _quotes(self, now: float) -> dict:
-        """Per controller: open orders of its executors (placed, not filled) and when it last had one
-        (the bot's start until then). Also counts executors closed for want of balance, once each."""
+        """Per market-making controller: open orders of its executors (placed, not filled) and when it
+        last had one (the bot's start until then). Only a market maker should always be on the book: an
+        execution algorithm between children or done, or a directional controller without a signal, has
+        no order by design, and BotNoLiveQuotes must not page for it. Also counts executors closed for
+        want of balance (any controller's), once each."""
         quotes, short = {}, set()
-        for controller_id in self.controllers:
+        for controller_id, controller in self.controllers.items():
             executors = self.get_executors_by_controller(controller_id)
-            open_quotes = sum(1 for e in executors if e.is_active and not e.is_trading)
             short |= {e.id for e in executors if e.close_type == CloseType.INSUFFICIENT_BALANCE}
+            if getattr(controller.config, "controller_type", None) != "market_making":
+                continue
+            open_quotes = sum(1 for e in executors if e.is_active and not e.is_trading)
             if open_quotes:
                 self._last_quote_at[controller_id] = now
             quotes[controller_id] = {
