@@ -136,12 +136,14 @@ rehearsal:  ## The production path as an operator walks it: a copy of inventorie
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
-results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models) and docs/execution-results.md
+results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models), docs/execution-results.md and docs/hedge-results.md
 	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --also-model hummingbot --fee 0.001 --fill-gaps \
 	  --notes docs/strategy-results.notes.md --title "Strategy results: every built-in against the baseline" \
 	  --out docs/strategy-results --display-command "make results"
 	hbot-strategies execution --builtins --candles $(RESULTS_CANDLES) --fill-gaps \
 	  --out docs/execution-results --display-command "make results"
+	hbot-strategies hedge --candles $(RESULTS_CANDLES) --fill-gaps \
+	  --out docs/hedge-results --display-command "make results"
 
 bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
 	python tests/bench/bench_converge.py --playbook host.yml

@@ -51,7 +51,6 @@ from controllers.analysis.perp import PerpAccount, PerpTerms, funding_times, nex
 
 if TYPE_CHECKING:
     from controllers.analysis.candles import Candles
-    from controllers.plugin_system.registry import StrategyRegistry
 
 # One row per tick, what the controller saw and decided (its hedge_decision), after the tick's spot
 # fills and before its hedge orders fill: `position_base` is the perp position it saw, `orders` how many
@@ -276,38 +275,26 @@ def run_hedged_config(
     perp_candles: Candles | pd.DataFrame,
     *,
     terms: PerpTerms,
-    fee: float,
-    warmup_bars: int,
-    interval: str | None = None,
-    progress: Any = None,
-    registry: StrategyRegistry | None = None,
-    fill: FillTerms | None = None,
+    **options: Any,
 ) -> EngineRun:
-    """engine.run_config for a hedged config (hedge_connector_name, hedge_trading_pair): the spot candles
-    as ever, the perp candles seeded under the hedge market and stepped beside them. EngineRun.extras holds
-    "hedge" (HEDGE_COLUMNS), "hedge_fills" (HEDGE_FILL_COLUMNS) and "hedge_summary"."""
+    """engine.run_config (`options`: fee, warmup_bars, interval, progress, registry, fill) for a hedged
+    config (hedge_connector_name, hedge_trading_pair): the spot candles as ever, the perp candles seeded
+    under the hedge market and stepped beside them. EngineRun.extras holds "hedge" (HEDGE_COLUMNS),
+    "hedge_fills" (HEDGE_FILL_COLUMNS) and "hedge_summary"."""
     connector, pair = str(config["hedge_connector_name"]), str(config["hedge_trading_pair"])
     perp = candles_frame(perp_candles)
-    interval = interval or getattr(candles, "interval", None) or str(config.get("interval", "1m"))
+    interval = options.pop("interval", None) or getattr(candles, "interval", None) or str(config["interval"])
     engine_factory = partial(
-        HedgedBacktestingEngine,
-        hedge_connector=connector,
-        hedge_pair=pair,
-        perp_candles=perp,
-        terms=terms,
+        HedgedBacktestingEngine, hedge_connector=connector, hedge_pair=pair, perp_candles=perp, terms=terms
     )
     return run_config(
         config,
         candles,
-        fee=fee,
-        warmup_bars=warmup_bars,
         interval=interval,
-        progress=progress,
-        registry=registry,
-        fill=fill,
         engine_factory=engine_factory,
         provider=HedgedDataProvider(connector, pair),
         extra_candles={(connector, pair, interval): perp},
+        **options,
     )
 
 
