@@ -12,8 +12,10 @@ from controllers.analysis.hedge_study import (
     UNHEDGED,
     differences,
     hedge_band,
+    median_hold_bars,
     plan_study,
     pnl_change_std,
+    reading,
 )
 from controllers.analysis.inputs import HedgeChoice, InputError
 from controllers.cli import exit_codes
@@ -106,3 +108,32 @@ def test_the_cli_checks_on_the_host_then_reruns_in_the_runtime(tmp_path, monkeyp
     assert "hbot-strategies hedge --candles" in rerun[rerun.index("--display-command") + 1]
     status = cli.main([*argv, "--band-share", "0"])
     assert status == exit_codes.INVALID and "band_share: 0.0 must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_median_hold_counts_entry_to_exit_bars_and_leaves_marks_out():
+    fills = [
+        {"executor_id": "a", "leg": "entry", "timestamp": 0.0},
+        {"executor_id": "a", "leg": "exit", "timestamp": 600.0},  # 2 bars of 5m
+        {"executor_id": "b", "leg": "entry", "timestamp": 300.0},
+        {"executor_id": "b", "leg": "exit", "timestamp": 300.0},  # in its entry's bar
+        {"executor_id": "c", "leg": "entry", "timestamp": 0.0},
+        {"executor_id": "c", "leg": "exit", "timestamp": 3000.0},  # 10 bars
+        {"executor_id": "d", "leg": "entry", "timestamp": 0.0},
+        {"executor_id": "d", "leg": "mark", "timestamp": 9000.0},  # still open at the end
+    ]
+    assert median_hold_bars(fills, 300) == 2.0
+    assert median_hold_bars(fills[-2:], 300) is None
+
+
+def test_the_reading_counts_what_the_pairs_show():
+    pairs = [
+        {"std_ratio": 0.5, "drawdown_ratio": 1.2, "delta_ratio": 0.9, "pnl_difference_quote": -1.0},
+        {"std_ratio": 1.5, "drawdown_ratio": None, "delta_ratio": 1.1, "pnl_difference_quote": 2.0},
+    ]
+    (text, _) = reading(pairs)
+    assert text.startswith("Over the 2 (market, kill switch) pairs the hedge lowered the bar-to-bar PnL")
+    assert (
+        "variance in 1, the max drawdown in 0, the mean |net delta| in 1, and raised the net PnL in 1."
+        in text
+    )
+    assert reading([]) == []
