@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from controllers.analysis.candles import Candles, Market
-from controllers.analysis.compare import markdown_table, market_config, model_name, open_market, run_each
+from controllers.analysis.compare import (
+    Case,
+    markdown_table,
+    market_config,
+    model_name,
+    open_market,
+    run_each,
+)
 from controllers.analysis.fill_model import FillTerms, assumptions
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
@@ -75,15 +82,10 @@ DIFFERENCE_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class HedgeCase:
-    """One backtest of the study: a checked config on one file; `terms` set for the hedged one."""
+class HedgeCase(Case):
+    """One backtest of the study: compare's case, plus the perp's terms (set for the hedged one) and
+    which kill switch it runs with."""
 
-    label: str
-    market: Market
-    checked: CheckedConfig
-    fee: float
-    fill_gaps: bool
-    fill: FillTerms | None
     terms: PerpTerms | None = None
     kill_switch: str = KILL_SWITCHES[0][0]
 
