@@ -242,3 +242,6 @@ def test_backtest_cli_runs_the_hedge_and_reports_it(files, tmp_path, capsys):
     assert hedge["terms"]["taker_fee"] == 0.0005  # binance_perpetual's public tier, not the spot's 0.1%
     assert 0 < hedge["tracking"]["outside_band"] < 0.5
     assert "hedge on binance_perpetual ETH-USDT" in printed.out
+    page = (out / "index.html").read_text()
+    assert "<h2>Hedge on binance_perpetual ETH-USDT</h2>" in page and "ETH-USDT-PERP_5m.csv" in page
+    assert "zero basis" not in page and "bars past the band" in page
