@@ -136,12 +136,14 @@ rehearsal:  ## The production path as an operator walks it: a copy of inventorie
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
-results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models), docs/execution-results.md and docs/backtest-vs-paper.md
+results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models), docs/execution-results.md, docs/hedge-results.md and docs/backtest-vs-paper.md
 	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --also-model hummingbot --fee 0.001 --fill-gaps \
 	  --notes docs/strategy-results.notes.md --title "Strategy results: every built-in against the baseline" \
 	  --out docs/strategy-results --display-command "make results"
 	hbot-strategies execution --builtins --candles $(RESULTS_CANDLES) --fill-gaps \
 	  --out docs/execution-results --display-command "make results"
+	hbot-strategies hedge --candles $(RESULTS_CANDLES) --fill-gaps \
+	  --out docs/hedge-results --display-command "make results"
 	@# The paper side runs the role's paper connector (roles/, not the package): a runtime-image script.
 	HBOT_CANDLES_DIR=$(dir $(firstword $(wildcard $(RESULTS_CANDLES)))) python3 tests/bench/backtest_vs_paper.py
 

@@ -6,7 +6,9 @@ Inside the Hummingbot runtime only (the CLI re-runs itself there from the host, 
     out = run_backtest_report(job, Path("report"))                  # engine runs, report appears whole
 
 When the config turns a sentiment / LLM signal on, the same config runs again with it off and both
-sets of metrics go into metrics.json: the backtest gate compares their Sharpe ratios.
+sets of metrics go into metrics.json: the backtest gate compares their Sharpe ratios. A hedged config
+(hedged_mm, job.perp set) runs on the two-market engine (hedge_engine.py); its PnL includes the hedge's,
+net of funding, and metrics.json's "hedge" says what the perp did.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from controllers.analysis.fill_model import assumptions, order_assumptions
 from controllers.analysis.inputs import BacktestJob, InputError, is_execution
 from controllers.analysis.metrics import CONVENTIONS, engine_comparison, run_metrics
 from controllers.analysis.output import staged_output, write_json
+from controllers.analysis.perp import tracking
 from controllers.plugin_system.registry import CheckedConfig
 
 SCHEMA = "hbot-backtest/1"
@@ -60,8 +63,24 @@ def report_data(
         "engine": dict(run.summary),
         "comparison": engine_comparison(metrics, run.summary),
         "signal_off": off,
+        "hedge": hedge_data(job, run),
         "hummingbot_version": hummingbot_version,
         "wall_seconds": round(run.wall_seconds, 2),
+    }
+
+
+def hedge_data(job: BacktestJob, run: Any) -> dict[str, Any] | None:
+    """What the perp did in a hedged run (None for any other): its fills, fees, funding and PnL (already in
+    the run's PnL), the file that priced it, and how closely it tracked the spot (perp.tracking)."""
+    summary = run.extras.get("hedge_summary")
+    if summary is None or job.hedge_candles is None:
+        return None
+    records = run.extras["hedge"].to_dict("records")
+    return {
+        **summary,
+        "candles": job.hedge_candles.summary(),
+        "zero_basis": job.hedge_candles.sha256 == job.candles.sha256,
+        "tracking": tracking(records, float(job.config["delta_band_base"])),
     }
 
 
@@ -101,6 +120,19 @@ def _run(checked: CheckedConfig, job: BacktestJob, label: str, progress: bool) -
 
     bar = _progress(job.candles.rows, label, progress)
     try:
+        if job.perp is not None:
+            from controllers.analysis.hedge_engine import run_hedged_config
+
+            return run_hedged_config(
+                checked.config,
+                job.candles,
+                job.hedge_candles,
+                terms=job.perp,
+                fee=job.fee,
+                warmup_bars=checked.warmup_bars,
+                progress=bar,
+                fill=job.fill,
+            )
         return run_config(
             checked.config,
             job.candles,

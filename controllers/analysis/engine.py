@@ -29,7 +29,7 @@ import math
 import sys
 import time
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -492,6 +492,10 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         if self.progress is not None:
             self.progress.update(1)
 
+    def extras(self) -> dict[str, Any]:
+        """What a subclass records beyond the bars, fills and executors (EngineRun.extras): nothing here."""
+        return {}
+
     def _hold(self, simulation: OrderExecutorSimulation) -> None:
         """Book an order executor's fill into the held base and cash the per-bar records mark."""
         side = 1.0 if simulation.config.side == TradeType.BUY else -1.0
@@ -750,6 +754,8 @@ async def run_backtest_async(
     end: int | None = None,
     progress: Any = None,
     fill: FillTerms | None = None,
+    engine_factory: Callable[[Any, FillTerms | None], RecordingBacktestingEngine] | None = None,
+    provider: OfflineBacktestingDataProvider | None = None,
 ) -> BacktestResult:
     """Run `BacktestingEngineBase.run_backtesting` offline and return its results.
 
@@ -765,6 +771,9 @@ async def run_backtest_async(
     progress      anything with update(n) (e.g. tqdm), ticked once per bar
     fill          the conservative fill model's terms (fee is then unused); None: Hummingbot's own model.
                   A tick of 0 is read from the candles (fill_model.price_increment)
+    engine_factory (progress, fill) -> the engine; RecordingBacktestingEngine by default (a subclass, such
+                  as the two-market hedge_engine.HedgedBacktestingEngine, extends it)
+    provider      the data provider the engine serves from; a fresh OfflineBacktestingDataProvider by default
     """
     controller_config = build_config(config, config_class, connector, trading_pair)
     connector = controller_config.connector_name
@@ -777,8 +786,8 @@ async def run_backtest_async(
         fill = replace(
             fill, tick=price_increment(frame[["open", "high", "low", "close"]].to_numpy().ravel().tolist())
         )
-    engine = RecordingBacktestingEngine(progress, fill)
-    provider = OfflineBacktestingDataProvider()
+    engine = (engine_factory or RecordingBacktestingEngine)(progress, fill)
+    provider = provider or OfflineBacktestingDataProvider()
     engine.backtesting_data_provider = provider
     provider.seed(connector, trading_pair, interval, frame, trading_rule)
     for (feed_connector, feed_pair, feed_interval), feed in (extra_candles or {}).items():
@@ -860,6 +869,7 @@ class EngineRun:
     warmup_bars: int
     fill_model: dict[str, Any] = field(default_factory=dict)  # which model made it, and its terms
     fills: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FILL_COLUMNS)))
+    extras: dict[str, Any] = field(default_factory=dict)  # the engine's own records (its extras())
 
 
 def engine_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -888,6 +898,7 @@ def run_config(
     progress: Any = None,
     registry: StrategyRegistry | None = None,
     fill: FillTerms | None = None,
+    **engine_options: Any,
 ) -> EngineRun:
     """Backtest one controller config (a validated dict) over one candle window, offline.
 
@@ -896,7 +907,8 @@ def run_config(
 
     The candles are seeded under the config's own connector and trading pair; `interval` defaults
     to the candles' (Candles) or the config's. `fill`: the conservative model's terms; None runs
-    Hummingbot's own model at the flat `fee`.
+    Hummingbot's own model at the flat `fee`. `engine_options` go to run_backtest_async (engine_factory,
+    provider, extra_candles: how the two-market engine, hedge_engine.py, runs through here).
     """
     registry = _registry(registry)
     name = str(config["controller_name"])
@@ -910,6 +922,7 @@ def run_config(
         fee=fee,
         progress=progress,
         fill=fill,
+        **engine_options,
     )
     controller = result.engine.controller
     terms = result.engine.fill
@@ -928,6 +941,7 @@ def run_config(
         fill_model={"name": "hummingbot", "fee": fee}
         if terms is None
         else {"name": "conservative", **terms.summary()},
+        extras=result.engine.extras(),
     )
 
 

@@ -4,6 +4,7 @@ Each problem is an InputError (an AnalysisError: errors.py) naming the field or 
 
     job = prepare_backtest(config_path, candles_path, fee=0.001)   # InputError on bad input
     job.checked (the registry's CheckedConfig), job.config (normalised), job.candles, job.signal_switches
+    job.hedge_candles, job.perp: a hedged config's perp candles and terms (HedgeChoice; None otherwise)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from controllers.analysis.candles import CandleError, Candles, load_candles
-from controllers.analysis.errors import AnalysisError
+from controllers.analysis.errors import AnalysisError, problem
 from controllers.analysis.fill_model import (
     DEFAULT_FILL_MODEL,
     FILL_MODELS,
@@ -24,6 +25,7 @@ from controllers.analysis.fill_model import (
     FillTerms,
     fill_terms,
 )
+from controllers.analysis.perp import DEFAULT_FUNDING_RATE, PerpTerms, PerpTermsError
 from controllers.plugin_system.registry import CheckedConfig, ConfigError, StrategyRegistry, load_registry
 from controllers.shared_base.strategies.execution_algos import ExecutionParams
 
@@ -64,14 +66,18 @@ def read_config(path: str | Path) -> dict[str, Any]:
 
 
 def check_config(
-    config: Mapping[str, Any], registry: StrategyRegistry, where: str = "config"
+    config: Mapping[str, Any],
+    registry: StrategyRegistry,
+    where: str = "config",
+    hedge_candles: bool | None = None,
 ) -> CheckedConfig:
-    """The config checked once; InputError listing every invalid field (unknown controller included)."""
+    """The config checked once; InputError listing every invalid field (unknown controller included).
+    `hedge_candles`: see backtest_refusal."""
     try:
         checked = registry.check(config)
     except ConfigError as error:
         raise InputError.each(((where, line) for line in error.errors), sep="\n") from None
-    refusal = backtest_refusal(checked.spec)
+    refusal = backtest_refusal(checked.spec, hedge_candles)
     if refusal is not None:
         raise InputError(where, f"controller_name: {refusal}")
     return checked
@@ -83,16 +89,35 @@ def is_execution(spec: Any) -> bool:
     return issubclass(spec.params_model, ExecutionParams)
 
 
-def backtest_refusal(spec: Any) -> str | None:
+def is_hedged(spec: Any) -> bool:
+    """A spot market maker hedged on a perpetual (hedged_mm, or a plugin on its params): the two-market
+    engine (hedge_engine.py) backtests it, given the perp's candles."""
+    return bool(getattr(spec.params_model, "hedge_backtest", False))
+
+
+def backtest_refusal(spec: Any, hedge_candles: bool | None = None) -> str | None:
     """Why the engine cannot backtest this strategy (None: it can). The one rule `backtest`, `compare`
     and `optimize` apply: a generic controller other than an execution algorithm trades several pairs,
     and the engine runs one market; a strategy whose params say `backtest_refusal` (e.g. hedged_mm, two
-    markets) would run half of itself."""
+    markets) would run half of itself.
+
+    `hedge_candles`: None where the command takes one candle file per market (compare, optimize, the
+    execution study): a hedged strategy is refused there, by its `backtest_refusal`. True or False for
+    `backtest`, which takes the perp's candles (--hedge-candles): given, a hedged strategy runs on the
+    two-market engine; missing, the refusal names the option."""
     if spec.controller_type not in BACKTESTABLE_TYPES and not is_execution(spec):
         return (
             f"{spec.name} is a {spec.controller_type} controller that trades several pairs; the engine"
             f" runs one market (it backtests {', '.join(BACKTESTABLE_TYPES)} controllers and the"
             " execution algorithms)"
+        )
+    if is_hedged(spec) and hedge_candles is not None:
+        if hedge_candles:
+            return None
+        return (
+            f"{spec.name} quotes on spot and hedges on a perpetual: name the perp's candles with"
+            " --hedge-candles FILE (same interval, a bar at every spot bar); without them the engine"
+            " would run it unhedged"
         )
     reason = getattr(spec.params_model, "backtest_refusal", None)
     if isinstance(reason, str) and reason:
@@ -144,6 +169,59 @@ def check_fill(choice: FillChoice, connector: str, written: Mapping[str, Any]) -
         raise InputError.parse(str(error)) from None
 
 
+@dataclass(frozen=True)
+class HedgeChoice:
+    """A hedged backtest's perp: its candles and what it charges (None: not given). The fees default to
+    the hedge connector's public tier (fill_model.PUBLIC_FEES), the funding rate to Binance's baseline."""
+
+    candles: Any = None  # a path or Candles
+    funding_rate: Any = None  # per 8 h
+    maker_fee: Any = None
+    taker_fee: Any = None
+
+
+# A perp term's error names the backtest's option, not the spot one of the same name.
+HEDGE_FIELDS = {
+    "connector_name": "hedge_connector_name",
+    "maker_fee": "hedge_maker_fee",
+    "taker_fee": "hedge_taker_fee",
+}
+
+
+def check_perp_terms(choice: HedgeChoice, connector: str) -> PerpTerms:
+    """The perp's terms for `connector` (the config's hedge_connector_name); InputError names the field."""
+    try:
+        rates = fill_terms(connector, maker_fee=choice.maker_fee, taker_fee=choice.taker_fee)
+        rate = DEFAULT_FUNDING_RATE if choice.funding_rate is None else choice.funding_rate
+        return PerpTerms(rates.maker_fee, rates.taker_fee, rate)
+    except (FillModelError, PerpTermsError) as error:
+        field, message = problem(str(error))
+        raise InputError(HEDGE_FIELDS.get(field, field), message) from None
+
+
+def check_hedge_candles(spot: Candles, perp: Any, fill_gaps: bool) -> Candles:
+    """The perp's candles, refused (field hedge_candles) unless they have the spot's interval and a bar at
+    every spot bar: the engine steps the spot bars and prices the hedge at the same timestamps."""
+    if not isinstance(perp, Candles):
+        try:
+            perp = load_candles(perp, fill_gaps=fill_gaps)
+        except CandleError as error:
+            raise InputError("hedge_candles", str(error)) from None
+    if perp.interval != spot.interval:
+        raise InputError(
+            "hedge_candles",
+            f"{perp.path} has {perp.interval} bars, {spot.path} {spot.interval}; give both alike",
+        )
+    missing = sorted(set(spot.timestamps) - set(perp.timestamps))
+    if missing:
+        raise InputError(
+            "hedge_candles",
+            f"{perp.path} has no bar at {len(missing)} of the {spot.rows} bars of {spot.path} (the first at"
+            f" {missing[0]:.0f}); the perp's file must cover the spot's",
+        )
+    return perp
+
+
 def check_window(candles: Candles, warmup: int, controller: str) -> None:
     needed = warmup + MIN_TRADING_BARS
     if candles.rows < needed:
@@ -184,6 +262,8 @@ class BacktestJob:
     signal_switches: tuple[str, ...]
     fill: FillTerms | None = None  # the conservative model's terms; None: Hummingbot's own model at `fee`
     signal_off: CheckedConfig | None = None  # the same config with its signals off, when one is on
+    hedge_candles: Candles | None = None  # a hedged config's perp candles (check_hedge_candles)
+    perp: PerpTerms | None = None  # and what its perp charges
 
     @property
     def controller(self) -> str:
@@ -211,12 +291,19 @@ def prepare_backtest(
     fill_gaps: bool = False,
     registry: StrategyRegistry | None = None,
     choice: FillChoice = DEFAULT_CHOICE,
+    hedge: HedgeChoice | None = None,
 ) -> BacktestJob:
-    """Check every input of a backtest; InputError (field named) on the first bad one."""
+    """Check every input of a backtest; InputError (field named) on the first bad one. `hedge`: the perp
+    of a hedged config (hedged_mm), refused for any other; None where the command takes one candle file
+    per market (compare), which refuses a hedged config (backtest_refusal)."""
     registry = registry or load_registry()
     fee = check_fee(fee)
     raw = read_config(config) if isinstance(config, str | Path) else dict(config)
-    checked = check_config(raw, registry)
+    checked = check_config(raw, registry, hedge_candles=None if hedge is None else hedge.candles is not None)
+    if hedge is not None and hedge != HedgeChoice() and not is_hedged(checked.spec):
+        raise InputError(
+            "hedge_candles", f"{checked.name} has no hedge; the perp's options are for hedged_mm"
+        )
     normalised = checked.config
     fill = check_fill(choice, str(normalised["connector_name"]), raw)
     if not isinstance(candles, Candles):
@@ -226,6 +313,10 @@ def prepare_backtest(
             raise InputError("candles", str(error)) from None
     check_interval(raw, candles)
     check_window(candles, checked.warmup_bars, checked.name)
+    perp_candles = perp = None
+    if hedge is not None and hedge.candles is not None:
+        perp_candles = check_hedge_candles(candles, hedge.candles, fill_gaps)
+        perp = check_perp_terms(hedge, str(normalised["hedge_connector_name"]))
     return BacktestJob(
         checked=checked,
         candles=candles,
@@ -233,4 +324,6 @@ def prepare_backtest(
         signal_switches=tuple(enabled_signals(normalised)),
         signal_off=registry.check(signal_off(normalised)) if enabled_signals(normalised) else None,
         fill=fill,
+        hedge_candles=perp_candles,
+        perp=perp,
     )

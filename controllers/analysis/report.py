@@ -197,6 +197,35 @@ METRIC_LABELS = {
 }
 
 
+def hedge_section(hedge: Mapping[str, Any] | None) -> list[str]:
+    """A hedged run's perp (metrics.json "hedge"): what priced it, what it charged, what it did."""
+    if not hedge:
+        return []
+    candles, terms, tracking = hedge["candles"], hedge["terms"], hedge["tracking"]
+    basis = " (the spot's own candles: zero basis)" if hedge.get("zero_basis") else ""
+    rows = [
+        ("perp candles", f"{candles['file']}{basis}"),
+        ("maker / taker fee", f"{terms['maker_fee']:.4%} / {terms['taker_fee']:.4%}"),
+        ("funding rate", f"{terms['funding_rate']:.4%} per {terms['funding_period_hours']:g} h"),
+        ("hedge fills", hedge["fills"]),
+        ("hedge volume (quote)", hedge["volume_quote"]),
+        ("hedge fees (quote)", hedge["fees_quote"]),
+        ("funding paid (quote, < 0 received)", hedge["funding_quote"]),
+        ("funding payments", hedge["funding_payments"]),
+        ("hedge PnL before funding (quote)", hedge["pnl_quote"]),
+        ("position at the end (base)", hedge["position_base"]),
+        ("mean |net delta| (base)", tracking["mean_abs_net_delta_base"]),
+        ("max |net delta| (base)", tracking["max_abs_net_delta_base"]),
+        ("bars past the band", tracking["outside_band"]),
+    ]
+    return [
+        f"<h2>Hedge on {html.escape(hedge['hedge_connector'])} {html.escape(hedge['hedge_pair'])}</h2>",
+        "<p>In the PnL above: the perp's PnL less funding. Net delta as the controller saw it at each bar,"
+        " after the bar's spot fills and before its hedge orders fill (on the next bar).</p>",
+        _table(rows, ("figure", "value")),
+    ]
+
+
 def display(name: str, value: Any, currency: str) -> tuple[str, str]:
     """(label, value as a quant reads it): percentages as percentages, amounts in the quote currency."""
     unit = "quote" if name.endswith("_quote") else "bps" if name.endswith("_bps") else "raw"
@@ -244,6 +273,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         "<h2>Metrics</h2>",
         _table(metric_rows, ("metric", "this config", "signal off" if off else "-")),
         *maker_section(metrics),
+        *hedge_section(report.get("hedge")),
         "<h2>Hummingbot's own summary next to ours</h2>",
         _table(
             [(row["quantity"], row["project"], row["engine"], row["note"]) for row in report["comparison"]],

@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="report folder (default: ./backtest-<controller>-<candles>)")
     parser.add_argument("--risk-free-rate", type=float, default=0.0, help="annual, for Sharpe/Sortino (0)")
     options.add_run_options(parser)
+    options.add_hedge_options(parser)
 
 
 def _signal_sources(config: dict) -> list[Path]:
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             fill_gaps=args.fill_gaps,
             registry=registry,
             choice=options.fill_choice(args),
+            hedge=options.hedge_choice(args),
         )
     except AnalysisError as error:
         return options.fail(error)
@@ -65,8 +67,10 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
             *options.fill_argv(args),
             *(["--fill-gaps"] if args.fill_gaps else []),
             *(["--no-progress"] if args.no_progress else []),
+            *options.hedge_argv(args),
         ]
-        inputs = [args.config, args.candles, *_signal_sources(job.config)]
+        hedge_candles = [args.hedge_candles] if args.hedge_candles is not None else []
+        inputs = [args.config, args.candles, *hedge_candles, *_signal_sources(job.config)]
         return runtime.run_in_runtime(argv, inputs, [out.parent])
 
     from controllers.analysis.backtest import run_backtest_report
@@ -86,6 +90,14 @@ def run(args: argparse.Namespace, registry: StrategyRegistry) -> int:
         f" Sharpe {metrics['sharpe'] if metrics['sharpe'] is None else round(metrics['sharpe'], 2)},"
         f" max drawdown {metrics['max_drawdown']:.2%}, {metrics['trades']} trades"
     )
+    hedge = document.get("hedge")
+    if hedge:
+        print(
+            f"hedge on {hedge['hedge_connector']} {hedge['hedge_pair']}: {hedge['fills']} fills, fees"
+            f" {hedge['fees_quote']:.4f}, funding paid {hedge['funding_quote']:+.4f}, PnL"
+            f" {hedge['pnl_quote']:+.4f} quote; net delta outside the band on"
+            f" {hedge['tracking']['outside_band']:.1%} of bars"
+        )
     print(f"report: {out / 'index.html'}")
     return exit_codes.OK
 

@@ -1,8 +1,8 @@
 """`hbot-strategies`: list strategies, show a strategy's defaults, validate controller config files.
 
-One module per subcommand (list, show, validate, backtest, compare, execution, optimize), each with HELP,
-add_arguments(parser) and run(args, registry) -> exit code, registered in COMMANDS; the exit codes
-are exit_codes.py's.
+One module per subcommand (list, show, validate, backtest, compare, execution, hedge, optimize), each
+with HELP, add_arguments(parser) and run(args, registry) -> exit code, registered in COMMANDS; the exit
+codes are exit_codes.py's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
-from controllers.cli import backtest, compare, execution, exit_codes, optimize, show, validate
+from controllers.cli import backtest, compare, execution, exit_codes, hedge, optimize, show, validate
 from controllers.cli import list as list_
 from controllers.plugin_system.registry import load_registry
 
@@ -24,6 +24,7 @@ COMMANDS: dict[str, ModuleType] = {
     "backtest": backtest,
     "compare": compare,
     "execution": execution,
+    "hedge": hedge,
     "optimize": optimize,
 }
 

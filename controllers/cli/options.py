@@ -1,17 +1,20 @@
-"""Options shared by backtest, compare and optimize, and what they make of them.
+"""Options shared by backtest, compare, optimize and hedge, and what they make of them.
 
 The fill model and its costs (add_fill_options), read back as the keyword arguments of one model's run
-(fill_choice) and as the command line of the re-run in the runtime image (fill_argv, fee_argv).
+(fill_choice) and as the command line of the re-run in the runtime image (fill_argv, fee_argv); a
+hedged market maker's perp likewise (add_hedge_options, hedge_choice, hedge_argv).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from controllers.analysis.errors import AnalysisError
 from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, DEFAULT_SLIPPAGE, FILL_MODELS
-from controllers.analysis.inputs import FillChoice, InputError
+from controllers.analysis.inputs import FillChoice, HedgeChoice, InputError
+from controllers.analysis.perp import DEFAULT_FUNDING_RATE
 from controllers.cli import exit_codes
 
 DEFAULT_FEE = 0.001
@@ -103,4 +106,48 @@ def fill_argv(args: argparse.Namespace) -> list[str]:
     ):
         if value is not None:
             argv += [flag, repr(value)]
+    return argv
+
+
+def add_hedge_options(parser: argparse.ArgumentParser, candles: bool = True) -> None:
+    """A hedged market maker's perp (hedged_mm): its candles (backtest), its fees and its funding rate."""
+    if candles:
+        parser.add_argument(
+            "--hedge-candles",
+            type=Path,
+            help="hedged_mm (required for it): the perp's candles, same interval, a bar at every spot bar",
+        )
+    parser.add_argument(
+        "--funding-rate",
+        type=float,
+        default=None,
+        help=f"hedged_mm: the perp's funding rate per 8 h, charged on its position ({DEFAULT_FUNDING_RATE})",
+    )
+    for flag, what in (("--hedge-maker-fee", "maker"), ("--hedge-taker-fee", "taker")):
+        parser.add_argument(
+            flag,
+            type=float,
+            default=None,
+            help=f"hedged_mm: the perp's {what} rate (default: the hedge connector's public tier)",
+        )
+
+
+def hedge_choice(args: argparse.Namespace) -> HedgeChoice:
+    return HedgeChoice(
+        getattr(args, "hedge_candles", None), args.funding_rate, args.hedge_maker_fee, args.hedge_taker_fee
+    )
+
+
+def hedge_argv(args: argparse.Namespace) -> list[str]:
+    """The perp's options as given, for the re-run in the runtime image (paths absolute)."""
+    argv = []
+    for flag, value in (
+        ("--funding-rate", args.funding_rate),
+        ("--hedge-maker-fee", args.hedge_maker_fee),
+        ("--hedge-taker-fee", args.hedge_taker_fee),
+    ):
+        if value is not None:
+            argv += [flag, repr(value)]
+    if getattr(args, "hedge_candles", None) is not None:
+        argv += ["--hedge-candles", str(args.hedge_candles.resolve())]
     return argv

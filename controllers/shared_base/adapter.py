@@ -738,8 +738,18 @@ class SharedHedgedMarketMakingController(SharedMarketMakingController):
         hedged = self.hedge_pnl - self.funding_ledger.paid_quote
         return super().compute_quote_plan(dataclasses.replace(account, pnl_quote=account.pnl_quote + hedged))
 
+    def hedge_priced(self) -> bool:
+        """Whether the perp has a price here. Live: always asked (read_perp degrades a missing book to
+        no order). In a backtest only the two-market engine (analysis/hedge_engine.py) prices the perp:
+        Hummingbot's backtesting provider answers 1 for any pair it was not given a price for, and a hedge
+        sized at a price of 1 would be a fiction, so the one-market engine runs the quoting alone."""
+        if not self._backtest:
+            return True
+        key = f"{self.config.hedge_connector_name}_{self.config.hedge_trading_pair}"
+        return key in getattr(self.market_data_provider, "prices", {})
+
     def determine_executor_actions(self) -> list[ExecutorAction]:
-        if self._backtest:  # one market only: the CLI refuses to backtest this strategy (inputs.py)
+        if not self.hedge_priced():  # the CLI never runs it so (inputs.py names --hedge-candles)
             return super().determine_executor_actions()
         now = float(self.market_data_provider.time() or 0)
         self.perp, self.hedge_pnl, next_funding, mark = self.read_perp()
@@ -797,7 +807,7 @@ class SharedHedgedMarketMakingController(SharedMarketMakingController):
             "hedge_funding_costly": decision.funding_costly if decision else False,
             "hedge_reason": decision.reason
             if decision
-            else ("not in backtests" if self._backtest else "waiting for data"),
+            else ("no perp prices in this backtest" if not self.hedge_priced() else "waiting for data"),
             "hedge_pnl_quote": self.hedge_pnl,
             "funding_paid_quote": self.funding_ledger.paid_quote,
             "funding_payments": self.funding_ledger.payments,

@@ -107,14 +107,77 @@ def test_generic_controller_cannot_be_backtested(tmp_path, capsys):
     assert status == exit_codes.INVALID and "portfolio_rebalance is a generic controller" in err
 
 
-def test_hedged_mm_is_refused_naming_why(tmp_path, capsys):
-    """Two markets (spot quotes, perp hedge) on a one-market engine would backtest it unhedged."""
+def hedged_config(tmp_path: Path) -> Path:
     config = write_config(tmp_path, controller_name="hedged_mm", trading_pair="ETH-BTC")
     config.write_text(config.read_text() + "hedge_trading_pair: ETH-USDT\n")
-    status, err = backtest(tmp_path, capsys, config=config)
+    return config
+
+
+def perp_candles(tmp_path: Path, **kwargs) -> Path:
+    folder = tmp_path / "perp"
+    folder.mkdir(exist_ok=True)
+    return write_candles(folder, **{"name": "ETH-USDT-PERP_5m.csv", **kwargs})
+
+
+def test_hedged_mm_without_perp_candles_is_refused_naming_the_option(tmp_path, capsys):
+    """Two markets (spot quotes, perp hedge): without the perp's candles the engine would run it unhedged."""
+    status, err = backtest(tmp_path, capsys, config=hedged_config(tmp_path))
     assert status == exit_codes.INVALID
-    assert "config: controller_name: hedged_mm cannot be backtested: it trades two markets" in err
-    assert "simulates one connector and one pair; it would run unhedged" in err
+    assert "config: controller_name: hedged_mm quotes on spot and hedges on a perpetual" in err
+    assert "--hedge-candles FILE" in err and "it unhedged" in err
+
+
+@pytest.mark.parametrize(
+    ("candles", "extra", "message"),
+    [
+        ({"rows": CANDLE_ROWS - 10}, [], "has no bar at 10 of the 200 bars"),
+        ({}, ["--funding-rate", "0.5"], "funding_rate: 0.5 is outside (-0.01, 0.01)"),
+        ({}, ["--hedge-taker-fee", "0.02"], "hedge_taker_fee: 0.02 is outside [0, 0.01)"),
+    ],
+)
+def test_perp_inputs_are_checked_naming_the_field(tmp_path, capsys, candles, extra, message):
+    perp = perp_candles(tmp_path, **candles)
+    status, err = backtest(
+        tmp_path, capsys, "--hedge-candles", str(perp), *extra, config=hedged_config(tmp_path)
+    )
+    assert status == exit_codes.INVALID and message in err
+
+
+def test_perp_candles_of_another_interval_are_refused(tmp_path, capsys):
+    folder = tmp_path / "perp"
+    folder.mkdir()
+    lines = ["timestamp,open,high,low,close,volume"]
+    lines += [f"{1_600_000_000 + 60 * i},1,1.001,0.999,1,5" for i in range(CANDLE_ROWS * 5)]
+    perp = folder / "ETH-USDT-PERP_1m.csv"
+    perp.write_text("\n".join(lines) + "\n")
+    status, err = backtest(tmp_path, capsys, "--hedge-candles", str(perp), config=hedged_config(tmp_path))
+    assert status == exit_codes.INVALID and "hedge_candles: " in err and "give both alike" in err
+
+
+def test_perp_options_on_an_unhedged_controller_are_refused(tmp_path, capsys):
+    perp = perp_candles(tmp_path)
+    status, err = backtest(tmp_path, capsys, "--hedge-candles", str(perp))
+    assert status == exit_codes.INVALID and "hedge_candles: inventory_mm has no hedge" in err
+
+
+def test_hedged_mm_with_perp_candles_reruns_in_the_runtime_with_them(tmp_path, capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime, "in_runtime", lambda: False)
+    monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, inputs, *_: calls.append((argv, inputs)) or 0)
+    perp = perp_candles(tmp_path)
+    status, err = backtest(
+        tmp_path,
+        capsys,
+        "--hedge-candles",
+        str(perp),
+        "--funding-rate",
+        "-0.0002",
+        config=hedged_config(tmp_path),
+    )
+    assert status == 0, err
+    ((argv, inputs),) = calls
+    assert argv[argv.index("--hedge-candles") + 1] == str(perp.resolve()) and perp in inputs
+    assert argv[argv.index("--funding-rate") + 1] == "-0.0002"
 
 
 def test_compare_builtins_leaves_hedged_mm_out_and_refuses_it_by_config(tmp_path, capsys, monkeypatch):
@@ -137,7 +200,9 @@ def test_compare_builtins_leaves_hedged_mm_out_and_refuses_it_by_config(tmp_path
     status = cli.main(
         ["compare", "--configs", str(config), "--candles", str(candles), "--out", str(tmp_path / "c2")]
     )
-    assert status == exit_codes.INVALID and "hedged_mm cannot be backtested" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == exit_codes.INVALID and "hedged_mm cannot be backtested" in err
+    assert "compare and optimize take one candle file per market" in err and "--hedge-candles" in err
 
 
 def test_candles_with_a_gap(tmp_path, capsys):

@@ -18,6 +18,8 @@ PURE_MODULES = [
     "controllers.analysis.execution_report",
     "controllers.analysis.maker",
     "controllers.analysis.metrics",
+    "controllers.analysis.perp",
+    "controllers.analysis.hedge_study",
     "controllers.analysis.optimize",  # the host checks a search: request, space, walkforward, report
     "controllers.plugin_system.registry",
     "controllers.shared_base.core",

@@ -7,8 +7,10 @@ to `funding_hedge_ratio` while the funding makes holding it cost more than `max_
 The rules are in `shared_base/hedge.py`; the Hummingbot side (perp position, funding info, orders) in
 `adapter.SharedHedgedMarketMakingController`.
 
-Hummingbot's backtester simulates one connector and one pair, so this strategy is never backtested:
-the engine would run it unhedged (`backtest_refusal`).
+Hummingbot's backtester simulates one connector and one pair; the project's two-market engine
+(analysis/hedge_engine.py) steps the perp's candles beside the spot's, so `hbot-strategies backtest
+--hedge-candles PERP.csv` runs it (`hedge_backtest`). compare and optimize take one candle file per
+market and refuse it (`backtest_refusal`); `hbot-strategies hedge` sets it against the unhedged flagship.
 """
 
 from __future__ import annotations
@@ -75,10 +77,13 @@ class HedgedMMParams(InventoryMMParams):
         default=0.5, ge=0, le=1, json_schema_extra=updatable("Hedge ratio while funding is costly: ")
     )
 
-    # Read by the analysis (inputs.backtest_refusal): why `backtest`, `compare` and `optimize` refuse it.
+    # Read by the analysis (inputs.backtest_refusal): `backtest` runs it on the two-market engine when
+    # given the perp's candles; `compare` and `optimize`, which take one candle file per market, refuse it.
+    hedge_backtest: ClassVar[bool] = True
     backtest_refusal: ClassVar[str] = (
-        "it trades two markets (quotes on the spot pair, hedges on the perpetual) and the backtest engine "
-        "simulates one connector and one pair; it would run unhedged (a two-market engine is future work)"
+        "it trades two markets (quotes on the spot pair, hedges on the perpetual) and compare and optimize"
+        " take one candle file per market; backtest it with `hbot-strategies backtest --hedge-candles"
+        " PERP.csv`, or set it against the unhedged flagship with `hbot-strategies hedge`"
     )
 
     @field_validator("connector_name")
