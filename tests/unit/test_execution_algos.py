@@ -158,6 +158,7 @@ def test_children_are_whole_lots_and_less_than_a_lot_left_is_done():
     assert to_lot(0.06 - 0.02 - 0.02, 1e-7) == pytest.approx(0.02, abs=1e-15)
     assert to_lot(0.0199999, 1e-7) == pytest.approx(0.0199999, abs=1e-15)
     assert to_lot(0.0123456789, 0.001) == pytest.approx(0.012) and to_lot(0.3, 0.0) == 0.3
+    assert str(to_lot(0.05 / 4, 1e-7)) == "0.0125"  # what the exchange is sent: not 0.012499999999999999
     algo = iceberg(target_base=0.06, visible_base=0.02)
     sold = [fill(0.02, 100), fill(0.02, 100)]
     third = algo.decide(state(T0, fills=sold, bid=100.0, ask=100.2, lot_base=1e-7))

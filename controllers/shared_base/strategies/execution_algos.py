@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -65,7 +66,9 @@ def to_lot(amount: float, lot: float) -> float:
     number of lots (0.06 - 0.02 - 0.02 = 0.019999999999999997) is that number, not one lot less."""
     if lot <= 0:
         return amount
-    return math.floor(amount / lot + LOT_SLACK) * lot
+    # Multiplied as decimals: 125000 * 1e-7 in floats is 0.012499999999999999, which the exchange floors
+    # to 0.0124999, one lot short.
+    return float(math.floor(amount / lot + LOT_SLACK) * Decimal(str(lot)))
 
 
 # Children in a row that ended unfilled without our cancel (refused for balance, failed retries): the

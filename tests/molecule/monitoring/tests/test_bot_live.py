@@ -1,5 +1,6 @@
 """The monitoring layer against a real bot paper-trading the flagship on a replayed market: MQTT
-state, files read by ACL, every panel's query with data from the bot's own fills, PnL and quotes, and
+state, files read by ACL, every panel's query with data from the bot's own fills, PnL and quotes, two
+execution algorithms (a TWAP and an iceberg) held to their contracts from the bot's own database, and
 alert round trips to the webhook: a drawdown from real losses, a market that stops (cannot trade, with
 its reason), a stopped bot container.
 
@@ -11,14 +12,17 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 
-from conftest import REPO, run_playbook, sink_entries
+import pytest
+from conftest import REPO, inspect, run_playbook, sink_entries
 
 BOT = "bot1"
 # The sandbox's paper bot runs the flagship; a panel titled for another controller, e.g. "Hedge
 # (hedged_mm): ...", can only have data where that controller runs (hedged_mm needs a perpetual, which
 # Hummingbot's paper connectors are not): its queries must run, its data is not required here.
-SANDBOX_CONTROLLERS = {"inventory_mm"}
+SANDBOX_CONTROLLERS = {"inventory_mm", "twap", "iceberg"}
+MM = "inventory_mm"  # the flagship's controller id (its plugin's name: the scenario gives it no id)
 
 
 def panel_controller(panel: str) -> str | None:
@@ -79,9 +83,11 @@ def test_the_exporter_follows_the_live_bot_over_mqtt(stack):
     assert value_of(stack, f'hbot_heartbeat_age_seconds{{bot="{BOT}"}}') < 30
     assert value_of(stack, f'hbot_performance_report_age_seconds{{bot="{BOT}"}}') < 30
     # The runner's per-controller status and live executors (quotes on the replayed book), as paper.
-    assert value_of(stack, f'hbot_controller_running{{bot="{BOT}",mode="paper"}}') == 1
+    assert value_of(stack, f'min(hbot_controller_running{{bot="{BOT}",mode="paper"}})') == 1
     stack.wait_for(
-        lambda: (value_of(stack, f'hbot_controller_open_executors{{bot="{BOT}"}}') or 0) > 0,
+        lambda: (
+            (value_of(stack, f'hbot_controller_open_executors{{bot="{BOT}",controller="{MM}"}}') or 0) > 0
+        ),
         timeout=180,
         what="open executors of the paper-trading controller",
     )
@@ -123,6 +129,136 @@ def test_the_controllers_live_quote_spreads_are_exported(stack):
         query = f'hbot_controller_quote_spread_ratio{{bot="{BOT}",mode="paper",side="{side}"}}'
         spreads[side] = stack.wait_for(lambda q=query: value_of(stack, q), timeout=180, what=f"{side} spread")
     assert all(0 < spread < 0.05 for spread in spreads.values()), spreads
+
+
+# --- execution algorithms, live on the paper market ---------------------------------------------------
+# The bot's own Executors rows of one controller, read on the VPS (read-only): an OrderExecutor per child.
+READ_CHILDREN = (
+    "import json, sqlite3, sys;"
+    " db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True);"
+    " rows = db.execute('SELECT timestamp, close_timestamp, status, config, custom_info FROM Executors"
+    " WHERE controller_id = ? AND type = ? ORDER BY timestamp', (sys.argv[2], 'order_executor'));"
+    " print(json.dumps([[t, c, s, json.loads(f), json.loads(i)] for t, c, s, f, i in rows]))"
+)
+
+
+TERMINATED = 4  # hummingbot.strategy_v2.models.base.RunnableStatus.TERMINATED, as Executors.status stores it
+
+
+def declared_controller(stack, controller_id: str) -> dict:
+    """A controller's config as the scenario declares it (host_vars), so the checks follow its numbers."""
+    bot = next(b for b in stack.host.ansible.get_variables()["hummingbot_bots"] if b["name"] == BOT)
+    return next(c["config"] for c in bot["controllers"] if c.get("id") == controller_id)
+
+
+def children(host, controller_id: str) -> list[dict]:
+    """Each stored child: created and closed (s), its order's amount and strategy, and what it filled."""
+    with host.sudo():
+        out = host.check_output(
+            "python3 -c %s %s %s", READ_CHILDREN, f"{BOT_DATA}/{BOT}.sqlite", controller_id
+        )
+    rows = []
+    for created, closed, status, config, info in json.loads(out):
+        held = info.get("held_position_orders") or []
+        rows.append(
+            {
+                "created": float(created),
+                "closed": float(closed) if closed is not None else None,
+                "terminated": status == TERMINATED,
+                "amount": float(config["amount"]),
+                "market": "MARKET" in str(config.get("execution_strategy")),
+                "filled": sum(float(order.get("executed_amount_base") or 0) for order in held),
+                "filled_at": max(
+                    (float(order.get("last_update_timestamp") or 0) for order in held), default=None
+                ),
+            }
+        )
+    return rows
+
+
+def exported_filled_base(stack, controller_id: str, side: str) -> float:
+    """What the exporter read from the same database: base filled by the controller's children."""
+    labels = f'bot="{BOT}",controller="{controller_id}",side="{side}"'
+    query = f"sum(hbot_executor_order_filled_base_total{{{labels}}})"
+    return value_of(stack, query) or 0.0
+
+
+def completed_run(stack, host, controller_id: str, side: str, target: float) -> list[dict]:
+    """The children of the algorithm's run in the bot's current process, once they have filled `target`,
+    after the exporter has read every child of the database (this run's and any earlier run's).
+
+    An algorithm's window starts at its first tick, so a restarted bot runs it again (see
+    controllers/README.md); the contract is checked on this process's run."""
+    started = inspect(host, BOT_CONTAINER, "{{.State.StartedAt}}")
+    since = datetime.fromisoformat(started[:19]).replace(tzinfo=UTC).timestamp()
+
+    def this_run():
+        rows = [row for row in children(host, controller_id) if row["created"] >= since]
+        # Hummingbot stores closed executors closed_executors_buffer at a time: wait for all of them.
+        return rows if sum(row["filled"] for row in rows) >= target - 1e-9 else None
+
+    rows = stack.wait_for(this_run, timeout=600, every=10, what=f"{controller_id}'s {target} base filled")
+    # The exporter counts closed executors; a row stored still running (its bot stopped) never closes.
+    stored = sum(row["filled"] for row in children(host, controller_id) if row["terminated"])
+    stack.wait_for(
+        lambda: abs(exported_filled_base(stack, controller_id, side) - stored) < 1e-9,
+        timeout=120,
+        every=5,
+        what=f"the exporter's {controller_id} {side} fills equal to the database's {stored}",
+    )
+    return rows
+
+
+def test_a_live_twap_completes_its_amount_within_its_window(stack, host):
+    """The TWAP buys its whole target, slice by slice, within its window and at most one slice late; the
+    fills are its children's, from the bot's database, as the exporter reads them."""
+    twap = declared_controller(stack, "twap_eth")
+    target, duration, slices = twap["target_base"], twap["duration"], twap["slices"]
+    slice_seconds = duration / slices
+    rows = completed_run(stack, host, "twap_eth", "buy", target)
+    filled = sum(row["filled"] for row in rows)
+    assert filled == pytest.approx(target, abs=1e-9), rows  # all of it, and not one lot more
+    start = rows[0]["created"]
+    done = max(row["filled_at"] for row in rows if row["filled"] > 0)
+    assert done - start <= duration + slice_seconds, f"done {done - start:.0f}s after the first child"
+    # Sliced over the window, not one order: the last slice's child starts (slices - 1) slices later.
+    starts = [row["created"] - start for row in rows if row["filled"] > 0]
+    assert len(starts) >= slices and max(starts) >= (slices - 1) * slice_seconds - 5, starts
+    completion = f'hbot_controller_execution_completion_ratio{{bot="{BOT}",controller="twap_eth"}}'
+    assert value_of(stack, completion) == pytest.approx(1, abs=1e-9)
+    # Done, it rests nothing, by design: it is no market maker, so no "no live quotes" alarm watches it.
+    quote_age = 'hbot_controller_last_quote_age_seconds{{bot="{}",controller="{}"}}'
+    assert not stack.query(quote_age.format(BOT, "twap_eth"))["data"]["result"]
+    assert value_of(stack, quote_age.format(BOT, MM)) is not None
+    print(f"\nTWAP: {filled} base in {len(rows)} children, {done - start:.0f}s (window {duration}s)")
+
+
+def test_a_live_iceberg_never_rests_more_than_its_visible_amount(stack, host):
+    """Each resting child of the iceberg is at most its visible amount, never two at once, and they fill
+    as makers on the paper market; the iceberg sells its whole target."""
+    iceberg = declared_controller(stack, "iceberg_eth")
+    target, visible = iceberg["target_base"], iceberg["visible_base"]
+    rows = completed_run(stack, host, "iceberg_eth", "sell", target)
+    resting = [row for row in rows if not row["market"]]
+    assert all(row["amount"] <= visible + 1e-9 for row in resting), rows
+    # The most resting at any moment: at each child's creation, every child created and not yet closed.
+    for row in resting:
+        overlapping = [
+            other["amount"]
+            for other in resting
+            if other["created"] <= row["created"]
+            and (other["closed"] is None or other["closed"] > row["created"])
+        ]
+        assert sum(overlapping) <= visible + 1e-9, (row, overlapping)
+    assert sum(row["filled"] for row in rows) == pytest.approx(target, abs=1e-9), rows
+    # Most of it rested and filled as makers, not through the end-of-window market sweep.
+    assert sum(row["filled"] for row in resting) >= target / 2, rows
+    working = (
+        f'max_over_time(hbot_controller_execution_working_base{{bot="{BOT}",controller="iceberg_eth"}}[1h])'
+    )
+    assert 0 < (value_of(stack, working) or 0) <= visible + 1e-9
+    swept = len(rows) - len(resting)
+    print(f"\niceberg: {len(resting)} resting children of at most {visible}; {swept} at market")
 
 
 def test_every_panel_query_runs_and_the_bot_panels_have_data(stack):
