@@ -435,20 +435,34 @@ class PaperOrderTracker:
         executor closes but by market. Measured in docs/backtest-vs-paper.md."""
         for resting in self._connector.limit_orders:
             if resting.client_order_id == order_id:
-                order = InFlightOrder(
-                    client_order_id=order_id,
-                    trading_pair=resting.trading_pair,
-                    order_type=OrderType.LIMIT,
-                    trade_type=TradeType.BUY if resting.is_buy else TradeType.SELL,
-                    amount=resting.quantity,
-                    creation_timestamp=resting.creation_timestamp / 1e6,
-                    price=resting.price,
-                    exchange_order_id=order_id,
-                    initial_state=OrderState.OPEN,
+                return self._track(
+                    order_id,
+                    resting.trading_pair,
+                    OrderType.LIMIT,
+                    resting.is_buy,
+                    resting.quantity,
+                    resting.price,
+                    resting.creation_timestamp / 1e6,
                 )
-                self._orders[order_id] = order
-                return order
         return None
+
+    def _track(
+        self, order_id: str, pair: str, order_type, is_buy: bool, amount, price, created
+    ) -> InFlightOrder:
+        """The InFlightOrder V2 executors follow, kept here from whichever news of it comes first."""
+        order = InFlightOrder(
+            client_order_id=order_id,
+            trading_pair=pair,
+            order_type=order_type,
+            trade_type=TradeType.BUY if is_buy else TradeType.SELL,
+            amount=amount,
+            creation_timestamp=created,
+            price=price,
+            exchange_order_id=order_id,
+            initial_state=OrderState.OPEN,
+        )
+        self._orders[order_id] = order
+        return order
 
     @property
     def active_orders(self) -> dict[str, InFlightOrder]:
@@ -460,18 +474,15 @@ class PaperOrderTracker:
             is_buy = (
                 isinstance(event, BuyOrderCreatedEvent) or getattr(event, "trade_type", None) is TradeType.BUY
             )
-            order = InFlightOrder(
-                client_order_id=order_id,
-                trading_pair=event.trading_pair,
-                order_type=getattr(event, "type", None) or event.order_type,
-                trade_type=TradeType.BUY if is_buy else TradeType.SELL,
-                amount=event.amount,
-                creation_timestamp=getattr(event, "creation_timestamp", event.timestamp),
-                price=event.price,
-                exchange_order_id=order_id,
-                initial_state=OrderState.OPEN,
+            order = self._track(
+                order_id,
+                event.trading_pair,
+                getattr(event, "type", None) or event.order_type,
+                is_buy,
+                event.amount,
+                event.price,
+                getattr(event, "creation_timestamp", event.timestamp),
             )
-            self._orders[order_id] = order
         return order
 
     def _on_event(self, tag, connector, event):
