@@ -42,7 +42,7 @@ from pydantic import BaseModel, ValidationError, create_model, model_validator
 
 from controllers.shared_base import core, hedge
 from controllers.shared_base.execution import Fill
-from controllers.shared_base.executor_ledger import ClosedExecutorLedger
+from controllers.shared_base.executor_ledger import ClosedExecutorLedger, ExecutorIds
 from controllers.shared_base.indicators import Bars
 from controllers.shared_base.params import format_validation_errors, strategy_field_names
 from controllers.shared_base.strategies.base import (
@@ -276,6 +276,7 @@ class _StrategyGlue:
     executors_info: list
     risk_state: core.RiskState
     closed_executors: ClosedExecutorLedger
+    executor_ids: ExecutorIds
 
     def make_strategy(self, config: Any) -> Any:
         return self.strategy_class(pure_params(config, self.strategy_class.params_model))
@@ -287,6 +288,7 @@ class _StrategyGlue:
     def _setup_risk(self) -> None:
         self.risk_state = core.RiskState()
         self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
+        self.executor_ids = ExecutorIds(str(self.config.id))
 
     def executors_pnl(self) -> tuple[list, float]:
         """The active executors, and the net PnL of every executor (closed ones read once, by the ledger)."""
@@ -598,8 +600,10 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         return price, amount_quote / price
 
     def get_executor_config(self, level_id: str, price: Decimal, amount: Decimal) -> PositionExecutorConfig:
+        now = self.market_data_provider.time()
         return PositionExecutorConfig(
-            timestamp=self.market_data_provider.time(),
+            id=self.executor_ids.next(now),
+            timestamp=now,
             level_id=level_id,
             connector_name=self.config.connector_name,
             trading_pair=self.config.trading_pair,
@@ -779,6 +783,7 @@ class SharedHedgedMarketMakingController(SharedMarketMakingController):
             CreateExecutorAction(
                 controller_id=self.config.id,
                 executor_config=OrderExecutorConfig(
+                    id=self.executor_ids.next(now),
                     timestamp=now,
                     connector_name=self.config.hedge_connector_name,
                     trading_pair=self.config.hedge_trading_pair,
@@ -852,6 +857,11 @@ class SharedDirectionalController(_StrategyGlue, _CandleFeatures, DirectionalTra
             return
         self.processed_data["signal"] = int(self.processed_data["signal"])
 
+    def get_executor_config(self, trade_type: TradeType, price: Decimal, amount: Decimal):
+        """Hummingbot's position config, under an id from the controller's own ExecutorIds."""
+        config = super().get_executor_config(trade_type, price, amount)
+        return config.model_copy(update={"id": self.executor_ids.next(config.timestamp)})
+
     def can_create_executor(self, signal: int) -> bool:
         _, pnl = self.executors_pnl()
         self.update_kill_switch(pnl)
@@ -907,12 +917,14 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
         self.update_kill_switch(pnl)
         if self.plan is None or self.risk_state.killed or active:
             return []
-        batch = self.strategy.next_batch(self.plan, float(self.market_data_provider.time()))
+        now = self.market_data_provider.time()
+        batch = self.strategy.next_batch(self.plan, float(now))
         return [
             CreateExecutorAction(
                 controller_id=self.config.id,
                 executor_config=OrderExecutorConfig(
-                    timestamp=self.market_data_provider.time(),
+                    id=self.executor_ids.next(now),
+                    timestamp=now,
                     connector_name=self.strategy.params.connector_name,
                     trading_pair=order.trading_pair,
                     side=TradeType.SELL if order.side == "sell" else TradeType.BUY,
@@ -1108,6 +1120,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
                 CreateExecutorAction(
                     controller_id=self.config.id,
                     executor_config=OrderExecutorConfig(
+                        id=self.executor_ids.next(market["now"]),
                         timestamp=market["now"],
                         connector_name=params.connector_name,
                         trading_pair=params.trading_pair,

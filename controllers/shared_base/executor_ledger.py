@@ -17,6 +17,7 @@ close_type, close_timestamp, net_pnl_quote).
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,32 @@ class ClosedExecutorLedger:
         self.realised_pnl += float(executor.net_pnl_quote)
         if executor.close_type == self.stop_loss and executor.close_timestamp is not None:
             bisect.insort(self.stop_losses, (float(executor.close_timestamp), executor), key=_closed_at)
+
+
+@dataclass
+class ExecutorIds:
+    """Ids for the executors one controller creates: unique, and the same in every run of a backtest.
+
+    Hummingbot 2.12 names an executor sha256(f"{timestamp}-{random.randint(0, 99999)}"), with the
+    config's timestamp: every executor created in one tick shares it, so each pair of them (a market
+    maker's levels, every refresh) collides with probability 1e-5. A market maker creating four quotes
+    every 30 s makes about 17,000 such pairs a day. With two executors under one id, the ledger above
+    counts one of them, the kill switch reads the wrong PnL, a stop may hit the wrong order, and a live
+    bot's Executors table refuses the second row. In a backtest, `random` is unseeded, so the collision
+    came and went between runs: CI once saw a fill ledger priced with another executor's path (spread +
+    inventory - fees 0.0056 off the net PnL, which a rerun could not repeat).
+
+    The id hashes the controller's id, the tick's timestamp and a counter of the ids issued: two ids
+    of one controller never share the counter, and after a restart the timestamps are later.
+    """
+
+    controller_id: str
+    issued: int = 0  # ids handed out so far
+
+    def next(self, timestamp: float) -> str:
+        self.issued += 1
+        raw = f"{self.controller_id}|{timestamp!r}|{self.issued}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
 def _closed_at(stop_loss: tuple[float, Any]) -> float:

@@ -199,3 +199,21 @@ def test_signal_candles_of_another_pair_come_from_extra_candles(network_attempts
     assert (stepped["close_bt"] == eth_close).all()
     assert ((stepped["reference_price"] / ltc_close - 1).abs() < 0.05).all()
     assert network_attempts == []
+
+
+def test_executors_that_hummingbot_names_alike_stay_apart(network_attempts, monkeypatch):
+    """Hummingbot 2.12 names an executor sha256(timestamp + randint(0, 99999)), so two created in one bar
+    collide about once in 1e5 pairs. With randint pinned, every pair does: the engine still keeps one
+    simulation per executor (the later of two is renamed), so no executor is priced with another's path."""
+    import random
+
+    monkeypatch.setattr(random, "randint", lambda low, high: 7)
+    frame = load_candles(candles_file("ETH-BTC_5m.csv")).iloc[:300]
+    result = run_backtest(yardstick_config("binance", "ETH-BTC", "5m"), frame, interval="5m", fee=FEE)
+    ids = [e.id for e in result.executors]
+    assert len(set(ids)) == len(ids)
+    renamed = [i for i in ids if "-" in i]
+    assert renamed, "no two executors of one bar were created: the pinned randint tested nothing"
+    for executor in result.executors:  # each executor's info is its own simulation's, not a namesake's
+        simulation = result.engine.simulations[executor.id]
+        assert simulation.config is executor.config

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.shared_base.executor_ledger import ClosedExecutorLedger
+from controllers.shared_base.executor_ledger import ClosedExecutorLedger, ExecutorIds
 
 STOP_LOSS, TIME_LIMIT = "STOP_LOSS", "TIME_LIMIT"
 
@@ -138,3 +138,22 @@ def test_same_totals_as_reading_everything(seed, live_shape, ticks, cooldown):
         assert [e.id for e in got_active] == [e.id for e in executors if e.is_active]
         assert ledger.realised_pnl == pytest.approx(pnl)
         assert {e.id for e in ledger.cooling(now, cooldown)} == cooling
+
+
+def test_executor_ids_are_unique_within_a_tick_and_repeat_from_run_to_run():
+    """A market maker creates every level in one tick, under one timestamp: each gets its own id (Hummingbot's
+    own ids collide there once in 1e5 pairs), and a second run issues the same ids in the same order."""
+    ids = ExecutorIds("inventory_mm_eth")
+    tick = [ids.next(1_700_000_000.0) for _ in range(4)] + [ids.next(1_700_000_030.0)]
+    assert len(set(tick)) == len(tick)
+    again = ExecutorIds("inventory_mm_eth")
+    assert [again.next(1_700_000_000.0) for _ in range(4)] + [again.next(1_700_000_030.0)] == tick
+    assert ExecutorIds("twap_eth").next(1_700_000_000.0) not in tick  # another controller, same bot
+
+
+@given(st.lists(st.floats(min_value=0, max_value=4e9, allow_nan=False), min_size=1, max_size=200))
+@settings(max_examples=50, deadline=None)
+def test_no_two_ids_of_one_controller_are_equal_whatever_the_timestamps(timestamps):
+    ids = ExecutorIds("c")
+    issued = [ids.next(t) for t in timestamps]
+    assert len(set(issued)) == len(issued)
