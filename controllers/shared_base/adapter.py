@@ -988,6 +988,49 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         self.finished: list[tuple[float, bool]] = []  # (started at, failed) of every finished child
         self.market: dict[str, Any] = {}
         self.decision: ExecutionDecision | None = None
+        self.resumed_children = 0  # children of an earlier run of the bot, read from its database
+        self._store_read = self._backtest  # a backtest has no earlier run
+
+    def resume_from_store(self) -> None:
+        """Go on with the parent order an earlier run of this bot began under this controller's id.
+
+        Hummingbot stores every executor in the bot's Executors table (when it ends, and at a stop), but a
+        restarted bot's controllers see only the executors of the new run: without this, a restart ran
+        the whole target again (a TWAP done at noon bought its amount once more at the restart). The
+        stored children's fills count toward the target, and the window and arrival price are the first
+        run's (`ExecutionStrategy.resume`): the earliest child's time, and its limit price (a maker) or
+        its average fill price (a taker), within half a spread of the mid then. A new parent order
+        needs a new controller id. If the table cannot be read, the kill switch latches: a blind
+        restart could execute the order twice.
+
+        Read at the first decision, not at construction: after a kill, the role's V2 script stores the
+        children the dead run had closed but not yet stored (hbot_v2_controllers._recover_positions) on
+        the strategy's first tick, which comes before any controller decides. A child still working when
+        the bot died (killed, not stopped) is stored by no one: its fills are unknown here, so a crash
+        can over-execute by at most that one child."""
+        from hummingbot.connector.markets_recorder import MarketsRecorder
+
+        if MarketsRecorder._shared_instance is None:
+            return  # not in a bot (no database): nothing was stored
+        try:
+            stored = MarketsRecorder.get_instance().get_executors_by_controller(self.config.id)
+        except Exception as error:  # noqa: BLE001 - any failure to read means: do not trade blind
+            reason = f"cannot read this controller's stored children ({type(error).__name__}: {error})"
+            self.risk_state = core.RiskState(killed=True, reason=reason)
+            return
+        children = sorted(stored, key=lambda executor: float(executor.timestamp))
+        for executor in children:
+            self.fills_by_executor[executor.id] = fills = order_fills(executor)
+            failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
+            self.finished.append((float(executor.timestamp), failed))
+        self.resumed_children = len(children)
+        if children:
+            first = children[0]
+            price = getattr(first.config, "price", None)
+            first_fills = self.fills_by_executor[first.id]
+            if price is None and first_fills:
+                price = sum(f.quote for f in first_fills) / sum(f.amount_base for f in first_fills)
+            self.strategy.resume(float(first.timestamp), None if price is None else float(price))
 
     def update_config(self, new_config: Any) -> None:
         """The strategy keeps its window and arrival price across a hot reload."""
@@ -1092,6 +1135,9 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         if not self.market:
             return []
         market = self.market
+        if not self._store_read:
+            self._store_read = True
+            self.resume_from_store()
         fills, working, failed_in_a_row = self.scan_children(market["now"])
         self.update_kill_switch(self.strategy.kill_switch_pnl(fills, market["mid"]))
         state = ExecutionState(
@@ -1138,6 +1184,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
 
     def get_custom_info(self) -> dict:
         status = dict((self.decision.status or {}) if self.decision else {"phase": "waiting for data"})
+        status["resumed_children"] = self.resumed_children
         status["killed"] = self.risk_state.killed
         status["kill_reason"] = self.risk_state.reason
         return status

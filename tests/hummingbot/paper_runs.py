@@ -472,6 +472,9 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
             "opening_balances": balances,
         }
         recorder.stop()
+        # Hummingbot keeps the recorder as a process-wide singleton: as when a bot exits, forget it (an
+        # execution controller built later in this process would read its deleted database).
+        MarketsRecorder._shared_instance = None
     recorded = _trade_fill_count(workdir / "paper.sqlite")
     if recorded != len(events):
         raise RuntimeError(f"TradeFill rows: {recorded}, but the connector reported {len(events)} fills")

@@ -8,6 +8,7 @@ and that a finished executor's held_position_orders count as fills.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from types import SimpleNamespace
@@ -260,3 +261,89 @@ def test_hot_reload_keeps_the_window_and_arrival_and_checks_the_pure_rules():
     with pytest.raises(ValueError, match="visible_base"):
         controller.update_config(lowered)
     assert controller.strategy.params.target_base == 0.5
+
+
+@pytest.fixture
+def bot_database(tmp_path):
+    """Hummingbot's MarketsRecorder on a SQLite file, as a bot has one: the Executors table an execution
+    controller resumes from. Forgotten afterwards (it is a process-wide singleton)."""
+    from hummingbot.client.config.client_config_map import ClientConfigMap, MarketDataCollectionConfigMap
+    from hummingbot.client.config.config_helpers import ClientConfigAdapter
+    from hummingbot.connector.markets_recorder import MarketsRecorder
+    from hummingbot.model.sql_connection_manager import SQLConnectionManager, SQLConnectionType
+
+    loop = asyncio.new_event_loop()  # the recorder binds to the current loop, as in a bot
+    asyncio.set_event_loop(loop)
+    sql = SQLConnectionManager(
+        ClientConfigAdapter(ClientConfigMap()),
+        SQLConnectionType.TRADE_FILLS,
+        db_path=str(tmp_path / "bot.sqlite"),
+    )
+    recorder = MarketsRecorder(sql, [], "conf_v2.yml", "hbot_v2_controllers", MarketDataCollectionConfigMap())
+    yield recorder
+    MarketsRecorder._shared_instance = None
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def store_child(recorder, action, orders, close_type="POSITION_HOLD"):
+    """A finished child as the orchestrator stores it: its ExecutorInfo, serialised to the Executors row."""
+    from hummingbot.strategy_v2.models.base import RunnableStatus
+    from hummingbot.strategy_v2.models.executors import CloseType
+    from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
+
+    config = action.executor_config
+    info = ExecutorInfo(
+        id=config.id, timestamp=config.timestamp, type=config.type, close_timestamp=config.timestamp + 5,
+        close_type=CloseType[close_type], status=RunnableStatus.TERMINATED, config=config,
+        net_pnl_pct=Decimal(0), net_pnl_quote=Decimal(0), cum_fees_quote=Decimal(0),
+        filled_amount_quote=Decimal(0), is_active=False, is_trading=False,
+        custom_info={"held_position_orders": list(orders)}, controller_id=action.controller_id,
+    )  # fmt: skip
+    recorder.store_or_update_executor(SimpleNamespace(config=config, executor_info=info))
+
+
+def test_a_restarted_bot_goes_on_with_the_parent_order_instead_of_running_it_again(bot_database):
+    """The first run places slice 0 (maker, at the bid) and it fills; the bot stops. The restarted
+    controller, same id, reads that child back from the bot's database through Hummingbot's own
+    recorder: slice 0 is not sent again, the window and arrival are the first run's, and slice 1 is
+    due 2/12 of the target less what filled."""
+    first, provider = build("twap", candles(100, 60))  # buy 0.1 in 12 maker slices over 3600 s
+    start = provider.time()
+    [create] = tick(first)
+    slice_0 = float(create.executor_config.amount)
+    store_child(bot_database, create, [order_json("o1", slice_0, BID, 0.01)])
+
+    again, provider = build("twap", candles(100, 60))
+    provider._time = start + 100  # still slice 0: done, nothing to send
+    assert tick(again) == []
+    status = again.get_custom_info()
+    assert status["resumed_children"] == 1
+    assert status["filled_base"] == pytest.approx(slice_0) and status["start"] == start
+    assert status["arrival_price"] == pytest.approx(BID)  # the first child's limit price
+    provider._time = start + 301
+    [create] = tick(again)
+    assert create.executor_config.level_id == "slice_1"
+    assert float(create.executor_config.amount) == pytest.approx(2 * 0.1 / 12 - slice_0)
+
+
+def test_a_finished_parent_order_is_not_run_again_and_an_unreadable_database_halts_it(bot_database, tmp_path):
+    from hummingbot.connector.markets_recorder import MarketsRecorder
+
+    controller, provider = build("twap", candles(100, 60), order_type="taker")
+    start = provider.time()
+    [create] = tick(controller)
+    # A taker sweep of the whole target, as at the end of a window: the order is done.
+    create.executor_config.amount = Decimal("0.1")
+    store_child(bot_database, create, [order_json("o1", 0.1, ASK, 0.02)])
+    again, provider = build("twap", candles(100, 60), order_type="taker")
+    provider._time = start + 301
+    assert tick(again) == [] and again.get_custom_info()["phase"] == "done"
+    assert again.get_custom_info()["arrival_price"] == pytest.approx(ASK)  # its average fill price
+    # The database is gone: no child goes out, and the kill switch says why.
+    (tmp_path / "bot.sqlite").unlink()
+    MarketsRecorder._shared_instance._sql_manager.engine.dispose()
+    blind, provider = build("twap", candles(100, 60), order_type="taker")
+    assert tick(blind) == []
+    status = blind.get_custom_info()
+    assert status["killed"] and "cannot read this controller's stored children" in status["kill_reason"]

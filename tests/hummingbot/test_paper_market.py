@@ -223,13 +223,17 @@ def test_a_post_only_order_rests_as_a_maker_and_one_that_would_cross_is_rejected
 
         with clock:
             assert await run_until(clock, lambda: connector.ready, 20), connector.status_dict
-            best_bid = Decimal(str(connector.get_price("ETH-BTC", False)))
+            # 1% through the bid: the replay moves on between this read and the order (it once moved
+            # below a sell priced at the bid itself, on a loaded machine, and that sell rested).
+            through_bid = connector.quantize_order_price(
+                "ETH-BTC", Decimal(str(connector.get_price("ETH-BTC", False))) * Decimal("0.99")
+            )
             ask = connector.quantize_order_price(
                 "ETH-BTC", connector.get_mid_price("ETH-BTC") * Decimal("1.001")
             )
             resting = connector.place(send, False, "ETH-BTC", Decimal("0.5"), OrderType.LIMIT_MAKER, ask)
             crossing = connector.place(
-                send, False, "ETH-BTC", Decimal("0.5"), OrderType.LIMIT_MAKER, best_bid
+                send, False, "ETH-BTC", Decimal("0.5"), OrderType.LIMIT_MAKER, through_bid
             )
             assert connector._order_tracker.fetch_order(client_order_id=resting).price == ask  # cancellable
             assert await run_until(clock, lambda: fills.events and failures, 60), (sent, fills.events)

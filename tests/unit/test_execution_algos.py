@@ -81,6 +81,35 @@ def test_twap_catches_up_a_missed_slice_and_never_exceeds_the_target():
     assert done.place is None and done.status["phase"] == "done"
 
 
+def test_a_resumed_twap_keeps_the_first_runs_window_arrival_and_fills():
+    # The bot restarted at T0 + 250, in slice 1 of the window the first run opened at T0 (arrival 100),
+    # after slice 0 filled 0.4 at 101. Slice 1 is due 0.8: the child is 0.4, not a fresh 0.4 of slice 0.
+    algo = twap()
+    algo.resume(T0, 100.0)
+    decision = algo.decide(state(T0 + 250, mid=110.0, fills=[fill(0.4, 101.0)]))
+    assert (algo.start, algo.arrival_price, algo.end) == (T0, 100.0, T0 + 600)
+    assert (decision.place.amount_base, decision.place.level_id) == (pytest.approx(0.4), "slice_1")
+    # Shortfall against the first run's arrival: 0.4 x (101 - 100) paid, 0.8 x (110 - 100) run away.
+    assert decision.status["kill_switch_pnl_quote"] == pytest.approx(-(0.4 * 1 + 0.8 * 10))
+
+
+def test_a_resumed_order_that_was_done_or_whose_window_is_over_sends_nothing_new():
+    done = twap()
+    done.resume(T0, 100.0)
+    decision = done.decide(state(T0 + 900, fills=[fill(0.4, 100), fill(0.4, 100), fill(0.4, 100)]))
+    assert decision.place is None and decision.status["phase"] == "done"
+    # Restarted after the window with 0.4 of 1.2 filled, no taker sweep: the rest stays unfilled.
+    over = twap(finish_with_taker=False)
+    over.resume(T0, 100.0)
+    decision = over.decide(state(T0 + 900, fills=[fill(0.4, 100)]))
+    assert decision.place is None and decision.status["phase"] == "window over"
+    # A resume without a price known (no child said it) takes the mid then, as a fresh start would.
+    blind = twap()
+    blind.resume(T0, None)
+    blind.decide(state(T0 + 10, mid=99.0))
+    assert (blind.start, blind.arrival_price) == (T0, 99.0)
+
+
 def test_twap_sends_nothing_while_a_child_works_and_cancels_a_maker_child_of_an_earlier_slice():
     algo = twap(order_type="maker")
     first = algo.decide(state(T0, bid=99.9, ask=100.1))

@@ -2,7 +2,9 @@
 orders over a window, and report its execution quality. Pure: no Hummingbot, no pandas.
 
 The window starts at the first tick with a mid price (and, for vwap, a volume profile); the mid then
-is the arrival price, recorded once. Each tick the adapter hands the strategy an `ExecutionState`
+is the arrival price, recorded once. After a restart of the bot, the window and arrival are the first
+run's and its children's fills count (`resume`): a parent order is worked once, never again from zero.
+Each tick the adapter hands the strategy an `ExecutionState`
 (time, mid, book top, the fills of its finished child orders, its working children, candles) and maps
 the `ExecutionDecision` it gets back (a child to place, children to cancel) to OrderExecutors.
 
@@ -261,6 +263,14 @@ class ExecutionStrategy(Strategy):
         super().__init__(params)
         self.start: float | None = None
         self.arrival_price: float | None = None
+        self.resumed_from: tuple[float, float | None] | None = None  # see resume()
+
+    def resume(self, start: float, arrival_price: float | None) -> None:
+        """Go on with a parent order an earlier run of the bot began: its window opened at `start`, at
+        `arrival_price` (the adapter reads both from the children it stored; their fills come in the
+        state's fills as usual). Taken at the first tick the algorithm is ready, instead of now and mid:
+        the schedule, the window's end and the shortfall stay the first run's."""
+        self.resumed_from = (start, arrival_price)
 
     # --- inputs a subclass may need ---
     def ready(self, state: ExecutionState) -> bool:
@@ -333,7 +343,9 @@ class ExecutionStrategy(Strategy):
             if state.mid is None or state.mid <= 0 or not self.ready(state):
                 phase = "killed" if state.killed else "waiting for data"
                 return ExecutionDecision(status={"phase": phase, "killed": state.killed})
-            self.start, self.arrival_price = state.now, state.mid
+            self.start, self.arrival_price = self.resumed_from or (state.now, state.mid)
+            if self.arrival_price is None:  # resumed, but no child said where the market was
+                self.arrival_price = state.mid
         filled = self.filled(state.fills)
         remaining = max(params.target_base - filled, 0.0)
         # Less than one lot left cannot be traded: it is done (a child rounded down to the lot leaves such

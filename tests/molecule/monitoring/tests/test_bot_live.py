@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO, inspect, run_playbook, sink_entries
+from conftest import REPO, run_playbook, sink_entries
 
 BOT = "bot1"
 # The sandbox's paper bot runs the flagship; a panel titled for another controller, e.g. "Hedge
@@ -184,16 +183,14 @@ def exported_filled_base(stack, controller_id: str, side: str) -> float:
 
 
 def completed_run(stack, host, controller_id: str, side: str, target: float) -> list[dict]:
-    """The children of the algorithm's run in the bot's current process, once they have filled `target`,
-    after the exporter has read every child of the database (this run's and any earlier run's).
+    """Every child of the algorithm's parent order, once they have filled `target`, after the exporter
+    has read every child of the database.
 
-    An algorithm's window starts at its first tick, so a restarted bot runs it again (see
-    controllers/README.md); the contract is checked on this process's run."""
-    started = inspect(host, BOT_CONTAINER, "{{.State.StartedAt}}")
-    since = datetime.fromisoformat(started[:19]).replace(tzinfo=UTC).timestamp()
+    All of the bot's runs count: a restarted bot goes on with the order where it stopped, it never runs
+    it again (SharedExecutionController.resume_from_store; test_faults proves it across a SIGKILL)."""
 
     def this_run():
-        rows = [row for row in children(host, controller_id) if row["created"] >= since]
+        rows = children(host, controller_id)
         # Hummingbot stores closed executors closed_executors_buffer at a time: wait for all of them.
         return rows if sum(row["filled"] for row in rows) >= target - 1e-9 else None
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from conftest import inspect, sandboxctl
-from test_bot_live import BOT, BOT_CONTAINER, value_of
+from test_bot_live import BOT, BOT_CONTAINER, children, declared_controller, value_of
 
 DATABASE = f"/opt/hbot/{BOT}/data/{BOT}.sqlite"
 HEALTH = f"/opt/hbot/{BOT}/logs/health.json"
@@ -164,6 +164,16 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         what="ContainerRestarted for the bot",
     )
     more_fills_than(stack, host, after[0])
+    # The TWAP and the iceberg had worked their whole parent orders before the kill (test_bot_live). The
+    # restarted run read their children back from the database and, trading again, sent none: a restart
+    # used to run each order again from zero.
+    for controller_id in ("twap_eth", "iceberg_eth"):
+        target = declared_controller(stack, controller_id)["target_base"]
+        stored = children(host, controller_id)
+        before_kill = sum(row["filled"] for row in stored if row["created"] < killed_at)
+        assert before_kill == pytest.approx(target, abs=1e-9), f"{controller_id} was not done before the kill"
+        again = [row for row in stored if row["created"] >= killed_at]
+        assert not again, f"{controller_id} ran its order again after the restart: {again}"
     print(
         f"\nSIGKILL holding {len(orphans['held'])} position(s), {len(orphans['closed'])} closed executor(s)"
         f" unstored: trading again after {back:.0f}s; rows {before} -> {after}"
