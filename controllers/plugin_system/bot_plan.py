@@ -147,6 +147,9 @@ class BotDeclaration(BaseModel):
     name: str
     connector: Any = None
     credentials: Any = None
+    # More exchange accounts a live bot trades on (connector -> key of hummingbot_credentials): a
+    # hedged_mm's perpetual (hedge_connector_name), whose keys the bot also needs.
+    extra_connectors: dict[str, str] = Field(default_factory=dict)
     controllers: Any = None
     image: str | None = None
     cpus: float | None = Field(default=None, gt=0, le=64)
@@ -369,13 +372,12 @@ def _mounts(files: list) -> list:
     return [mounts[key] for key in sorted(mounts)]
 
 
-def _check_credentials(where: str, bot: dict, connector, credentials: dict, connector_keys: dict, errors):
-    ref = bot.get("credentials")
+def _check_credentials(at: str, ref: Any, connector, credentials: dict, connector_keys: dict, errors):
+    """The vault entry `ref` (named at `at`) holds exactly the keys `connector` needs."""
     keys = credentials.get(ref) if isinstance(ref, str) else None
     if not isinstance(keys, dict):
         errors.append(
-            f"{where}.credentials: {ref!r} is not in hummingbot_credentials (the vault); "
-            f"known: {sorted(credentials)}"
+            f"{at}: {ref!r} is not in hummingbot_credentials (the vault); known: {sorted(credentials)}"
         )
         return
     if not connector:
@@ -392,6 +394,36 @@ def _check_credentials(where: str, bot: dict, connector, credentials: dict, conn
             f"hummingbot_credentials.{ref}.{field}: {connector} has no such key "
             f"(expected {', '.join(wanted)})"
         )
+
+
+def _check_extra_connectors(
+    where: str, bot: BotDeclaration, controllers: list, credentials: dict, connector_keys: dict, errors: list
+) -> dict[str, str]:
+    """Every connector the bot's controllers trade on besides the bot's own has keys: an entry of
+    extra_connectors, live only. Returns connector -> credentials name, the bot's own first."""
+    connectors = {str(bot.connector): str(bot.credentials)} if bot.mode == "live" else {}
+    if bot.extra_connectors and bot.mode != "live":
+        errors.append(f"{where}.extra_connectors: a paper bot trades on no exchange account (remove it)")
+        return connectors
+    for connector, ref in sorted(bot.extra_connectors.items()):
+        at = f"{where}.extra_connectors.{connector}"
+        if connector == bot.connector:
+            errors.append(f"{at}: the bot's own connector (its keys are `credentials`)")
+        elif connector not in connector_keys:
+            hint = nearest(connector, sorted(connector_keys)).removeprefix("; ")
+            errors.append(f"{at}: not a connector Hummingbot knows; {hint} (hummingbot_connector_key_fields)")
+        else:
+            _check_credentials(at, ref, connector, credentials, connector_keys, errors)
+            connectors[connector] = ref
+    if bot.mode == "live":
+        for index, controller in enumerate(controllers):
+            hedge = controller["config"].get("hedge_connector_name")
+            if hedge and hedge != bot.connector and hedge not in bot.extra_connectors:
+                errors.append(
+                    f"{where}.controllers[{index}].config.hedge_connector_name: {hedge!r} has no keys on this"
+                    f" bot; add it to {where}.extra_connectors with its hummingbot_credentials entry"
+                )
+    return connectors
 
 
 def _read_replay(where: str, declaration: ReplayDeclaration, inventory_dir: str, errors: list) -> dict | None:
@@ -512,7 +544,8 @@ def plan_bots(
         if paper:
             paper["exchange"] = connector
         elif raw.get("mode", "live") == "live":
-            _check_credentials(where, raw, connector, credentials, connector_keys, errors)
+            ref = raw.get("credentials")
+            _check_credentials(f"{where}.credentials", ref, connector, credentials, connector_keys, errors)
         folder = bot_folder(raw, base.root)
         if folder in folders:
             errors.append(
@@ -523,6 +556,7 @@ def plan_bots(
         controllers, files = _plan_controllers(registry, where, raw, errors, replay)
         if bot is None:
             continue
+        connectors = _check_extra_connectors(where, bot, controllers, credentials, connector_keys, errors)
         script = {
             "script_file_name": base.script,
             "markets": {},
@@ -538,6 +572,9 @@ def plan_bots(
                 "image": bot.image or base.image,
                 "connector": connector,
                 "credentials": raw.get("credentials"),
+                # Every exchange account the bot trades on (connector -> credentials name): the role
+                # encrypts each one's keys into conf/connectors/. None for a paper bot.
+                "connectors": connectors,
                 "mode": bot.mode,
                 "replay": replay,
                 "state": bot.state,

@@ -25,6 +25,9 @@ DEFAULTS = {
 }
 KEYS = {"binance": ["api_key", "api_secret"]}
 CREDENTIALS = {"main": {"api_key": "k" * 24, "api_secret": "s" * 24}}
+# A hedged bot's perpetual account: its connector's key fields and its vault entry.
+HEDGE_KEYS = {**KEYS, "binance_perpetual": ["api_key", "api_secret"]}
+HEDGE_CREDENTIALS = {**CREDENTIALS, "futures": {"api_key": "f" * 24, "api_secret": "g" * 24}}
 BOT = {
     "name": "bot1",
     "connector": "binance",
@@ -111,9 +114,14 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
         controllers.append({"plugin": name, "id": f"{name}_1", "config": config})
     lists = {"buy_spreads": [0.004, 0.008], "sell_spreads": "0.005"}  # a list, and Hummingbot's CSV form
     controllers.append({"plugin": "inventory_mm", "id": "lists", "config": lists})
-    bots = [{"name": "bot1", "connector": "binance", "credentials": "main", "controllers": controllers}]
+    # hedged_mm's perpetual needs keys of its own
+    hedge = {"binance_perpetual": "futures"}
+    bots = [
+        {"name": "bot1", "connector": "binance", "credentials": "main", "extra_connectors": hedge}
+        | {"controllers": controllers}
+    ]
     (tmp_path / "group_vars").mkdir()
-    group_vars = yaml.safe_dump({"bots": bots, "credentials": CREDENTIALS})
+    group_vars = yaml.safe_dump({"bots": bots, "credentials": HEDGE_CREDENTIALS})
     (tmp_path / "group_vars" / "all.yml").write_text(group_vars)
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": local}}}))
@@ -124,7 +132,7 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
         "        mode: '0600'\n"
     )
     out = tmp_path / "plan.json"
-    extra = json.dumps({"out": str(out), "defaults": DEFAULTS, "keys": KEYS})
+    extra = json.dumps({"out": str(out), "defaults": DEFAULTS, "keys": HEDGE_KEYS})
     playbook = Path(sys.executable).with_name("ansible-playbook")  # the venv's, beside this Python
     run = subprocess.run(
         [str(playbook), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "plan.yml"), "-e", extra],
@@ -152,6 +160,62 @@ def test_a_misspelt_connector_is_refused_with_hummingbots_nearest_name():
         "did you mean 'binance'? (hummingbot_connector_key_fields)"
     ) in result["errors"]
     assert plan_module.hbot_bots_plan([BOT], DEFAULTS, CREDENTIALS, shipped)["errors"] == []
+
+
+# --- extra_connectors: a hedged bot's second exchange account ---------------------------------------
+
+
+def hedged_bot(**extra):
+    bot = copy.deepcopy(BOT)
+    bot["controllers"][0] = {"plugin": "hedged_mm", "config": bot["controllers"][0]["config"]}
+    return {**bot, **extra}
+
+
+def hedge_plan(*bots):
+    return plan_module.hbot_bots_plan(list(bots), DEFAULTS, HEDGE_CREDENTIALS, HEDGE_KEYS)
+
+
+def test_a_live_hedged_bot_gets_the_keys_of_its_perpetual_account_too():
+    result = hedge_plan(hedged_bot(extra_connectors={"binance_perpetual": "futures"}))
+    assert result["errors"] == []
+    # The role encrypts one conf/connectors/<connector>.yml per entry (secrets by name only, here).
+    assert result["bots"][0]["connectors"] == {"binance": "main", "binance_perpetual": "futures"}
+    assert plan(BOT)["bots"][0]["connectors"] == {"binance": "main"}
+
+
+def test_a_hedge_connector_without_keys_is_refused_before_anything_changes():
+    errors = hedge_plan(hedged_bot())["errors"]
+    assert (
+        "hummingbot_bots[0].controllers[0].config.hedge_connector_name: 'binance_perpetual' has no keys on"
+        " this bot; add it to hummingbot_bots[0].extra_connectors with its hummingbot_credentials entry"
+    ) in errors
+
+
+def test_extra_connectors_are_checked_like_the_bots_own():
+    bad = {"binance_perpetual": "nope", "binanse_perpetual": "futures", "binance": "main"}
+    errors = hedge_plan(hedged_bot(extra_connectors=bad))["errors"]
+    assert any(
+        e.startswith("hummingbot_bots[0].extra_connectors.binance_perpetual: 'nope' is not in")
+        for e in errors
+    )
+    assert any(
+        e.startswith(
+            "hummingbot_bots[0].extra_connectors.binanse_perpetual: not a connector Hummingbot knows"
+        )
+        for e in errors
+    ), errors
+    assert (
+        "hummingbot_bots[0].extra_connectors.binance: the bot's own connector (its keys are `credentials`)"
+        in errors
+    )
+    short = {**HEDGE_CREDENTIALS, "futures": {"api_key": "f" * 24}}
+    result = plan_module.hbot_bots_plan(
+        [hedged_bot(extra_connectors={"binance_perpetual": "futures"})], DEFAULTS, short, HEDGE_KEYS
+    )
+    assert (
+        "hummingbot_credentials.futures.api_secret: missing or empty in the vault"
+        " (binance_perpetual needs api_key, api_secret)"
+    ) in result["errors"]
 
 
 # --- mode: paper ------------------------------------------------------------------------------------
@@ -192,6 +256,11 @@ def test_a_paper_bot_needs_no_keys_and_trades_on_the_paper_connector_with_the_re
 
 
 def test_a_paper_bot_cannot_hedge():
+    with_keys = {**paper_bot(), "extra_connectors": {"binance_perpetual": "futures"}}
+    assert (
+        "hummingbot_bots[0].extra_connectors: a paper bot trades on no exchange account (remove it)"
+        in (hedge_plan(with_keys)["errors"])
+    )
     bot = paper_bot()
     bot["controllers"][0] = {"plugin": "hedged_mm", "config": bot["controllers"][0]["config"]}
     errors = plan(bot)["errors"]

@@ -6,12 +6,13 @@ bot's own image, with the bot folder mounted at /target and its conf/ at /home/h
    is missing or still exactly what an earlier image put there (.hbot-builtins.json records that);
    a file the operator changed is never overwritten, only reported by name.
 2. Unattended first boot with Hummingbot's own crypto (ETHKeyFileSecretManger): conf/.password_verification
-   and conf/connectors/<connector>.yml, rewritten only when the password or a key changes (a paper bot,
-   HBOT_CONNECTOR empty, has no keys: only the password check).
+   and conf/connectors/<connector>.yml for each connector of HBOT_CONNECTORS (the bot's own, and a
+   hedged bot's perpetual), rewritten only when the password or a key changes (a paper bot has no
+   connectors: only the password check).
 3. conf/conf_client.yml: instance_id and the mqtt_bridge section, written through Hummingbot's own model.
 
-Input (environment, never arguments): HBOT_IMAGE_ID, HBOT_CONFIG_PASSWORD, HBOT_CONNECTOR,
-HBOT_CONNECTOR_KEYS (JSON, field names without the connector prefix), HBOT_CLIENT_CONFIG (JSON).
+Input (environment, never arguments): HBOT_IMAGE_ID, HBOT_CONFIG_PASSWORD, HBOT_CONNECTORS (JSON:
+connector -> its keys, field names without the connector prefix), HBOT_CLIENT_CONFIG (JSON).
 Output: one JSON line {"changed": [...], "operator_edited": [...]}; exit 2 with {"error": ...} on bad input.
 """
 
@@ -70,32 +71,25 @@ def sync_builtins(image_id: str, changed: list, edited: list) -> None:
             changed.append(MANIFEST.name)
 
 
-def first_boot(password: str, connector: str, keys: dict, changed: list) -> None:
+def first_boot(password: str, connectors: dict[str, dict], changed: list) -> None:
     from hummingbot.client.config.config_crypt import (
         PASSWORD_VERIFICATION_PATH,
         ETHKeyFileSecretManger,
         store_password_verification,
         validate_password,
     )
-    from hummingbot.client.config.config_helpers import (
-        ClientConfigAdapter,
-        get_connector_config_yml_path,
-        list_connector_configs,
-        load_connector_config_map_from_file,
-        save_to_yml,
-    )
+    from hummingbot.client.config.config_helpers import get_connector_config_yml_path, list_connector_configs
     from hummingbot.client.config.security import Security
-    from hummingbot.client.settings import AllConnectorSettings
 
     if not password:
         raise BadInput("config password: empty")
     secrets = ETHKeyFileSecretManger(password)
     Security.secrets_manager = secrets
-    connector_file = get_connector_config_yml_path(connector)
+    ours = {get_connector_config_yml_path(connector) for connector in connectors}
     password_changed = PASSWORD_VERIFICATION_PATH.exists() and not validate_password(secrets)
     if password_changed:
         # Other connector files were encrypted with the old password; the bot could not decrypt them.
-        others = [p.name for p in list_connector_configs() if p != connector_file]
+        others = [p.name for p in list_connector_configs() if p not in ours]
         if others:
             raise BadInput(
                 f"config password changed but conf/connectors/ holds other files encrypted with the old "
@@ -105,9 +99,21 @@ def first_boot(password: str, connector: str, keys: dict, changed: list) -> None
         store_password_verification(secrets)
         changed.append("conf/.password_verification")
     PASSWORD_VERIFICATION_PATH.chmod(0o600)
-    if not connector:  # a paper bot: Hummingbot's paper engine needs no keys
-        return
+    for connector, keys in connectors.items():  # none for a paper bot: its paper engine needs no keys
+        write_keys(connector, keys, password_changed, changed)
 
+
+def write_keys(connector: str, keys: dict, password_changed: bool, changed: list) -> None:
+    """conf/connectors/<connector>.yml, encrypted, unless it already holds exactly these keys."""
+    from hummingbot.client.config.config_helpers import (
+        ClientConfigAdapter,
+        get_connector_config_yml_path,
+        load_connector_config_map_from_file,
+        save_to_yml,
+    )
+    from hummingbot.client.settings import AllConnectorSettings
+
+    connector_file = get_connector_config_yml_path(connector)
     template = AllConnectorSettings.get_connector_config_keys(connector)
     if template is None:
         raise BadInput(f"connector {connector!r}: Hummingbot has no such connector with API keys")
@@ -169,8 +175,7 @@ def main() -> int:
         sync_builtins(os.environ.get("HBOT_IMAGE_ID", ""), changed, edited)
         first_boot(
             os.environ.get("HBOT_CONFIG_PASSWORD", ""),
-            os.environ.get("HBOT_CONNECTOR", ""),
-            json.loads(os.environ.get("HBOT_CONNECTOR_KEYS") or "{}"),
+            json.loads(os.environ.get("HBOT_CONNECTORS") or "{}"),
             changed,
         )
         client_config(json.loads(os.environ.get("HBOT_CLIENT_CONFIG") or "{}"), changed)
