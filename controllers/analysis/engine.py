@@ -513,8 +513,9 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         if config.id in self.simulations:
             # Hummingbot's own ids collide about once in 1e5 pairs created in one bar (the project's
             # controllers name theirs: executor_ledger.ExecutorIds). Two executors under one id would
-            # share a simulation in the fill ledger; the later one is renamed, the same way every run.
-            config.id = f"{config.id}-{sum(1 for key in self.simulations if key.startswith(config.id))}"
+            # share a simulation in the fill ledger; the later one is renamed, the same way every run
+            # (the count of simulations only grows, so no two renames meet).
+            config.id = f"{config.id}-{len(self.simulations)}"
         if isinstance(config, OrderExecutorConfig):
             if config.execution_strategy not in ORDER_TYPES:
                 raise UnsupportedExecutorError(

@@ -571,7 +571,6 @@ def plan_bots(
                 "dir": folder,
                 "image": bot.image or base.image,
                 "connector": connector,
-                "credentials": raw.get("credentials"),
                 # Every exchange account the bot trades on (connector -> credentials name): the role
                 # encrypts each one's keys into conf/connectors/. None for a paper bot.
                 "connectors": connectors,

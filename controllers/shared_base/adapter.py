@@ -1020,9 +1020,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             return
         children = sorted(stored, key=lambda executor: float(executor.timestamp))
         for executor in children:
-            self.fills_by_executor[executor.id] = fills = order_fills(executor)
-            failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
-            self.finished.append((float(executor.timestamp), failed))
+            self._read_finished(executor)
         self.resumed_children = len(children)
         if children:
             first = children[0]
@@ -1090,6 +1088,13 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
     async def update_processed_data(self) -> None:
         self.market = self.read_market()
 
+    def _read_finished(self, executor: Any) -> None:
+        """Book a finished child once: its fills, and whether it failed (no fill, and refused or out of
+        retries)."""
+        self.fills_by_executor[executor.id] = fills = order_fills(executor)
+        failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
+        self.finished.append((float(executor.timestamp), failed))
+
     def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
         """Fills of every finished child (each executor read once), the working children, and how many
         of the latest finished children failed in a row: no fill, and ended refused (INSUFFICIENT_BALANCE)
@@ -1115,9 +1120,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
                     )
                 )
             elif executor.id not in self.fills_by_executor:
-                self.fills_by_executor[executor.id] = fills = order_fills(executor)
-                failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
-                self.finished.append((float(executor.timestamp), failed))
+                self._read_finished(executor)
                 self.finished.sort()
         failed_in_a_row = 0
         for _, failed in reversed(self.finished):

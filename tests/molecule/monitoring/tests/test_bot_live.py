@@ -189,12 +189,12 @@ def completed_run(stack, host, controller_id: str, side: str, target: float) -> 
     All of the bot's runs count: a restarted bot goes on with the order where it stopped, it never runs
     it again (SharedExecutionController.resume_from_store; test_faults proves it across a SIGKILL)."""
 
-    def this_run():
+    def order_filled():
         rows = children(host, controller_id)
         # Hummingbot stores closed executors closed_executors_buffer at a time: wait for all of them.
         return rows if sum(row["filled"] for row in rows) >= target - 1e-9 else None
 
-    rows = stack.wait_for(this_run, timeout=600, every=10, what=f"{controller_id}'s {target} base filled")
+    rows = stack.wait_for(order_filled, timeout=600, every=10, what=f"{controller_id}'s {target} base filled")
     # The exporter counts closed executors; a row stored still running (its bot stopped) never closes.
     stored = sum(row["filled"] for row in children(host, controller_id) if row["terminated"])
     stack.wait_for(
