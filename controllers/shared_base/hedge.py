@@ -119,19 +119,28 @@ def hedge_ratio_for_funding(
     return (rules.funding_hedge_ratio if costly else rules.hedge_ratio), costly
 
 
-def split_order(position_base: float, trade_base: float) -> tuple[HedgeOrder, ...]:
+def split_order(
+    position_base: float, trade_base: float, min_order_base: float = 0.0
+) -> tuple[HedgeOrder, ...]:
     """The perp orders that move `position_base` by `trade_base`: a close for the part that shrinks the
     position, an open for the rest (a trade through zero is both, as Hummingbot's hedge position mode
-    keeps the two sides apart)."""
+    keeps the two sides apart).
+
+    A part that does not clear the exchange's minimum order (`min_order_base`) cannot be sent alone: the
+    exchange floors it to nothing and refuses it, and the executor retries it until it gives up. A close
+    that small is folded into the open (a one-way account nets them: the dust of an earlier hedge, left by
+    the exchange's size increment, is closed by the next order), and an open rest that small is left
+    (a delta under one minimum order). "Clear" allows for float residue: within a millionth above it."""
     if trade_base == 0:
         return ()
     buy = trade_base > 0
+    dust = min_order_base * (1 + 1e-6)
     reduces = position_base != 0 and (position_base > 0) != buy
-    if not reduces:
+    closing = min(abs(trade_base), abs(position_base)) if reduces else 0.0
+    if not reduces or closing < dust:
         return (HedgeOrder(buy, abs(trade_base), OPEN),)
-    closing = min(abs(trade_base), abs(position_base))
     orders = [HedgeOrder(buy, closing, CLOSE)]
-    if abs(trade_base) > closing:
+    if abs(trade_base) - closing >= dust and abs(trade_base) > closing:
         orders.append(HedgeOrder(buy, abs(trade_base) - closing, OPEN))
     return tuple(orders)
 
@@ -169,7 +178,8 @@ def decide_hedge(
     minimum = max(rules.min_hedge_base, perp.min_order_base)
     if size < minimum or size * perp.mid_price < perp.min_notional_quote:
         return HedgeDecision(**figures, reason="below the minimum order")
-    return HedgeDecision(**figures, orders=split_order(perp.position_base, gap), reason="rebalancing")
+    orders = split_order(perp.position_base, gap, perp.min_order_base)
+    return HedgeDecision(**figures, orders=orders, reason="rebalancing")
 
 
 @dataclass(frozen=True)

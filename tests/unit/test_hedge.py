@@ -76,6 +76,25 @@ def test_orders_close_what_shrinks_the_position_and_open_the_rest():
     assert decision.orders[0].signed_base == pytest.approx(0.6)
 
 
+def test_a_part_under_the_exchanges_minimum_order_is_never_sent_alone():
+    """Found on the paper perpetual: a hedge through zero from a dust position (1e-6 left by the
+    exchange's size increment) sent a close of 9.99999999973e-7, which the exchange floors to nothing
+    and refuses; the executor retried it ten times, every rebalance."""
+    dust = 1e-6 - 2.7e-16  # one lot, as the float sum of the fills gives it back
+    # The close is dust: one open of the whole trade, which a one-way account nets against the dust.
+    orders = hedge.split_order(-dust, 0.3, min_order_base=1e-6)
+    assert orders == (hedge.HedgeOrder(True, 0.3, hedge.OPEN),)
+    decision = hedge.decide_hedge(-0.3, perp(position=-dust, min_order=1e-6), RULES, 0, None)
+    assert decision.orders == (hedge.HedgeOrder(True, pytest.approx(0.3 + dust, abs=1e-12), hedge.OPEN),)
+    # The open rest is dust: the close alone (a delta under one minimum order stays).
+    assert hedge.split_order(-0.3, 0.3 + dust, min_order_base=1e-6) == (
+        hedge.HedgeOrder(True, 0.3, hedge.CLOSE),
+    )
+    # Both parts clear the minimum: both go, as before; with no minimum known, nothing is folded.
+    assert len(hedge.split_order(-0.3, 0.5, min_order_base=1e-6)) == 2
+    assert [o.action for o in hedge.split_order(-dust, 0.3)] == [hedge.CLOSE, hedge.OPEN]
+
+
 def test_costly_funding_reduces_the_ratio_for_the_side_that_pays():
     # long inventory -> short hedge; shorts pay when the rate is negative
     assert hedge.funding_cost_rate(-1.0, -0.001) == pytest.approx(0.001)
