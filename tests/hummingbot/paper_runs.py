@@ -224,9 +224,9 @@ class ReplayTime:
         return self.now
 
 
-def _strategy_class():
+def _strategy_class(paper):
     """Hummingbot's StrategyV2Base, reduced to what a study needs (built at call time: imports
-    Hummingbot's strategy modules)."""
+    Hummingbot's strategy modules). `paper`: the loaded hbot_paper module whose connectors it trades on."""
     from hummingbot.connector.markets_recorder import MarketsRecorder
     from hummingbot.data_feed.market_data_provider import MarketDataProvider
     from hummingbot.strategy.strategy_v2_base import StrategyV2Base
@@ -252,9 +252,10 @@ def _strategy_class():
         def time(self) -> float:
             return self._replay_time()
 
-    class StudyStrategy(StrategyV2Base):
-        """The controller and its executors as the role's V2 script runs them, on the paper connector.
-        No MQTT (start() skips it) and no controller files (the config object is handed over)."""
+    class StudyStrategy(paper.PaperOrders, StrategyV2Base):
+        """The controller and its executors as the role's V2 script runs them, on the paper connectors
+        (orders sent to them as the V2 script sends them: PaperOrders). No MQTT (start() skips it) and
+        no controller files (the config object is handed over)."""
 
         markets: dict = {}
         closed_executors_buffer = 10  # the V2 script's: closed executors leave memory for the Executors table
@@ -346,19 +347,36 @@ def paper_side(
     tick_seconds: float = TICK_SECONDS,
     candle_priced: bool = False,
     workdir: Path | None = None,
+    perpetual: dict | None = None,
+    on_tick: Callable[[Any, Any, float], None] | None = None,
 ) -> SideRun:
     """The config paper-traded on the replay of the window (warm-up bars already in the past).
 
     `candle_priced`: a diagnosis, not a bot. The controller then ignores the book and prices its quotes
     on bar closes, as it does in a backtest, so what differs from the backtest is the fill side only:
-    the paper engine on the replayed prints against the conservative model on the bars."""
+    the paper engine on the replayed prints against the conservative model on the bars.
+
+    `perpetual`: the `paper.perpetual` settings of a hedged controller (hbot_paper.PaperPerpetual on the
+    same replay); its connector is the controller's hedge connector, and its fills, funding and final
+    position are in the notes. `on_tick(controller, perp, now)` is called after every tick."""
     with tempfile.TemporaryDirectory() as scratch:
         return asyncio.run(
-            _paper(controller, window, overrides, tick_seconds, candle_priced, Path(workdir or scratch))
+            _paper(
+                controller,
+                window,
+                overrides,
+                tick_seconds,
+                candle_priced,
+                Path(workdir or scratch),
+                perpetual,
+                on_tick,
+            )
         )
 
 
-async def _paper(controller, window, overrides, tick_seconds, candle_priced, workdir: Path) -> SideRun:
+async def _paper(
+    controller, window, overrides, tick_seconds, candle_priced, workdir: Path, perpetual=None, on_tick=None
+) -> SideRun:
     from hummingbot.client.config.client_config_map import ClientConfigMap, MarketDataCollectionConfigMap
     from hummingbot.client.config.config_helpers import ClientConfigAdapter
     from hummingbot.connector.markets_recorder import MarketsRecorder
@@ -391,6 +409,7 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
                 "history_bars": history,
                 "trading_rules": {"min_price_increment": tick},  # the backtest's tick (same candles)
             },
+            **({"perpetual": perpetual} if perpetual else {}),
         }
     )
     start = float(frame["timestamp"].iloc[history])
@@ -399,7 +418,12 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
     end = float(frame["timestamp"].iloc[-1]) + interval - tick_seconds
     clock_time = ReplayTime(start)
     connector = paper.build_connector(settings, [window.trading_pair], now=start, clock=clock_time)
-    source = connector.order_book_tracker.data_source
+    connectors = {PAPER_CONNECTOR: connector}
+    perp = None
+    if settings.perpetual is not None:
+        perp = paper.build_perpetual(settings, [window.trading_pair], connector.replay)
+        connectors[settings.perpetual.connector] = perp
+    sources = [each.order_book_tracker.data_source for each in connectors.values()]
 
     sql = SQLConnectionManager(
         ClientConfigAdapter(ClientConfigMap()),
@@ -407,7 +431,11 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
         db_path=str(workdir / "paper.sqlite"),
     )
     recorder = MarketsRecorder(
-        sql, [connector], "backtest_vs_paper.yml", "hbot_v2_controllers", MarketDataCollectionConfigMap()
+        sql,
+        list(connectors.values()),
+        "backtest_vs_paper.yml",
+        "hbot_v2_controllers",
+        MarketDataCollectionConfigMap(),
     )
     recorder.start()
     # The fills as the engine reported them, exact; the recorder's TradeFill rows keep 6 decimals
@@ -421,15 +449,22 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
     )
     for tag in (MarketEvent.BuyOrderCreated, MarketEvent.SellOrderCreated):
         connector.add_listener(tag, created_listener)
+    perp_events: list = []
+    perp_listener = SourceInfoEventForwarder(lambda tag, source, event: perp_events.append(event))
+    if perp is not None:
+        for tag in (MarketEvent.OrderFilled, MarketEvent.OrderFailure, MarketEvent.FundingPaymentCompleted):
+            perp.add_listener(tag, perp_listener)
     data = engine_config({"controller_type": "market_making", **checked.config})
     data["connector_name"] = PAPER_CONNECTOR  # as the role writes a paper bot's controller
     data["candles_connector"] = EXCHANGE
+    if perp is not None:
+        data["hedge_connector_name"] = settings.perpetual.connector
     controller_config = config_class_for(controller)(**data)
     strategy_config = StrategyV2ConfigBase(
-        markets={PAPER_CONNECTOR: {window.trading_pair}}, candles_config=[]
+        markets={name: {window.trading_pair} for name in connectors}, candles_config=[]
     )
-    strategy = _strategy_class()(
-        {PAPER_CONNECTOR: connector},
+    strategy = _strategy_class(paper)(
+        connectors,
         strategy_config,
         controller_config,
         clock_time,
@@ -439,45 +474,58 @@ async def _paper(controller, window, overrides, tick_seconds, candle_priced, wor
     )
 
     clock = Clock(ClockMode.BACKTEST, tick_size=tick_seconds, start_time=start, end_time=end + tick_seconds)
-    clock.add_iterator(connector)
+    for each in connectors.values():
+        clock.add_iterator(each)
     clock.add_iterator(strategy)
     started = time.perf_counter()
     with clock:
         clock.backtest_til(start)  # starts the connector (its network: books, rules) and the strategy
         deadline = time.time() + 30
-        while not (connector.ready and strategy.market_data_provider.ready):  # wall time: startup only
+        ready = lambda: all(each.ready for each in connectors.values())  # noqa: E731
+        while not (ready() and strategy.market_data_provider.ready):  # wall time: startup only
             if time.time() > deadline:
                 raise RuntimeError(f"paper connector not ready: {connector.status_dict}")
             await asyncio.sleep(0.05)
-        book = connector.get_order_book(window.trading_pair)
+        books = [each.get_order_book(window.trading_pair) for each in connectors.values()]
+        controller_under_test = next(iter(strategy.controllers.values()))
         now = start
         while now < end:
             now += tick_seconds
             clock_time.now = now
             step = connector.replay.step(now)
-            if step > source._sent:
+            if step > sources[0]._sent:
                 # The new price points reach the paper engine before the clock ticks: trades
                 # through resting orders fill at their prints, as on the bot's replay.
-                source._emit(step)
+                for source in sources:
+                    source._emit(step)
                 for _ in range(BOOK_PASSES):
-                    if book.snapshot_uid >= step + 1:
+                    if all(book.snapshot_uid >= step + 1 for book in books):
                         break
                     await asyncio.sleep(0)
+            if perp is not None:
+                perp.settle_funding()  # the bot's funding loop, on the run's clock
             clock.backtest_til(now)
             await _passes(LOOP_PASSES)
+            if on_tick is not None:
+                on_tick(controller_under_test, perp, now)
         wall = time.perf_counter() - started
         strategy.executor_orchestrator.store_all_executors()
         notes = {
             "balances": {asset: float(amount) for asset, amount in connector.get_all_balances().items()},
             "opening_balances": balances,
         }
+        if perp is not None:
+            notes["perp_events"] = perp_events
+            notes["perp_positions"] = dict(perp._positions)
+            notes["perp_balances"] = perp.get_all_balances()
         recorder.stop()
         # Hummingbot keeps the recorder as a process-wide singleton: as when a bot exits, forget it (an
         # execution controller built later in this process would read its deleted database).
         MarketsRecorder._shared_instance = None
     recorded = _trade_fill_count(workdir / "paper.sqlite")
-    if recorded != len(events):
-        raise RuntimeError(f"TradeFill rows: {recorded}, but the connector reported {len(events)} fills")
+    reported = len(events) + sum(type(event).__name__ == "OrderFilledEvent" for event in perp_events)
+    if recorded != reported:
+        raise RuntimeError(f"TradeFill rows: {recorded}, but the connectors reported {reported} fills")
     notes.update(_executor_counts(workdir / "paper.sqlite"))
     notes["limit_fills_quoted_within_bar"] = _quoted_within_bar(events, placed, interval)
     return SideRun(_event_fills(events, quote), wall, notes)

@@ -30,7 +30,8 @@ def load_helper():
 paper = load_helper()
 
 
-def settings(tmp_path, speed=3000.0, **replay):
+def settings(tmp_path, speed=3000.0, more: dict | None = None, **replay):
+    """The paper section of a bot on the ETH-BTC replay; `more`: other keys of it (e.g. perpetual)."""
     candles = tmp_path / "ETH-BTC_5m.csv"
     candles.write_bytes(CANDLES.read_bytes())
     return paper.PaperSettings.parse(
@@ -39,6 +40,7 @@ def settings(tmp_path, speed=3000.0, **replay):
             "market": "replay",
             "balances": {"ETH": 10, "btc": 1},
             "replay": {"candles": str(candles), "trading_pair": "ETH-BTC", "speed": speed, **replay},
+            **(more or {}),
         }
     )
 

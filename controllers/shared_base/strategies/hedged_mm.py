@@ -27,7 +27,8 @@ from controllers.shared_base.strategies.inventory_mm import (
     warmup_bars,
 )
 
-PERPETUAL_SUFFIXES = ("_perpetual", "_perpetual_testnet")
+# A paper bot hedges on the role's paper perpetual, which keeps the exchange's name plus _paper_trade.
+PERPETUAL_SUFFIXES = ("_perpetual", "_perpetual_testnet", "_perpetual_paper_trade")
 # Hard ceiling on any cap an operator declares: at 10x a short is liquidated by a ~10% rise (less the
 # maintenance margin), a move a volatile pair makes in a day, while the spot gain that offsets it sits
 # in another account and cannot top the margin up.

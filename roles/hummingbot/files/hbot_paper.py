@@ -21,6 +21,10 @@ How it plugs in, with no file of Hummingbot's changed:
   Strategies read the same replay through `candles_feed` (closed bars only: no look-ahead).
   A file named `halt` beside the candles stops the feed (an exchange outage, for fault drills);
   the connector then reports `market_feed_alive: false` until it is removed.
+- perpetual (`paper.perpetual`, replay only): `PaperPerpetual`, a paper perpetual account on the same
+  replay at zero basis, for hedged_mm's hedge: market orders, one-way positions, margin, reduce-only
+  closes and a constant funding rate (its docstring says what it models and what not). `PaperOrders`,
+  mixed into the V2 script, sends each paper connector its orders through its own `place`.
 """
 
 import asyncio
@@ -36,29 +40,38 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hummingbot.connector.derivative.perpetual_budget_checker import PerpetualBudgetChecker
+from hummingbot.connector.derivative.position import Position
 from hummingbot.connector.exchange.paper_trade.paper_trade_exchange import PaperTradeExchange
+from hummingbot.connector.perpetual_trading import PerpetualTrading
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.connector.utils import get_new_client_order_id
-from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
+from hummingbot.core.data_type.funding_info import FundingInfo
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
 from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
 from hummingbot.core.event.events import (
+    BuyOrderCompletedEvent,
     BuyOrderCreatedEvent,
+    FundingPaymentCompletedEvent,
     MarketEvent,
     MarketOrderFailureEvent,
     OrderCancelledEvent,
     OrderFilledEvent,
+    SellOrderCompletedEvent,
     SellOrderCreatedEvent,
 )
 from hummingbot.core.utils.async_utils import safe_ensure_future
+from hummingbot.core.utils.estimate_fee import build_perpetual_trade_fee
 
 PAPER_SUFFIX = "_paper_trade"
 FEED_TIMEOUT = 30.0  # seconds without a replay step before the feed counts as dead
 RULES_RETRY = 30.0  # seconds between attempts to read the live exchange's trading rules
 LOG = logging.getLogger("hummingbot.hbot_paper")
+NAN = Decimal("NaN")  # Hummingbot's default price: none given (a market order)
 
 
 class PaperConfigError(ValueError):
@@ -79,10 +92,25 @@ class ReplaySettings:
 
 
 @dataclass(frozen=True)
+class PerpetualSettings:
+    """A paper perpetual account on the same replay as the spot market (zero basis): hedged_mm's hedge."""
+
+    exchange: str  # the perpetual connector the controllers name, e.g. binance_perpetual
+    balances: dict[str, Decimal]  # its collateral, e.g. {BTC: 0.5}: a separate account from the spot one
+    funding_rate: Decimal = Decimal("0.0001")  # per funding period, constant; longs pay when positive
+    funding_hours: float = 8.0  # funding period, in the replay's hours, aligned to UTC midnight
+
+    @property
+    def connector(self) -> str:
+        return self.exchange + PAPER_SUFFIX
+
+
+@dataclass(frozen=True)
 class PaperSettings:
     exchange: str
     balances: dict[str, Decimal]
     replay: ReplaySettings | None = None
+    perpetual: PerpetualSettings | None = None
 
     @property
     def connector(self) -> str:
@@ -95,12 +123,16 @@ class PaperSettings:
                 raise PaperConfigError(f"paper.{where}{key} is required")
             return mapping[key]
 
-        balances = {}
-        for asset, amount in (raw.get("balances") or {}).items():
-            try:
-                balances[str(asset).upper()] = Decimal(str(amount))
-            except ArithmeticError as error:
-                raise PaperConfigError(f"paper.balances.{asset}: {amount!r} is not a number") from error
+        def amounts(mapping: dict, where: str) -> dict[str, Decimal]:
+            parsed = {}
+            for asset, amount in (mapping or {}).items():
+                try:
+                    parsed[str(asset).upper()] = Decimal(str(amount))
+                except ArithmeticError as error:
+                    raise PaperConfigError(f"paper.{where}.{asset}: {amount!r} is not a number") from error
+            return parsed
+
+        balances = amounts(raw.get("balances"), "balances")
         replay = None
         if raw.get("market", "live") == "replay":
             spec = need(raw, "replay", "")
@@ -112,7 +144,31 @@ class PaperSettings:
                 history_bars=int(spec.get("history_bars", 500)),
                 rules=dict(spec.get("trading_rules") or {}),
             )
-        return cls(exchange=str(need(raw, "exchange", "")), balances=balances, replay=replay)
+        perpetual = None
+        if raw.get("perpetual"):
+            spec = raw["perpetual"]
+            if replay is None:
+                raise PaperConfigError(
+                    "paper.perpetual: needs market: replay (the perp replays the spot's candles)"
+                )
+            exchange = str(need(spec, "exchange", "perpetual."))
+            if "perpetual" not in exchange:
+                raise PaperConfigError(f"paper.perpetual.exchange: {exchange!r} is not a perpetual connector")
+            try:
+                rate, hours = (
+                    Decimal(str(spec.get("funding_rate", "0.0001"))),
+                    float(spec.get("funding_hours", 8)),
+                )
+            except (ArithmeticError, ValueError) as error:
+                raise PaperConfigError(f"paper.perpetual.funding_rate/funding_hours: {error}") from error
+            if not hours > 0:
+                raise PaperConfigError(f"paper.perpetual.funding_hours: {hours} must be above 0")
+            perpetual = PerpetualSettings(
+                exchange, amounts(spec.get("balances"), "perpetual.balances"), rate, hours
+            )
+        return cls(
+            exchange=str(need(raw, "exchange", "")), balances=balances, replay=replay, perpetual=perpetual
+        )
 
 
 # --- the replay: recorded candles -> a price path in real (or accelerated) time -----------------------
@@ -221,6 +277,15 @@ class ReplayMarket:
 
     def seconds_per_step(self) -> float:
         return self.interval / self.settings.speed / self.POINTS
+
+    def replay_clock(self, now: float) -> float:
+        """The replayed market's time at `now`, continuous (between the points the feed steps through)."""
+        elapsed = (self._halted_at or now) - self.start - self._halted_for
+        return self.bar(self.first_bar).timestamp + max(0.0, elapsed) * self.settings.speed
+
+    def clock_at(self, replay_time: float, now: float) -> float:
+        """The time of `clock` at which the replay reaches `replay_time`, if it runs on from `now`."""
+        return now + (replay_time - self.replay_clock(now)) / self.settings.speed
 
 
 def resample(bars: list[Bar], factor: int) -> list[Bar]:
@@ -559,9 +624,11 @@ class PaperExchange(PaperTradeExchange):
     def trading_rules(self) -> dict[str, TradingRule]:
         return self._rules
 
-    def place(self, send, is_buy: bool, trading_pair: str, amount, order_type, price) -> str:
+    def place(
+        self, send, is_buy: bool, trading_pair: str, amount, order_type, price, position_action=None
+    ) -> str:
         """Send an order through `send(trading_pair, amount, order_type, price)` (the strategy's buy or
-        sell), as the exchange would take it.
+        sell), as the exchange would take it. (`position_action`: a spot account has none.)
 
         Hummingbot's paper engine books MARKET and LIMIT orders only: a LIMIT_MAKER gets a created event
         with price 0 and is then dropped, never on the book, never filled, not cancellable. An exchange
@@ -667,6 +734,267 @@ class PaperExchange(PaperTradeExchange):
         return Decimal("0") if rule and amount < rule.min_order_size else amount
 
 
+class PaperPerpetual(PaperExchange, PerpetualTrading):
+    """A paper perpetual account on the replay (zero basis: the spot's own prices), for a hedge.
+
+    What it models: market orders only (a hedge's), filled on the next pass of the event loop at the
+    replayed book's volume-weighted price, at the perpetual connector's taker fee (Hummingbot's fee
+    schema for it); one-way positions with an average entry price, realised PnL and fees settled in the
+    collateral; margin checked before a fill (|position| x price / leverage within equity); a reduce-only
+    close never larger than the position; funding at a constant rate every `funding_hours` of the
+    replay, charged to the collateral and reported as Hummingbot's FundingPaymentCompleted event. The
+    account and its positions outlive the process (PaperAccount).
+
+    What it does not: limit orders (refused by name), hedge position mode, liquidation, a basis or a
+    funding rate that moves. Hummingbot's paper engine is spot only: its compiled matching settles a
+    fill as a spot trade of base for quote, so nothing of it is used here but the book, the rules and the
+    order events' shape. PerpetualTrading is mixed in for Hummingbot's perpetual budget checker and the
+    executors' perpetual calls; its __init__ is not run, since it would replace the paper engine's own
+    `_trading_pairs`."""
+
+    def __init__(self, settings: PerpetualSettings, tracker, target_market, rules_loader, feed_alive, market):
+        super().__init__(tracker, target_market, settings.exchange, rules_loader, feed_alive)
+        self.perp_settings = settings
+        self.replay = market
+        self._position_mode = PositionMode.ONEWAY
+        self._leverage: dict[str, int] = {}
+        self._funding_payment_span = [0, 0]
+        self._positions: dict[str, tuple[Decimal, Decimal]] = {}  # pair -> (signed base, entry price)
+        self._funding_paid_until = market.replay_clock(market.now())
+        self._funding_task = None
+        self._perp_budget_checker = PerpetualBudgetChecker(self)
+
+    def open_account(self, account: "PaperAccount"):
+        super().open_account(account)
+        self._positions = account.opening_positions()
+
+    def save_account(self):
+        if self._account is not None:
+            self._account.save(self.get_all_balances(), self._positions)
+
+    # --- what executors and controllers ask of a perpetual connector -------------------------------
+    @property
+    def budget_checker(self):
+        return self._perp_budget_checker
+
+    def set_position_mode(self, value: PositionMode):
+        if value != PositionMode.ONEWAY:
+            LOG.error("paper perpetual: position mode %s is not modelled; it stays ONEWAY", value)
+            return
+        self._position_mode = value
+
+    def get_leverage(self, trading_pair: str) -> int:
+        return self._leverage.get(trading_pair, 1)
+
+    def set_leverage(self, trading_pair: str, leverage: int = 1):
+        self._leverage[trading_pair] = int(leverage)
+
+    def get_buy_collateral_token(self, trading_pair: str) -> str:
+        return trading_pair.split("-")[1]
+
+    get_sell_collateral_token = get_buy_collateral_token
+
+    @property
+    def account_positions(self) -> dict[str, Position]:
+        positions = {}
+        for pair, (amount, entry) in self._positions.items():
+            mark = Decimal(str(self.get_mid_price(pair)))
+            positions[pair] = Position(
+                pair,
+                PositionSide.LONG if amount > 0 else PositionSide.SHORT,
+                (mark - entry) * amount,
+                entry,
+                amount,
+                Decimal(self.get_leverage(pair)),
+            )
+        return positions
+
+    def get_funding_info(self, trading_pair: str) -> FundingInfo:
+        """The rate announced for the next funding, and when it falls on the caller's clock."""
+        now = self.replay.now()
+        period = self.perp_settings.funding_hours * 3600
+        due = (math.floor(self.replay.replay_clock(now) / period) + 1) * period
+        mark = Decimal(str(self.get_mid_price(trading_pair)))
+        return FundingInfo(
+            trading_pair, mark, mark, self.replay.clock_at(due, now), self.perp_settings.funding_rate
+        )
+
+    def get_fee(
+        self,
+        base_currency,
+        quote_currency,
+        order_type,
+        order_side,
+        amount,
+        price=Decimal("0"),
+        is_maker=None,
+        position_action=PositionAction.OPEN,
+    ):
+        return build_perpetual_trade_fee(
+            self.name,
+            bool(is_maker),
+            position_action,
+            base_currency,
+            quote_currency,
+            order_type,
+            order_side,
+            amount,
+            price,
+        )
+
+    def get_available_balance(self, currency: str) -> Decimal:
+        """Collateral free for a new position: equity less the margin the open positions hold."""
+        currency = currency.upper()
+        free = self.get_balance(currency) if currency in self.get_all_balances() else Decimal(0)
+        for pair, (amount, entry) in self._positions.items():
+            if self.get_buy_collateral_token(pair) == currency:
+                mark = Decimal(str(self.get_mid_price(pair)))
+                free += (mark - entry) * amount - abs(amount) * mark / self.get_leverage(pair)
+        return max(free, Decimal(0))
+
+    # --- orders -------------------------------------------------------------------------------------
+    def place(
+        self, send, is_buy: bool, trading_pair: str, amount, order_type, price, position_action=None
+    ) -> str:
+        """Take the order here (`send` would reach the spot engine's settlement): it fills, or fails with
+        the reason, once the caller has its id, as an exchange's answer arrives after the request."""
+        order_id = get_new_client_order_id(is_buy, trading_pair)
+        action = position_action or PositionAction.OPEN
+        asyncio.get_event_loop().call_soon(
+            self._execute, order_id, is_buy, trading_pair, Decimal(amount), order_type, action
+        )
+        return order_id
+
+    def _refusal(
+        self, is_buy: bool, pair: str, requested: Decimal, amount: Decimal, order_type, action, price: Decimal
+    ) -> str:
+        """Why the exchange would refuse the order (`amount`: `requested` quantized to the rules), or ""."""
+        held, _ = self._positions.get(pair, (Decimal(0), Decimal(0)))
+        signed = amount if is_buy else -amount
+        if order_type is not OrderType.MARKET:
+            return f"{order_type.name} orders are not modelled by the paper perpetual (market orders only)"
+        if amount <= 0:
+            return f"amount {requested} is below the pair's minimum order size"
+        if action == PositionAction.CLOSE and (held == 0 or (held > 0) == is_buy or amount > abs(held)):
+            return f"reduce-only {'buy' if is_buy else 'sell'} of {amount} against a position of {held}"
+        after = held + signed
+        if abs(after) > abs(held):
+            quote = self.get_buy_collateral_token(pair)
+            needed = (abs(after) - abs(held)) * price / self.get_leverage(pair)
+            free = self.get_available_balance(quote)
+            if needed > free:
+                return f"margin {needed:.8g} {quote} needed at {self.get_leverage(pair)}x, {free:.8g} free"
+        return ""
+
+    def _execute(self, order_id: str, is_buy: bool, pair: str, amount: Decimal, order_type, action):
+        now = self.current_timestamp
+        base, quote = pair.split("-")
+        requested, amount = amount, self.quantize_order_amount(pair, amount)
+        price = (
+            Decimal(str(self.get_vwap_for_volume(pair, is_buy, amount).result_price))
+            if amount > 0
+            else Decimal(0)
+        )
+        refusal = self._refusal(is_buy, pair, requested, amount, order_type, action, price)
+        if refusal:
+            LOG.warning("paper perpetual refused %s: %s", order_id, refusal)
+            self.trigger_event(
+                MarketEvent.OrderFailure,
+                MarketOrderFailureEvent(now, order_id, order_type, refusal, "refused"),
+            )
+            return
+        side = TradeType.BUY if is_buy else TradeType.SELL
+        leverage = self.get_leverage(pair)
+        created = (BuyOrderCreatedEvent if is_buy else SellOrderCreatedEvent)(
+            now, order_type, pair, amount, price, order_id, now, order_id, leverage, action.value
+        )
+        self.trigger_event(MarketEvent.BuyOrderCreated if is_buy else MarketEvent.SellOrderCreated, created)
+        fee = self.get_fee(base, quote, order_type, side, amount, price, False, action)
+        fee_quote = fee.fee_amount_in_token(pair, price, amount, token=quote)
+        realised = self._book_fill(pair, amount if is_buy else -amount, price)
+        self.set_balance(quote, self.get_balance(quote) + realised - fee_quote)
+        self.trigger_event(
+            MarketEvent.OrderFilled,
+            OrderFilledEvent(
+                now,
+                order_id,
+                pair,
+                side,
+                order_type,
+                price,
+                amount,
+                fee,
+                order_id,
+                order_id,
+                leverage,
+                action.value,
+            ),
+        )
+        completed = (BuyOrderCompletedEvent if is_buy else SellOrderCompletedEvent)(
+            now, order_id, base, quote, amount, amount * price, order_type, order_id
+        )
+        self.trigger_event(
+            MarketEvent.BuyOrderCompleted if is_buy else MarketEvent.SellOrderCompleted, completed
+        )
+
+    def _book_fill(self, pair: str, signed: Decimal, price: Decimal) -> Decimal:
+        """The position after a fill of `signed` base at `price`; returns the PnL the fill realised."""
+        held, entry = self._positions.get(pair, (Decimal(0), Decimal(0)))
+        realised = Decimal(0)
+        if held and (held > 0) != (signed > 0):  # reducing (and perhaps flipping)
+            closed = min(abs(signed), abs(held)) * (1 if held > 0 else -1)
+            realised = (price - entry) * closed
+        after = held + signed
+        if after == 0:
+            self._positions.pop(pair, None)
+        elif held == 0 or (held > 0) != (after > 0):  # opened, or flipped: the rest is at this price
+            self._positions[pair] = (after, price)
+        elif abs(after) > abs(held):  # added: the average entry
+            self._positions[pair] = (after, (entry * held + price * signed) / after)
+        else:
+            self._positions[pair] = (after, entry)
+        return realised
+
+    # --- funding --------------------------------------------------------------------------------------
+    async def start_network(self):
+        await super().start_network()
+        if self._funding_task is None or self._funding_task.done():
+            self._funding_task = safe_ensure_future(self._funding_loop())
+
+    async def stop_network(self):
+        if self._funding_task is not None:
+            self._funding_task.cancel()
+        await super().stop_network()
+
+    async def _funding_loop(self):
+        while True:
+            self.settle_funding()
+            await asyncio.sleep(min(1.0, max(0.05, self.replay.seconds_per_step() / 2)))
+
+    def settle_funding(self):
+        """Charge every funding time the replay passed since the last call, on the positions held then."""
+        period = self.perp_settings.funding_hours * 3600
+        now_replay = self.replay.replay_clock(self.replay.now())
+        due = (math.floor(self._funding_paid_until / period) + 1) * period
+        while due <= now_replay:
+            for pair, (amount, _) in list(self._positions.items()):
+                quote = self.get_buy_collateral_token(pair)
+                mark = Decimal(str(self.get_mid_price(pair)))
+                received = -amount * mark * self.perp_settings.funding_rate  # longs pay a positive rate
+                if received == 0:
+                    continue
+                self.set_balance(quote, self.get_balance(quote) + received)
+                self.trigger_event(
+                    MarketEvent.FundingPaymentCompleted,
+                    FundingPaymentCompletedEvent(
+                        self.current_timestamp, self.name, pair, received, self.perp_settings.funding_rate
+                    ),
+                )
+                self.save_account()
+            due += period
+        self._funding_paid_until = now_replay
+
+
 def replay_rules(settings: ReplaySettings, price: float) -> dict[str, TradingRule]:
     """The replayed pair's rules: the inventory's, else a tick of 1e-4 of the price (rounded to a
     power of ten, as exchanges list them) and no minimum beyond one tick."""
@@ -721,23 +1049,48 @@ def build_connector(
         market = ReplayMarket(
             bars, replay, clock() if now is None else now, replay.candles.parent / "halt", clock
         )
-        source = ReplayDataSource(market, trading_pairs)
-        rules = replay_rules(replay, bars[market.first_bar].open)
-
-        async def fixed_rules():
-            return rules
-
-        def feed_alive() -> bool:
-            return time.time() - source.last_step_at < FEED_TIMEOUT
-
-        connector = PaperExchange(
-            OrderBookTracker(source, trading_pairs), target, settings.exchange, fixed_rules, feed_alive
-        )
+        tracker, rules, feed_alive = _on_replay(market, trading_pairs)
+        connector = PaperExchange(tracker, target, settings.exchange, rules, feed_alive)
         connector.replay = market
         # The paper engine fills a market order 5 s after it is placed: 5 min of a 60x replay. On the
         # replay it fills at the next tick instead, against the then replayed book.
         connector.TRADE_EXECUTION_DELAY = 1.0
     connector.open_account(PaperAccount(settings.balances, account_file))
+    return connector
+
+
+def _on_replay(market: ReplayMarket, trading_pairs: list[str]):
+    """(order book tracker, rules loader, feed liveness) of a connector on the replay."""
+    source = ReplayDataSource(market, trading_pairs)
+    rules = replay_rules(market.settings, market.bar(market.first_bar).open)
+
+    async def fixed_rules():
+        return rules
+
+    def feed_alive() -> bool:
+        return time.time() - source.last_step_at < FEED_TIMEOUT
+
+    return OrderBookTracker(source, trading_pairs), fixed_rules, feed_alive
+
+
+def build_perpetual(
+    settings: PaperSettings, trading_pairs: list[str], market: ReplayMarket, account_file: Path | None = None
+) -> PaperPerpetual:
+    """The paper perpetual of `settings.perpetual`, on `market` (the spot connector's replay)."""
+    from hummingbot.client.config.config_helpers import get_connector_class
+    from hummingbot.client.settings import AllConnectorSettings
+
+    perp = settings.perpetual
+    if perp.exchange not in AllConnectorSettings.get_connector_settings():
+        raise PaperConfigError(f"paper.perpetual.exchange: {perp.exchange!r} is not a Hummingbot connector")
+    if trading_pairs != [market.settings.trading_pair]:
+        raise PaperConfigError(
+            f"paper.perpetual: the perp replays {market.settings.trading_pair} (zero basis); "
+            f"the controllers hedge on {', '.join(trading_pairs)}"
+        )
+    tracker, rules, feed_alive = _on_replay(market, trading_pairs)
+    connector = PaperPerpetual(perp, tracker, get_connector_class(perp.exchange), rules, feed_alive, market)
+    connector.open_account(PaperAccount(perp.balances, account_file))
     return connector
 
 
@@ -750,22 +1103,39 @@ class PaperAccount:
         self.inventory = {asset: str(amount) for asset, amount in sorted(inventory.items())}
         self.path = path
 
+    def _saved(self) -> dict | None:
+        if self.path is None:
+            return None
+        try:
+            saved = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        return saved if saved.get("inventory") == self.inventory else None
+
     def opening_balances(self) -> dict[str, Decimal]:
-        saved = None
-        if self.path is not None:
-            try:
-                saved = json.loads(self.path.read_text())
-            except (OSError, ValueError):
-                saved = None
-        if saved and saved.get("inventory") == self.inventory:
+        saved = self._saved()
+        if saved:
             LOG.info("Paper account resumed from %s: %s", self.path, saved["balances"])
             return {asset: Decimal(amount) for asset, amount in saved["balances"].items()}
         return {asset: Decimal(amount) for asset, amount in self.inventory.items()}
 
-    def save(self, balances: dict[str, Decimal]):
+    def opening_positions(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """A perpetual account's positions as last saved: pair -> (signed base, entry price)."""
+        saved = self._saved() or {}
+        return {
+            pair: (Decimal(amount), Decimal(entry))
+            for pair, (amount, entry) in saved.get("positions", {}).items()
+        }
+
+    def save(self, balances: dict[str, Decimal], positions: dict[str, tuple[Decimal, Decimal]] | None = None):
         if self.path is not None:
-            balances = {asset: str(amount) for asset, amount in sorted(balances.items())}
-            write_json(self.path, {"inventory": self.inventory, "balances": balances})
+            state: dict[str, Any] = {
+                "inventory": self.inventory,
+                "balances": {asset: str(amount) for asset, amount in sorted(balances.items())},
+            }
+            if positions is not None:
+                state["positions"] = {pair: [str(a), str(e)] for pair, (a, e) in sorted(positions.items())}
+            write_json(self.path, state)
 
 
 def write_json(path: Path, value) -> None:
@@ -776,35 +1146,84 @@ def write_json(path: Path, value) -> None:
     partial.replace(path)
 
 
-def install(raw: dict, markets: dict) -> PaperExchange | None:
-    """Called from the V2 script's init_markets: register the paper connector before Hummingbot
-    would create its own (which has no trading rules). Returns it, or None when not in paper mode."""
+def install(raw: dict, markets: dict) -> dict[str, PaperExchange]:
+    """Called from the V2 script's init_markets: register the paper connectors (the spot one, and the
+    perpetual of `paper.perpetual`) before Hummingbot would create its own (which have no trading rules,
+    and no perpetual at all). Returns them by name; none when not in paper mode."""
     if not raw:
-        return None
+        return {}
+    from hummingbot import root_path
     from hummingbot.client.hummingbot_application import HummingbotApplication
     from hummingbot.client.settings import AllConnectorSettings
 
     settings = PaperSettings.parse(raw)
+    wanted = {settings.exchange} | ({settings.perpetual.exchange} if settings.perpetual else set())
     names = set(AllConnectorSettings.paper_trade_connectors_names or [])
-    if settings.exchange not in names:  # e.g. bitget: not among Hummingbot's default paper exchanges
-        AllConnectorSettings.initialize_paper_trade_settings(sorted(names | {settings.exchange}))
+    if not wanted <= names:  # e.g. bitget: not among Hummingbot's default paper exchanges
+        AllConnectorSettings.initialize_paper_trade_settings(sorted(names | wanted))
     manager = HummingbotApplication.main_application().trading_core.connector_manager
     if settings.connector in manager.connectors:
-        return manager.connectors[settings.connector]
+        return {
+            name: manager.connectors[name]
+            for name in (settings.connector, settings.perpetual and settings.perpetual.connector)
+            if name in manager.connectors
+        }
     pairs = sorted(markets.get(settings.connector, ()))
     if not pairs:
         raise PaperConfigError(f"paper.exchange: no controller trades on {settings.connector}")
-    from hummingbot import root_path
+    data = root_path() / "data"
+    spot = build_connector(settings, pairs, account_file=data / "paper_account.json")
+    installed = {settings.connector: spot}
+    if settings.perpetual is not None:
+        perp_pairs = sorted(markets.get(settings.perpetual.connector, ()))
+        if not perp_pairs:
+            raise PaperConfigError(
+                f"paper.perpetual.exchange: no controller hedges on {settings.perpetual.connector}"
+            )
+        installed[settings.perpetual.connector] = build_perpetual(
+            settings, perp_pairs, spot.replay, data / f"paper_account_{settings.perpetual.exchange}.json"
+        )
+    for name, connector in installed.items():
+        manager.connectors[name] = connector
+        LOG.info(
+            "Paper trading on %s (%s market) for %s",
+            name,
+            "replay" if settings.replay else "live",
+            ", ".join(sorted(markets[name])),
+        )
+    return installed
 
-    connector = build_connector(settings, pairs, account_file=root_path() / "data" / "paper_account.json")
-    manager.connectors[settings.connector] = connector
-    LOG.info(
-        "Paper trading on %s (%s market) for %s",
-        settings.connector,
-        "replay" if settings.replay else "live",
-        ", ".join(pairs),
-    )
-    return connector
+
+class PaperOrders:
+    """Mixed into a V2 strategy ahead of StrategyV2Base: an order for a paper connector goes through its
+    `place`, which takes it as the exchange would (PaperExchange.place: post-only orders;
+    PaperPerpetual.place: the whole perpetual order). Hummingbot's own path would reach the compiled
+    engine's `c_buy`/`c_sell`, which a Python subclass cannot override. Other connectors' orders pass."""
+
+    def buy(
+        self, connector_name, trading_pair, amount, order_type, price=Decimal("NaN"), position_action=None
+    ):
+        return self._paper_send(
+            super().buy, True, connector_name, trading_pair, amount, order_type, price, position_action
+        )
+
+    def sell(
+        self, connector_name, trading_pair, amount, order_type, price=Decimal("NaN"), position_action=None
+    ):
+        return self._paper_send(
+            super().sell, False, connector_name, trading_pair, amount, order_type, price, position_action
+        )
+
+    def _paper_send(self, place, is_buy, connector_name, trading_pair, amount, order_type, price, action):
+        action = action or PositionAction.OPEN
+
+        def send(pair, size, kind, limit):
+            return place(connector_name, pair, size, kind, limit, action)
+
+        connector = self.connectors.get(connector_name)
+        if not isinstance(connector, PaperExchange):
+            return send(trading_pair, amount, order_type, price)
+        return connector.place(send, is_buy, trading_pair, amount, order_type, price, action)
 
 
 def serve_paper_market(market_data_provider, connector: PaperExchange | None):

@@ -50,8 +50,8 @@ from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 from hummingbot.strategy_v2.models.executors import CloseType
 from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
+from scripts.hbot_paper import PaperOrders, serve_paper_market, write_json
 from scripts.hbot_paper import install as install_paper
-from scripts.hbot_paper import serve_paper_market, write_json
 
 HEALTH_FILE = root_path() / "logs" / "health.json"
 # What a kill would lose (executors holding a position, closed ones not yet stored), written whenever it
@@ -85,12 +85,10 @@ class HbotV2ControllersConfig(StrategyV2ConfigBase):
     paper: dict = {}
 
 
-NAN = Decimal("NaN")  # Hummingbot's default price: none given (a market order)
-OPEN = PositionAction.OPEN
+class HbotV2Controllers(PaperOrders, StrategyV2Base):
+    """(PaperOrders: a paper connector takes its orders as its exchange would; see hbot_paper.)"""
 
-
-class HbotV2Controllers(StrategyV2Base):
-    paper_connector = None  # the paper connector install_paper registered, in paper mode
+    paper_connectors: dict = {}  # name -> the paper connectors install_paper registered, in paper mode
     # Closed executors Hummingbot keeps in memory before it writes them to the Executors table. Its
     # default, 100, is a quarter of an hour of a busy market maker that a crash would lose. The
     # controllers read each closed executor once (ClosedExecutorLedger), long before it leaves.
@@ -99,7 +97,7 @@ class HbotV2Controllers(StrategyV2Base):
     @classmethod
     def init_markets(cls, config: HbotV2ControllersConfig):
         super().init_markets(config)
-        cls.paper_connector = install_paper(config.paper, cls.markets)
+        cls.paper_connectors = install_paper(config.paper, cls.markets)
 
     def __init__(self, connectors: dict[str, ConnectorBase], config: HbotV2ControllersConfig):
         super().__init__(connectors, config)
@@ -124,30 +122,9 @@ class HbotV2Controllers(StrategyV2Base):
             connector.add_listener(MarketEvent.OrderFailure, self._failure_listener)
         self._handle_stop_signals()
 
-    # --- orders: a paper connector takes them as its exchange would (hbot_paper.PaperExchange.place) ---
-
-    def buy(self, connector_name, trading_pair, amount, order_type, price=NAN, position_action=OPEN):
-        return self._send(
-            super().buy, True, connector_name, trading_pair, amount, order_type, price, position_action
-        )
-
-    def sell(self, connector_name, trading_pair, amount, order_type, price=NAN, position_action=OPEN):
-        return self._send(
-            super().sell, False, connector_name, trading_pair, amount, order_type, price, position_action
-        )
-
-    def _send(
-        self, place, is_buy, connector_name, trading_pair, amount, order_type, price, position_action
-    ) -> str:
-        def send(pair, size, kind, limit):
-            return place(connector_name, pair, size, kind, limit, position_action)
-
-        if self.connectors.get(connector_name) is not self.paper_connector or self.paper_connector is None:
-            return send(trading_pair, amount, order_type, price)
-        return self.paper_connector.place(send, is_buy, trading_pair, amount, order_type, price)
-
     def initialize_controllers(self):
-        serve_paper_market(self.market_data_provider, self.paper_connector)
+        for connector in self.paper_connectors.values():
+            serve_paper_market(self.market_data_provider, connector)
         super().initialize_controllers()
 
     async def on_stop(self):
