@@ -117,6 +117,29 @@ class ReplayDeclaration(BaseModel):
         return rules
 
 
+def _some_balance(balances: dict[str, float]) -> dict[str, float]:
+    if not balances:
+        raise ValueError("set the paper account's starting balance per asset, e.g. {USDT: 1000, ETH: 0.5}")
+    for asset, amount in balances.items():
+        if isinstance(amount, bool) or amount < 0:
+            raise ValueError(f"{asset}: {amount!r} must be a number, 0 or more")
+    return balances
+
+
+class PaperPerpetualDeclaration(BaseModel):
+    """paper.perpetual: the paper perpetual account a paper hedged_mm hedges on (the role's
+    hbot_paper.PaperPerpetual: market orders on the replay's own prices, zero basis, constant funding)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    balances: dict[str, float]  # its collateral, a separate account from the spot one, e.g. {BTC: 0.5}
+    funding_rate: float = Field(default=0.0001, gt=-0.05, lt=0.05)  # per period; longs pay when > 0
+    funding_hours: float = Field(default=8.0, gt=0, le=24)  # the funding period, in replayed hours
+
+    _numbers = field_validator("funding_rate", "funding_hours", mode="before")(number_or_error)
+    _balances = field_validator("balances")(_some_balance)
+
+
 class PaperDeclaration(BaseModel):
     """paper: what a `mode: paper` bot trades with, and on which market data."""
 
@@ -125,18 +148,9 @@ class PaperDeclaration(BaseModel):
     balances: dict[str, float]
     market: Literal["live", "replay"] = "live"
     replay: ReplayDeclaration | None = None
+    perpetual: PaperPerpetualDeclaration | None = None  # a hedged_mm's hedge account (replay only)
 
-    @field_validator("balances")
-    @classmethod
-    def _some_balance(cls, balances: dict[str, float]) -> dict[str, float]:
-        if not balances:
-            raise ValueError(
-                "set the paper account's starting balance per asset, e.g. {USDT: 1000, ETH: 0.5}"
-            )
-        for asset, amount in balances.items():
-            if isinstance(amount, bool) or amount < 0:
-                raise ValueError(f"{asset}: {amount!r} must be a number, 0 or more")
-        return balances
+    _balances = field_validator("balances")(_some_balance)
 
 
 class BotDeclaration(BaseModel):
@@ -266,13 +280,21 @@ def _paper_controller(full: dict, at: str, bot: dict, replay: dict | None, error
                 f"{at}.config.interval: {full.get('interval')!r} is not a multiple of the replay's "
                 f"{replay['interval']:.0f}s candles (paper.replay.candles)"
             )
-    if full.get("hedge_connector_name"):
-        # Hummingbot's paper connector is spot only (no positions, no leverage), and the hedge connector is
-        # a real exchange a paper bot has no keys for: a paper hedged_mm could only run unhedged.
-        errors.append(
-            f"{at}.config.hedge_connector_name: {full['hedge_connector_name']!r} cannot be paper traded "
-            f"(Hummingbot's {PAPER_SUFFIX} connectors are spot only); a paper bot cannot hedge"
-        )
+    hedge = full.get("hedge_connector_name")
+    if hedge:
+        # Hummingbot's paper connectors are spot only: the hedge goes to the role's paper perpetual, on
+        # the replay's own prices, so its pair must be the replay's.
+        if not (bot.get("paper") or {}).get("perpetual"):
+            errors.append(
+                f"{at}.config.hedge_connector_name: {hedge!r}: a paper bot hedges on a paper perpetual "
+                f"account; set paper.perpetual (its collateral balances) on the bot"
+            )
+        elif replay is not None and full.get("hedge_trading_pair") != replay["trading_pair"]:
+            errors.append(
+                f"{at}.config.hedge_trading_pair: {full.get('hedge_trading_pair')!r} but the paper perpetual "
+                f"replays {replay['trading_pair']!r} (paper.replay.trading_pair, zero basis)"
+            )
+        full["hedge_connector_name"] = f"{hedge}{PAPER_SUFFIX}"
     if "candles_connector" in full and not full.get("candles_connector"):
         full["candles_connector"] = bot.get("connector")
     full["connector_name"] = f"{bot.get('connector')}{PAPER_SUFFIX}"
@@ -396,6 +418,26 @@ def _check_credentials(at: str, ref: Any, connector, credentials: dict, connecto
         )
 
 
+def _paper_perpetual_exchange(where: str, controllers: list, errors: list) -> str | None:
+    """The exchange of a paper bot's perpetual account: its hedged controllers' one hedge connector."""
+    hedges = sorted(
+        {
+            c["config"]["hedge_connector_name"].removesuffix(PAPER_SUFFIX)
+            for c in controllers
+            if c["config"].get("hedge_connector_name")
+        }
+    )
+    if len(hedges) == 1:
+        return hedges[0]
+    errors.append(
+        f"{where}.paper.perpetual: no controller hedges on a perpetual (remove it)"
+        if not hedges
+        else f"{where}.paper.perpetual: one paper perpetual account per bot, but the controllers hedge on "
+        f"{', '.join(hedges)}"
+    )
+    return None
+
+
 def _check_extra_connectors(
     where: str, bot: BotDeclaration, controllers: list, credentials: dict, connector_keys: dict, errors: list
 ) -> dict[str, str]:
@@ -480,6 +522,13 @@ def _plan_paper(
         )
         return {}, None
     section = {"exchange": None, "market": paper.market, "balances": paper.balances}
+    if paper.perpetual is not None:
+        if paper.replay is None:
+            errors.append(
+                f"{where}.paper.perpetual: needs market: replay (the paper perpetual replays its candles)"
+            )
+        # Its exchange is the hedged controllers' hedge connector (_paper_perpetual_exchange).
+        section["perpetual"] = {"exchange": None, **paper.perpetual.model_dump()}
     if paper.replay is None:
         return section, None
     replay = _read_replay(where, paper.replay, inventory_dir, errors)
@@ -557,6 +606,8 @@ def plan_bots(
         if bot is None:
             continue
         connectors = _check_extra_connectors(where, bot, controllers, credentials, connector_keys, errors)
+        if paper.get("perpetual"):
+            paper["perpetual"]["exchange"] = _paper_perpetual_exchange(where, controllers, errors)
         script = {
             "script_file_name": base.script,
             "markets": {},

@@ -255,20 +255,57 @@ def test_a_paper_bot_needs_no_keys_and_trades_on_the_paper_connector_with_the_re
     assert live["controllers"][0]["config"]["connector_name"] == "binance"
 
 
-def test_a_paper_bot_cannot_hedge():
-    with_keys = {**paper_bot(), "extra_connectors": {"binance_perpetual": "futures"}}
-    assert (
-        "hummingbot_bots[0].extra_connectors: a paper bot trades on no exchange account (remove it)"
-        in (hedge_plan(with_keys)["errors"])
-    )
-    bot = paper_bot()
-    bot["controllers"][0] = {"plugin": "hedged_mm", "config": bot["controllers"][0]["config"]}
-    errors = plan(bot)["errors"]
-    assert any(
-        e.startswith("hummingbot_bots[0].controllers[0].config.hedge_connector_name: 'binance_perpetual'")
-        and "a paper bot cannot hedge" in e
-        for e in errors
-    ), errors
+def paper_hedged_bot(hedge_pair="ETH-BTC", **paper):
+    bot = paper_bot(**paper)
+    config = {**bot["controllers"][0]["config"], "hedge_trading_pair": hedge_pair}
+    bot["controllers"][0] = {"plugin": "hedged_mm", "config": config}
+    return bot
+
+
+def test_a_paper_hedged_bot_hedges_on_a_paper_perpetual_on_the_replay():
+    result = plan(paper_hedged_bot(perpetual={"balances": {"BTC": 0.05}, "funding_rate": 0.0003}))
+    assert result["errors"] == []
+    bot = result["bots"][0]
+    config = bot["controllers"][0]["config"]
+    assert config["connector_name"] == "binance_paper_trade"
+    assert config["hedge_connector_name"] == "binance_perpetual_paper_trade"
+    assert bot["connectors"] == {}  # no exchange account, no keys
+    assert bot["script"]["paper"]["perpetual"] == {
+        "exchange": "binance_perpetual",
+        "balances": {"BTC": 0.05},
+        "funding_rate": 0.0003,
+        "funding_hours": 8.0,
+    }
+
+
+def test_a_paper_hedge_that_cannot_run_is_refused_by_field():
+    perpetual = {"balances": {"BTC": 0.05}}
+    cases = {
+        "hummingbot_bots[0].extra_connectors: a paper bot trades on no exchange account (remove it)": {
+            **paper_hedged_bot(perpetual=perpetual),
+            "extra_connectors": {"binance_perpetual": "futures"},
+        },
+        "hummingbot_bots[0].controllers[0].config.hedge_connector_name: 'binance_perpetual': a paper bot "
+        "hedges on a paper perpetual account; set paper.perpetual": paper_hedged_bot(),
+        "hummingbot_bots[0].controllers[0].config.hedge_trading_pair: 'ETH-USDT' but the paper perpetual "
+        "replays 'ETH-BTC'": paper_hedged_bot("ETH-USDT", perpetual=perpetual),
+        "hummingbot_bots[0].paper.perpetual: no controller hedges on a perpetual (remove it)": paper_bot(
+            perpetual=perpetual
+        ),
+        "hummingbot_bots[0].paper.perpetual.funding_hours: Input should be greater than 0": paper_hedged_bot(
+            perpetual={**perpetual, "funding_hours": 0}
+        ),
+        "hummingbot_bots[0].paper.perpetual.balances: Value error, set the paper account": paper_hedged_bot(
+            perpetual={"balances": {}}
+        ),
+    }
+    for expected, bot in cases.items():
+        errors = hedge_plan(bot)["errors"]
+        assert any(e.startswith(expected.replace("Value error, ", "")) for e in errors), (expected, errors)
+    live_market = paper_hedged_bot(perpetual=perpetual)
+    live_market["paper"] = {"balances": {"ETH": 1}, "perpetual": perpetual}
+    errors = plan(live_market)["errors"]
+    assert "hummingbot_bots[0].paper.perpetual: needs market: replay" in " ".join(errors), errors
 
 
 def test_paper_settings_that_cannot_run_are_refused_by_field():

@@ -778,10 +778,10 @@ class PaperPerpetual(PaperExchange, PerpetualTrading):
         return self._perp_budget_checker
 
     def set_position_mode(self, value: PositionMode):
+        """One-way only. Hummingbot's controllers ask for HEDGE by default; a hedge of one side nets the
+        same either way (hedged_mm sums both sides of its position), so the request is noted, not failed."""
         if value != PositionMode.ONEWAY:
-            LOG.error("paper perpetual: position mode %s is not modelled; it stays ONEWAY", value)
-            return
-        self._position_mode = value
+            LOG.warning("paper perpetual: %s position mode is not modelled; positions net one-way", value)
 
     def get_leverage(self, trading_pair: str) -> int:
         return self._leverage.get(trading_pair, 1)
