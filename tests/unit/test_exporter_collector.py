@@ -69,7 +69,15 @@ def test_a_broken_reader_costs_only_its_bot(tmp_path, monkeypatch, caplog):
     samples = scrape(registry)
     assert samples[("hbot_exporter_db_up", (("bot", "good"),))] == 1
     assert samples[("hbot_exporter_db_up", (("bot", "broken"),))] == 0
-    assert samples[("hbot_fills_total", (("bot", "good"), ("pair", "BTC-USDT"), ("side", "buy")))] == 2
+    assert (
+        samples[
+            (
+                "hbot_fills_total",
+                (("bot", "good"), ("market", "bitget"), ("pair", "BTC-USDT"), ("side", "buy")),
+            )
+        ]
+        == 2
+    )
     assert not any(name == "hbot_fills_total" and ("bot", "broken") in labels for name, labels in samples)
     assert samples[("hbot_exporter_mqtt_broker_up", ())] == 0
     assert "reader bug" in caplog.text
@@ -86,7 +94,7 @@ def test_a_paper_bot_says_so_on_every_series(tmp_path):
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HbotCollector(config, build_sources(config), listener))
     samples = scrape(registry, modes={"practice": "paper"})  # asserts the mode of every bot series
-    fills = ("pair", "BTC-USDT"), ("side", "buy")
+    fills = ("market", "bitget"), ("pair", "BTC-USDT"), ("side", "buy")
     assert samples[("hbot_fills_total", (("bot", "practice"), *fills))] == 2
     assert samples[("hbot_fills_total", (("bot", "real"), *fills))] == 2
     with pytest.raises(Exception, match="mode"):

@@ -75,11 +75,11 @@ def test_reads_only_rows_added_since_the_last_scrape(bot_db):
     add_order(connection, "o6", "BTC-USDT", "sell", 1_700_000_010_000, price=110, amount=0.1)
     add_fill(connection, "o6", "BTC-USDT", "sell", 1_700_000_011_000, 110, 0.1, 0.011, "t6")
     snapshot = db.refresh()
-    sell = snapshot.fills[("BTC-USDT", "sell")]
+    sell = snapshot.fills[("bitget", "BTC-USDT", "sell")]
     assert sell.count == 2
     assert sell.amount_base == pytest.approx(0.5)
     assert sell.volume_quote == pytest.approx(42 + 11)
-    assert snapshot.fills[("BTC-USDT", "buy")].amount_base == pytest.approx(0.75)
+    assert snapshot.fills[("bitget", "BTC-USDT", "buy")].amount_base == pytest.approx(0.75)
     assert snapshot.last_fill_timestamp == 1_700_000_011.0
     assert snapshot.orders_open[("BTC-USDT", "sell")] == 1
 
@@ -95,7 +95,7 @@ def test_a_large_backlog_is_read_over_several_scrapes(tmp_path):
     counts = []
     for _ in range(3):
         snapshot = db.refresh()
-        counts.append((snapshot.fills[("BTC-USDT", "buy")].count, snapshot.pending_rows))
+        counts.append((snapshot.fills[("bitget", "BTC-USDT", "buy")].count, snapshot.pending_rows))
     # TradeFill and OrderStatus (one OrderFilled row per fill) each have 250 rows to read.
     assert counts == [(100, 300), (200, 100), (250, 0)]
 
@@ -215,7 +215,7 @@ def test_missing_database_is_reported_and_picked_up_when_it_appears(tmp_path):
     connection = create_bot_db(path)
     add_fill(connection, "o1", "BTC-USDT", "sell", 1_700_000_000_000, 10, 2, 0.01, "t1")
     snapshot = db.refresh()
-    assert snapshot.up and snapshot.fills[("BTC-USDT", "sell")].volume_quote == pytest.approx(20)
+    assert snapshot.up and snapshot.fills[("bitget", "BTC-USDT", "sell")].volume_quote == pytest.approx(20)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +247,7 @@ def test_locked_database_keeps_the_totals_and_recovers(bot_db):
     try:
         snapshot = db.refresh()
         assert not snapshot.up and "locked" in snapshot.error
-        assert snapshot.fills[("BTC-USDT", "buy")].count == 2  # last known totals survive
+        assert snapshot.fills[("bitget", "BTC-USDT", "buy")].count == 2  # last known totals survive
     finally:
         locker.execute("ROLLBACK")
         locker.close()
@@ -265,8 +265,8 @@ def test_replaced_database_is_read_from_its_start(bot_db, tmp_path):
     replacement.replace(path)
     snapshot = db.refresh()
     assert snapshot.up
-    assert set(snapshot.fills) == {("SOL-USDT", "buy")}
-    assert snapshot.fills[("SOL-USDT", "buy")].volume_quote == pytest.approx(60)
+    assert set(snapshot.fills) == {("bitget", "SOL-USDT", "buy")}
+    assert snapshot.fills[("bitget", "SOL-USDT", "buy")].volume_quote == pytest.approx(60)
 
 
 def test_reader_never_writes_to_the_database(bot_db):
@@ -281,6 +281,29 @@ def test_reader_never_writes_to_the_database(bot_db):
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no journal or WAL left behind
 
 
+def test_a_hedged_bots_spot_and_perpetual_fills_of_one_pair_stay_apart(tmp_path):
+    """hedged_mm on ETH-USDT spot, hedged on ETH-USDT perpetual: one symbol, two markets. Summed, the
+    perpetual's short would cancel the spot inventory that the inventory limit is about."""
+    path = tmp_path / "hedged.sqlite"
+    connection = create_bot_db(path)
+    add_fill(connection, "s1", "ETH-USDT", "buy", 1_700_000_000_000, 2000, 0.5, 0.1, "t1", market="binance")
+    add_fill(
+        connection,
+        "p1",
+        "ETH-USDT",
+        "sell",
+        1_700_000_001_000,
+        2001,
+        0.5,
+        0.04,
+        "t2",
+        market="binance_perpetual",
+    )
+    snapshot = reader(path).refresh()
+    assert set(snapshot.fills) == {("binance", "ETH-USDT", "buy"), ("binance_perpetual", "ETH-USDT", "sell")}
+    assert snapshot.fills[("binance_perpetual", "ETH-USDT", "sell")].volume_quote == pytest.approx(1000.5)
+
+
 def test_pair_and_controller_labels_are_bounded(tmp_path):
     path = tmp_path / "many.sqlite"
     connection = create_bot_db(path)
@@ -289,9 +312,9 @@ def test_pair_and_controller_labels_are_bounded(tmp_path):
         add_fill(connection, f"o{index}", pair, "buy", 1_700_000_000_000 + index, 1, 1, 0, f"t{index}")
         add_executor(connection, f"e{index}", f"controller_{index}", pair, active=False, pnl=1.0)
     snapshot = reader(path, max_labels=3).refresh()
-    pairs = {pair for pair, _ in snapshot.fills}
+    pairs = {pair for _, pair, _ in snapshot.fills}
     assert pairs == {"COIN0-USDT", "COIN1-USDT", "COIN2-USDT", "other"}
-    assert snapshot.fills[("other", "buy")].count == 5
+    assert snapshot.fills[("bitget", "other", "buy")].count == 5
     controllers = {controller for controller, _ in snapshot.executors}
     assert len(controllers) == 4 and "other" in controllers
     assert sum(totals.realized_pnl_quote for totals in snapshot.executors.values()) == pytest.approx(8.0)
@@ -324,4 +347,4 @@ def test_database_from_an_older_hummingbot_without_position_table_is_read(bot_db
     snapshot = reader(path).refresh()
     assert snapshot.up, snapshot.error
     assert snapshot.positions == {}
-    assert snapshot.fills[("BTC-USDT", "buy")].count == 2
+    assert snapshot.fills[("bitget", "BTC-USDT", "buy")].count == 2

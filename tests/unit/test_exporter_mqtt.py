@@ -31,7 +31,7 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 pytestmark = pytest.mark.skipif(
     not Path(MOSQUITTO).exists(), reason="mosquitto is not installed (apt-get install mosquitto)"
 )
-ALLOWED_LABELS = {"bot", "mode", "controller", "pair", "side"}
+ALLOWED_LABELS = {"bot", "mode", "controller", "market", "pair", "side"}
 ORDER_STATUSES = {"created", "filled", "completed", "cancelled", "failed", "expired", "other"}
 PERFORMANCE = {
     "pmm_btc": {
@@ -209,10 +209,22 @@ def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker)
         assert value(samples, f"hbot_exporter_{source}_up", bot="bot1") == 1
     assert value(samples, "hbot_exporter_mqtt_broker_up") == 1
     # Trade database (see exporter_fixtures for the hand computation).
-    assert value(samples, "hbot_fills_total", bot="bot1", pair="BTC-USDT", side="buy") == 2
-    assert value(samples, "hbot_fill_volume_quote_total", bot="bot1", pair="BTC-USDT", side="buy") == 75.5
-    assert value(samples, "hbot_fill_fees_quote_total", bot="bot1", pair="BTC-USDT", side="sell") == 0.042
-    assert value(samples, "hbot_inventory_base", bot="bot1", pair="BTC-USDT") == pytest.approx(0.35)
+    assert value(samples, "hbot_fills_total", bot="bot1", market="bitget", pair="BTC-USDT", side="buy") == 2
+    assert (
+        value(
+            samples, "hbot_fill_volume_quote_total", bot="bot1", market="bitget", pair="BTC-USDT", side="buy"
+        )
+        == 75.5
+    )
+    assert (
+        value(
+            samples, "hbot_fill_fees_quote_total", bot="bot1", market="bitget", pair="BTC-USDT", side="sell"
+        )
+        == 0.042
+    )
+    assert value(
+        samples, "hbot_inventory_base", bot="bot1", market="bitget", pair="BTC-USDT"
+    ) == pytest.approx(0.35)
     assert value(samples, "hbot_last_fill_age_seconds", bot="bot1") == pytest.approx(100.0)
     assert value(samples, "hbot_orders_open", bot="bot1", pair="ETH-USDT", side="buy") == 1
     assert (
@@ -247,7 +259,7 @@ def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker)
     assert value(samples, "hbot_exporter_scrape_duration_seconds") > 0
 
 
-def test_labels_stay_within_bot_controller_pair_side(exporter, broker):
+def test_labels_stay_within_bot_controller_market_pair_side(exporter, broker):
     listener, registry, _ = exporter
     bot = publisher(broker.port)
     try:
@@ -405,7 +417,9 @@ def test_exporter_process_serves_metrics(tmp_path, broker):
                 body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
             except OSError:
                 time.sleep(0.1)
-        assert 'hbot_fills_total{bot="bot1",mode="live",pair="BTC-USDT",side="buy"} 2.0' in body
+        assert (
+            'hbot_fills_total{bot="bot1",market="bitget",mode="live",pair="BTC-USDT",side="buy"} 2.0' in body
+        )
         assert 'hbot_exporter_errors_log_up{bot="bot1",mode="live"} 0.0' in body  # no errors.log in this test
         assert "process_resident_memory_bytes" in body
     finally:

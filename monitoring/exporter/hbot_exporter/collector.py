@@ -282,9 +282,9 @@ class HbotCollector(Collector):
             labels,
             db.refresh_seconds,
         )
-        net_base: dict[str, float] = {}
-        for (pair, side), totals in sorted(db.fills.items()):
-            fill_labels = {"bot": bot, "pair": pair, "side": side}
+        net_base: dict[tuple[str, str], float] = {}
+        for (market, pair, side), totals in sorted(db.fills.items()):
+            fill_labels = {"bot": bot, "market": market, "pair": pair, "side": side}
             families.counter("hbot_fills_total", "Trade fills (TradeFill rows).", fill_labels, totals.count)
             families.counter(
                 "hbot_fill_volume_quote_total",
@@ -302,12 +302,13 @@ class HbotCollector(Collector):
                 totals.fees_quote,
             )
             sign = {"buy": 1.0, "sell": -1.0}.get(side, 0.0)
-            net_base[pair] = net_base.get(pair, 0.0) + sign * totals.amount_base
-        for pair, amount in sorted(net_base.items()):
+            net_base[(market, pair)] = net_base.get((market, pair), 0.0) + sign * totals.amount_base
+        for (market, pair), amount in sorted(net_base.items()):
             families.gauge(
                 "hbot_inventory_base",
-                "Base bought minus base sold over all fills in the database.",
-                {"bot": bot, "pair": pair},
+                "Base bought minus base sold over all fills in the database, per market (a hedged bot's"
+                " perpetual position is its own series).",
+                {"bot": bot, "market": market, "pair": pair},
                 amount,
             )
         if db.last_fill_timestamp is not None:

@@ -121,6 +121,7 @@ class BotDatabase:
         self.max_rows = max_rows_per_refresh
         self.busy_timeout = busy_timeout_ms / 1000.0
         self.pairs = LabelGuard(max_label_values)
+        self.markets = LabelGuard(max_label_values)
         self.controllers = LabelGuard(max_label_values)
         self._refresh_lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
@@ -132,7 +133,8 @@ class BotDatabase:
         self.fill_watermark = 0
         self.order_status_watermark = 0
         self.executor_watermark = 0
-        self.fills: dict[tuple[str, str], FillTotals] = defaultdict(FillTotals)
+        # (market, pair, side): a hedged bot fills the same pair on its spot and its perpetual market.
+        self.fills: dict[tuple[str, str, str], FillTotals] = defaultdict(FillTotals)
         self.last_fill_timestamp: float | None = None
         self.orders_total: dict[tuple[str, str, str], int] = defaultdict(int)
         self.orders_open: dict[tuple[str, str], int] = defaultdict(int)
@@ -260,13 +262,13 @@ class BotDatabase:
         if upper == self.fill_watermark:
             return pending
         rows = connection.execute(
-            "SELECT symbol, trade_type, COUNT(*), TOTAL(CAST(price AS REAL) * amount), TOTAL(amount),"
-            " TOTAL(trade_fee_in_quote), MAX(timestamp)"
-            ' FROM "TradeFill" WHERE rowid > ? AND rowid <= ? GROUP BY symbol, trade_type',
+            "SELECT market, symbol, trade_type, COUNT(*), TOTAL(CAST(price AS REAL) * amount),"
+            " TOTAL(amount), TOTAL(trade_fee_in_quote), MAX(timestamp)"
+            ' FROM "TradeFill" WHERE rowid > ? AND rowid <= ? GROUP BY market, symbol, trade_type',
             (self.fill_watermark, upper),
         ).fetchall()
-        for symbol, trade_type, count, notional, amount, fees, newest_ms in rows:
-            totals = self.fills[(self.pairs(symbol), side_label(trade_type))]
+        for market, symbol, trade_type, count, notional, amount, fees, newest_ms in rows:
+            totals = self.fills[(self.markets(market), self.pairs(symbol), side_label(trade_type))]
             totals.count += count
             totals.volume_quote += notional / DECIMAL_SCALE**2
             totals.amount_base += amount / DECIMAL_SCALE

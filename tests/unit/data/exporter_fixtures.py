@@ -48,7 +48,16 @@ def add_status(connection, order_id: str, event: str, ts_ms: int) -> None:
 
 
 def add_fill(
-    connection, order_id: str, pair: str, side: str, ts_ms: int, price, amount, fee_quote, trade_id: str
+    connection,
+    order_id: str,
+    pair: str,
+    side: str,
+    ts_ms: int,
+    price,
+    amount,
+    fee_quote,
+    trade_id: str,
+    market: str = "bitget",
 ) -> None:
     base, quote = pair.split("-")
     fee = {"fee_type": "AddedToCost", "percent": "0", "percent_token": None, "flat_fees": []}
@@ -56,9 +65,10 @@ def add_fill(
         'INSERT INTO "TradeFill" (config_file_path, strategy, market, symbol, base_asset, quote_asset,'
         " timestamp, order_id, trade_type, order_type, price, amount, leverage, trade_fee,"
         " trade_fee_in_quote, exchange_trade_id, position)"
-        " VALUES ('conf_v2.yml', 'v2_with_controllers', 'bitget', ?, ?, ?, ?,"
+        " VALUES ('conf_v2.yml', 'v2_with_controllers', ?, ?, ?, ?, ?,"
         " ?, ?, 'LIMIT_MAKER', ?, ?, 1, ?, ?, ?, 'NIL')",
         (
+            market,
             pair,
             base,
             quote,
@@ -152,8 +162,13 @@ def sample_trading_day(connection) -> None:
 
 # Expected from sample_trading_day, by hand:
 EXPECTED_FILLS = {
-    ("BTC-USDT", "buy"): {"count": 2, "volume": 100 * 0.5 + 102 * 0.25, "base": 0.75, "fees": 0.05 + 0.0255},
-    ("BTC-USDT", "sell"): {"count": 1, "volume": 105 * 0.4, "base": 0.4, "fees": 0.042},
+    ("bitget", "BTC-USDT", "buy"): {
+        "count": 2,
+        "volume": 100 * 0.5 + 102 * 0.25,
+        "base": 0.75,
+        "fees": 0.05 + 0.0255,
+    },
+    ("bitget", "BTC-USDT", "sell"): {"count": 1, "volume": 105 * 0.4, "base": 0.4, "fees": 0.042},
 }
 EXPECTED_INVENTORY_BTC = 0.75 - 0.4
 EXPECTED_LAST_FILL = 1_700_000_005.0
