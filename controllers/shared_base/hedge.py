@@ -139,9 +139,10 @@ def split_order(
     closing = min(abs(trade_base), abs(position_base)) if reduces else 0.0
     if not reduces or closing < dust:
         return (HedgeOrder(buy, abs(trade_base), OPEN),)
+    rest = abs(trade_base) - closing
     orders = [HedgeOrder(buy, closing, CLOSE)]
-    if abs(trade_base) - closing >= dust and abs(trade_base) > closing:
-        orders.append(HedgeOrder(buy, abs(trade_base) - closing, OPEN))
+    if rest > 0 and rest >= dust:
+        orders.append(HedgeOrder(buy, rest, OPEN))
     return tuple(orders)
 
 

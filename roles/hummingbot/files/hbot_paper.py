@@ -278,6 +278,10 @@ class ReplayMarket:
     def seconds_per_step(self) -> float:
         return self.interval / self.settings.speed / self.POINTS
 
+    def poll_seconds(self) -> float:
+        """How often a loop following the replay wakes: twice a step, within 0.05-1 s."""
+        return min(1.0, max(0.05, self.seconds_per_step() / 2))
+
     def replay_clock(self, now: float) -> float:
         """The replayed market's time at `now`, continuous (between the points the feed steps through)."""
         elapsed = (self._halted_at or now) - self.start - self._halted_for
@@ -421,7 +425,7 @@ class ReplayDataSource(OrderBookTrackerDataSource):
             if len(self._outputs) == 2 and not self.market.halted(now):
                 self._emit(self.market.step(now))
                 self.last_step_at = time.time()  # liveness is the process's: always wall time
-            await asyncio.sleep(min(1.0, max(0.05, self.market.seconds_per_step() / 2)))
+            await asyncio.sleep(self.market.poll_seconds())
 
     def _emit(self, step: int):
         if self._sent < 0:
@@ -969,7 +973,7 @@ class PaperPerpetual(PaperExchange, PerpetualTrading):
     async def _funding_loop(self):
         while True:
             self.settle_funding()
-            await asyncio.sleep(min(1.0, max(0.05, self.replay.seconds_per_step() / 2)))
+            await asyncio.sleep(self.replay.poll_seconds())
 
     def settle_funding(self):
         """Charge every funding time the replay passed since the last call, on the positions held then."""
