@@ -57,7 +57,11 @@ class Stack:
     def started_at(self, service: str) -> str:
         return inspect(self.host, f"{PROJECT}-{service}-1", "{{.State.StartedAt}}")
 
-    def wait_for(self, predicate, timeout: float = 90, every: float = 3, what: str = "condition"):
+    def wait_for(
+        self, predicate, timeout: float = 90, every: float = 3, what: str = "condition", explain=None
+    ):
+        """`predicate`'s first truthy answer; past `timeout`, fail with its last one and, when given,
+        what `explain()` says about the state it was waiting on."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -65,7 +69,8 @@ class Stack:
             if last:
                 return last
             time.sleep(every)
-        pytest.fail(f"{self.name}: {what} not met within {timeout}s (last: {last!r})")
+        detail = f"\n{explain()}" if explain else ""
+        pytest.fail(f"{self.name}: {what} not met within {timeout}s (last: {last!r}){detail}")
 
 
 def inspect(host, container: str, template: str) -> str:

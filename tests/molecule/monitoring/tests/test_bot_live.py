@@ -165,7 +165,6 @@ def children(host, controller_id: str) -> list[dict]:
                 "closed": float(closed) if closed is not None else None,
                 "terminated": status == TERMINATED,
                 "amount": float(config["amount"]),
-                "connector": config.get("connector_name"),
                 "market": "MARKET" in str(config.get("execution_strategy")),
                 "filled": sum(float(order.get("executed_amount_base") or 0) for order in held),
                 "filled_at": max(
@@ -190,23 +189,23 @@ def completed_run(stack, host, controller_id: str, side: str, target: float) -> 
     All of the bot's runs count: a restarted bot goes on with the order where it stopped, it never runs
     it again (SharedExecutionController.resume_from_store; test_faults proves it across a SIGKILL)."""
 
-    seen: list[dict] = []
-
     def order_filled():
-        seen[:] = rows = children(host, controller_id)
+        rows = children(host, controller_id)
         # Hummingbot stores closed executors closed_executors_buffer at a time: wait for all of them.
         return rows if sum(row["filled"] for row in rows) >= target - 1e-9 else None
 
-    try:
-        rows = stack.wait_for(order_filled, timeout=600, every=10, what=f"{controller_id}'s {target} filled")
-    except pytest.fail.Exception as failure:
-        # What the controller said last (completion, what it had working) beside the children it stored.
+    def last_report():
+        """What the controller said last (completion, what it had working) beside the children it stored."""
         labels = f'bot="{BOT}",controller="{controller_id}"'
         said = {
             name: value_of(stack, f"hbot_controller_execution_{name}{{{labels}}}")
             for name in ("completion_ratio", "working_base")
         }
-        pytest.fail(f"{failure}\ncontroller's last report: {said}\nstored children: {seen}")
+        return f"controller's last report: {said}\nstored children: {children(host, controller_id)}"
+
+    rows = stack.wait_for(
+        order_filled, timeout=600, every=10, what=f"{controller_id}'s {target} filled", explain=last_report
+    )
     # The exporter counts closed executors; a row stored still running (its bot stopped) never closes.
     stored = sum(row["filled"] for row in children(host, controller_id) if row["terminated"])
     stack.wait_for(
