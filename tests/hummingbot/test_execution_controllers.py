@@ -8,7 +8,6 @@ and that a finished executor's held_position_orders count as fills.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from types import SimpleNamespace
@@ -261,29 +260,6 @@ def test_hot_reload_keeps_the_window_and_arrival_and_checks_the_pure_rules():
     with pytest.raises(ValueError, match="visible_base"):
         controller.update_config(lowered)
     assert controller.strategy.params.target_base == 0.5
-
-
-@pytest.fixture
-def bot_database(tmp_path):
-    """Hummingbot's MarketsRecorder on a SQLite file, as a bot has one: the Executors table an execution
-    controller resumes from. Forgotten afterwards (it is a process-wide singleton)."""
-    from hummingbot.client.config.client_config_map import ClientConfigMap, MarketDataCollectionConfigMap
-    from hummingbot.client.config.config_helpers import ClientConfigAdapter
-    from hummingbot.connector.markets_recorder import MarketsRecorder
-    from hummingbot.model.sql_connection_manager import SQLConnectionManager, SQLConnectionType
-
-    loop = asyncio.new_event_loop()  # the recorder binds to the current loop, as in a bot
-    asyncio.set_event_loop(loop)
-    sql = SQLConnectionManager(
-        ClientConfigAdapter(ClientConfigMap()),
-        SQLConnectionType.TRADE_FILLS,
-        db_path=str(tmp_path / "bot.sqlite"),
-    )
-    recorder = MarketsRecorder(sql, [], "conf_v2.yml", "hbot_v2_controllers", MarketDataCollectionConfigMap())
-    yield recorder
-    MarketsRecorder._shared_instance = None
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def store_child(recorder, action, orders, close_type="POSITION_HOLD"):

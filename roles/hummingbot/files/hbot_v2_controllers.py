@@ -18,6 +18,11 @@ What the bots role relies on:
   holds the executors holding a position and the closed ones not yet stored, rewritten whenever that
   changes; the next start stores them and closes the orphaned positions at market, as a clean stop
   would have (hummingbot-api#243: otherwise they stay open with no stop loss).
+- The positions held (an order executor's fill kept as a position: a hedge, a rebalance) are in the
+  Position table whenever they change, one net row per controller, connector and pair
+  (store_net_positions): Hummingbot 2.12 wrote them only at a clean stop.
+- A stop reaches only an executor still running (stop_only_running): Hummingbot 2.12 set a finished one
+  back to shutting down, forever, and its controller waited on it.
 - The MQTT bridge reconnects after a broker restart (Hummingbot 2.12's own reconnect never does).
 - SIGTERM (docker stop) winds the bot down like Hummingbot's `stop` command, which stops the
   executors and cancels open orders, then exits. The official image's quickstart installs no
@@ -32,6 +37,7 @@ import logging
 import os
 import signal
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -40,11 +46,13 @@ from types import SimpleNamespace
 from hummingbot import root_path
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.connector.markets_recorder import MarketsRecorder
-from hummingbot.core.data_type.common import PositionAction, TradeType
+from hummingbot.core.data_type.common import PositionAction, PriceType, TradeType
 from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
+from hummingbot.model.position import Position
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
+from hummingbot.strategy_v2.executors.executor_orchestrator import ExecutorOrchestrator, PositionHold
 from hummingbot.strategy_v2.executors.order_executor.data_types import ExecutionStrategy, OrderExecutorConfig
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
@@ -74,6 +82,118 @@ def process_identity() -> dict:
         return {"pid": os.getpid()}
 
 
+def stop_only_running(orchestrator: ExecutorOrchestrator) -> None:
+    """Let a controller's stop reach an executor only while it still runs (hummingbot#8407, open).
+
+    A controller decides on the strategy's report of its executors from the last tick, a second old
+    or more on a busy host, and its actions are carried out later still. Its stop of an executor that
+    finished in between (an iceberg repricing a child that had just filled) went through in 2.12, and
+    `early_stop` set the finished executor back to SHUTTING_DOWN. Its control loop had ended, so nothing
+    moved it on again: it stayed among the active executors, never stored, its fill never counted, and
+    the iceberg waited on it past its window (0.04 of 0.06 ETH sold; test_bot_live). A PositionExecutor's
+    close type was overwritten as well. A stop of one already shutting down would only overwrite the
+    close type it chose. Both are dropped, and logged."""
+    stop_executor = orchestrator.stop_executor
+
+    def stop_if_running(action: StopExecutorAction) -> None:
+        executors = orchestrator.active_executors.get(action.controller_id, ())
+        executor = next((each for each in executors if each.config.id == action.executor_id), None)
+        if executor is not None and executor.status in (
+            RunnableStatus.TERMINATED,
+            RunnableStatus.SHUTTING_DOWN,
+        ):
+            orchestrator.logger().info(
+                f"Stop of executor {action.executor_id} ({action.controller_id}) ignored: "
+                f"it is already {executor.status.name}"
+            )
+            return
+        stop_executor(action)
+
+    orchestrator.stop_executor = stop_if_running
+
+
+HOLD_SUMS = (  # what PositionHold adds up from its executors' orders, netted per connector and pair
+    "buy_amount_base",
+    "buy_amount_quote",
+    "sell_amount_base",
+    "sell_amount_quote",
+    "volume_traded_quote",
+    "cum_fees_quote",
+)
+
+
+def net_positions(strategy) -> dict[tuple[str, str, str], PositionHold]:
+    """(controller, connector, pair) -> one PositionHold summing all that controller holds there, for
+    the markets the strategy trades (Hummingbot skips the others when it loads or stores)."""
+    nets: dict[tuple[str, str, str], PositionHold] = {}
+    for controller_id, holds in strategy.executor_orchestrator.positions_held.items():
+        for hold in holds:
+            if hold.trading_pair not in strategy.markets.get(hold.connector_name, ()):
+                continue
+            key = (controller_id, hold.connector_name, hold.trading_pair)
+            net = nets.setdefault(key, PositionHold(hold.connector_name, hold.trading_pair, hold.side))
+            for name in HOLD_SUMS:
+                setattr(net, name, getattr(net, name) + getattr(hold, name))
+    return nets
+
+
+def store_net_positions(strategy) -> None:
+    """Write what each controller holds to the Position table: one row per connector and pair, on the
+    side of its net position, and the other side's row (if any) zeroed.
+
+    Hummingbot 2.12 writes its positions held only at a clean stop (store_all_positions) and reads
+    them back at the next start. A kill lost every fill since the last clean stop: a hedged maker then
+    read a perpetual position it no longer held and hedged it again. It keys each row by side, too:
+    a position that went from short to long left its short row behind, and the next start loaded both
+    (a perpetual kept in one-way mode has a buy hold and a sell hold, each stored on its own side). The
+    start loads one row as one hold of its side, at its breakeven price; the realised PnL of the run
+    (no column for it) is not carried, as in Hummingbot."""
+    recorder = MarketsRecorder.get_instance()
+    now = int(strategy.current_timestamp * 1e3)
+    for (controller_id, connector, pair), net in net_positions(strategy).items():
+        try:
+            mid = Decimal(
+                strategy.market_data_provider.get_price_by_type(connector, pair, PriceType.MidPrice)
+            )
+        except Exception:  # no book: unrealised PnL is not known, the amount still is
+            mid = Decimal("NaN")
+        summary = net.get_position_summary(mid if mid.is_finite() else Decimal(0))
+        for side in (TradeType.BUY, TradeType.SELL):
+            held = side == summary.side
+            recorder.update_or_store_position(
+                Position(
+                    id=str(uuid.uuid4()),
+                    controller_id=controller_id,
+                    connector_name=connector,
+                    trading_pair=pair,
+                    side=side.name,
+                    timestamp=now,
+                    volume_traded_quote=summary.volume_traded_quote if held else Decimal(0),
+                    amount=summary.amount if held else Decimal(0),
+                    breakeven_price=summary.breakeven_price if held else Decimal(0),
+                    unrealized_pnl_quote=summary.unrealized_pnl_quote if held else Decimal(0),
+                    cum_fees_quote=summary.cum_fees_quote if held else Decimal(0),
+                )
+            )
+
+
+def orphan_position(info, side: str, amount: Decimal) -> PositionHold:
+    """An orphaned executor's open position (`side`, `amount` of its pair), as a position held at its
+    entry price, to be netted by the market close that recovers it.
+
+    That close is an order executor, whose fill Hummingbot keeps as a position held (positions_held),
+    and a market maker counts those as inventory: alone, the close of a 0.05 ETH long read as a 0.05 ETH
+    short once the account was flat again, and the maker skewed its quotes to buy it back."""
+    hold = PositionHold(info.config.connector_name, info.config.trading_pair, TradeType[side])
+    entry = Decimal(str(info.custom_info.get("current_position_average_price") or 0))
+    if side == "BUY":
+        hold.buy_amount_base, hold.buy_amount_quote = amount, amount * entry
+    else:
+        hold.sell_amount_base, hold.sell_amount_quote = amount, amount * entry
+    hold.volume_traded_quote = amount * entry
+    return hold
+
+
 class HbotV2ControllersConfig(StrategyV2ConfigBase):
     script_file_name: str = os.path.basename(__file__)
     markets: dict[str, set[str]] = {}
@@ -101,6 +221,7 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
 
     def __init__(self, connectors: dict[str, ConnectorBase], config: HbotV2ControllersConfig):
         super().__init__(connectors, config)
+        stop_only_running(self.executor_orchestrator)
         self.config = config
         self._peak_pnl = Decimal("0")
         self._stopped_by_drawdown = False
@@ -110,6 +231,7 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
         self._identity = process_identity()
         self._mqtt_down_since: float | None = None
         self._checkpoint_key: list | None = None
+        self._stored_positions: dict | None = None
         self._recovered = False
         self._started = time.time()
         self._last_quote_at: dict[str, float] = {}
@@ -118,8 +240,12 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
         self._short_of_balance_seen: set[str] = set()
         # Held here: Hummingbot's event bus keeps weak references to listeners.
         self._failure_listener = SourceInfoEventForwarder(self._count_order_failure)
+        self._completion_listener = SourceInfoEventForwarder(self._checkpoint_soon)
+        self._checkpoint_pending = False
         for connector in connectors.values():
             connector.add_listener(MarketEvent.OrderFailure, self._failure_listener)
+            for event in (MarketEvent.BuyOrderCompleted, MarketEvent.SellOrderCompleted):
+                connector.add_listener(event, self._completion_listener)
         self._handle_stop_signals()
 
     def initialize_controllers(self):
@@ -130,13 +256,15 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
     async def on_stop(self):
         """Hummingbot's on_stop stops the executors, forgets them (with their positions stored), then
         stores the executors it still knows: none. Every executor that had not yet left the in-memory
-        buffer (closed_executors_buffer) would never reach the Executors table. Store them first."""
+        buffer (closed_executors_buffer) would never reach the Executors table. Store them first. The
+        positions go as the checkpoint writes them (store_net_positions), then are forgotten, as
+        Hummingbot's own store would."""
         orchestrator = self.executor_orchestrator
-        store_positions = orchestrator.store_all_positions
 
         def store_executors_then_positions():
             orchestrator.store_all_executors()
-            store_positions()
+            store_net_positions(self)
+            orchestrator.positions_held.clear()
 
         orchestrator.store_all_positions = store_executors_then_positions
         await super().on_stop()
@@ -217,6 +345,26 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
 
     def _count_order_failure(self, event_tag, connector, event):
         self._order_failures += 1
+
+    def _checkpoint_soon(self, event_tag, connector, event):
+        """An order completed: checkpoint once this event's listeners have all run (its executor has then
+        stopped with the fill), not at the next tick. A kill in that tick lost the fill from the record
+        while the exchange (and the paper account, saved the same way) kept it: a hedger read back a
+        position one hedge short. Several completions in one pass: one checkpoint."""
+        if not self._checkpoint_pending:
+            self._checkpoint_pending = True
+            asyncio.get_event_loop().call_soon(self._checkpoint_now)
+
+    def _checkpoint_now(self):
+        self._checkpoint_pending = False
+        if self._is_stop_triggered or not self._recovered:  # the first tick recovers the last run first
+            return
+        try:
+            # What each tick's report does first: finished executors' fills become positions held.
+            self.executor_orchestrator._update_positions_from_done_executors()
+            self._checkpoint_positions()
+        except Exception:  # the next tick checkpoints again; trading goes on
+            self.logger().exception("Checkpoint after an order's completion failed")
 
     def _quotes(self, now: float) -> dict:
         """Per market-making controller: open orders of its executors (placed, not filled) and when it
@@ -301,7 +449,12 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
         return held, closed
 
     def _checkpoint_positions(self):
-        """Written when what a kill would lose changes (a fill, a close, a store): at most a tick stale."""
+        """Written when what a kill would lose changes (a fill, a close, a store): at most a tick stale.
+        The positions held go to the Position table when they change (store_net_positions)."""
+        nets = {key: (net.buy_amount_base, net.sell_amount_base) for key, net in net_positions(self).items()}
+        if nets != self._stored_positions:
+            store_net_positions(self)
+            self._stored_positions = nets
         held, closed = self._unsaved()
         key = [(e.config.id, str(amount)) for _, e, amount in held + closed]
         if key == self._checkpoint_key:
@@ -357,6 +510,10 @@ class HbotV2Controllers(PaperOrders, StrategyV2Base):
             if controller_id not in self.executor_orchestrator.active_executors:
                 self.logger().error(f"{controller_id} no longer runs: close {amount} {pair} by hand")
                 continue
+            # Its close fills as a position held; the orphan held beside it nets the two (orphan_position).
+            self.executor_orchestrator.positions_held.setdefault(controller_id, []).append(
+                orphan_position(info, orphan["side"], amount)
+            )
             self.executor_orchestrator.execute_action(
                 CreateExecutorAction(
                     controller_id=controller_id,
