@@ -9,7 +9,9 @@ Order matters within this file: the panels run while the bot trades, the round t
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 import time
 
@@ -17,10 +19,9 @@ import pytest
 from conftest import REPO, run_playbook, sink_entries
 
 BOT = "bot1"
-# The sandbox's paper bot runs the flagship; a panel titled for another controller, e.g. "Hedge
-# (hedged_mm): ...", can only have data where that controller runs (this scenario's bot runs no
-# hedged_mm; see docs/paper-trading.md): its queries must run, its data is not required here.
-SANDBOX_CONTROLLERS = {"inventory_mm", "twap", "iceberg"}
+# The scenario's paper bot runs these controllers; a panel titled for another controller can only have
+# data where that controller runs: its queries must run, its data is not required here.
+SANDBOX_CONTROLLERS = {"inventory_mm", "twap", "iceberg", "hedged_mm"}
 MM = "inventory_mm"  # the flagship's controller id (its plugin's name: the scenario gives it no id)
 
 
@@ -165,6 +166,7 @@ def children(host, controller_id: str) -> list[dict]:
                 "closed": float(closed) if closed is not None else None,
                 "terminated": status == TERMINATED,
                 "amount": float(config["amount"]),
+                "connector": config.get("connector_name"),
                 "market": "MARKET" in str(config.get("execution_strategy")),
                 "filled": sum(float(order.get("executed_amount_base") or 0) for order in held),
                 "filled_at": max(
@@ -173,6 +175,26 @@ def children(host, controller_id: str) -> list[dict]:
             }
         )
     return rows
+
+
+READ_HEDGE = (
+    "import json, sqlite3, sys;"
+    " db = sqlite3.connect('file:' + sys.argv[1] + '/bot1.sqlite?mode=ro', uri=True);"
+    " rows = db.execute('SELECT side, amount FROM Position WHERE controller_id = ? AND connector_name = ?',"
+    " ('hedged_eth', 'binance_perpetual_paper_trade'));"
+    " stored = sum((1 if side == 'BUY' else -1) * amount / 1e6 for side, amount in rows);"
+    " account = json.load(open(sys.argv[1] + '/paper_account_binance_perpetual.json'));"
+    " held = float(account.get('positions', {}).get('ETH-BTC', ['0'])[0]);"
+    " print(json.dumps([stored, held]))"
+)
+
+
+def stored_hedge_position(host) -> bool:
+    """Whether hedged_eth's perpetual position in the bot's Position table (SqliteDecimal: value x 1e6)
+    equals the paper perpetual account's, to its 1e-6 ETH lot, and is not flat."""
+    with host.sudo():
+        stored, held = json.loads(host.check_output("python3 -c %s %s", READ_HEDGE, BOT_DATA))
+    return held != 0 and abs(stored - held) < 1e-6 + 1e-12
 
 
 def exported_filled_base(stack, controller_id: str, side: str) -> float:
@@ -270,6 +292,62 @@ def test_a_live_iceberg_never_rests_more_than_its_visible_amount(stack, host):
     assert reported is not None and reported <= visible + 1e-9, reported
     swept = len(rows) - len(resting)
     print(f"\niceberg: {len(resting)} resting children of at most {visible}; {swept} at market")
+
+
+def test_a_live_hedged_maker_keeps_its_net_delta_in_its_band_while_it_fills(stack, host):
+    """hedged_mm quotes on the paper spot market and hedges on the role's paper perpetual: each hedge is
+    a market OrderExecutor that fills whole (none refused), the exporter reads the hedges the bot stored,
+    and the net delta it reports, scraped every 10 s, leaves the band only until the cooldown has passed
+    and the next hedge filled."""
+    hedged = declared_controller(stack, "hedged_eth")
+    band, cooldown = hedged["delta_band_base"], hedged["hedge_cooldown"]
+
+    def hedges():
+        rows = [row for row in children(host, "hedged_eth") if row["terminated"]]
+        hedge_rows = [row for row in rows if row["connector"] == "binance_perpetual_paper_trade"]
+        return hedge_rows if sum(row["filled"] > 0 for row in hedge_rows) >= 3 else None
+
+    rows = stack.wait_for(hedges, timeout=900, every=15, what="three hedge orders filled")
+    # Each hedge is a market order that fills whole: the exchange floors an amount to its size increment
+    # (the replay's default rule, 1e-6 ETH), so a fill may fall short of the order by less than one lot.
+    lot = 1e-6
+    assert all(row["market"] and 0 <= row["amount"] - row["filled"] < lot + 1e-12 for row in rows), rows
+
+    # The exporter reads every OrderExecutor of the controller the bot has stored. The controller goes on
+    # hedging every few seconds and Hummingbot stores closed executors oldest first, so what the exporter
+    # read at its last scrape is the fills of the oldest stored children, up to some child.
+    def exporter_read_the_stored_hedges():
+        stored = sorted(
+            (row for row in children(host, "hedged_eth") if row["terminated"]), key=lambda row: row["created"]
+        )
+        exported = sum(exported_filled_base(stack, "hedged_eth", side) for side in ("buy", "sell"))
+        prefixes = itertools.accumulate((row["filled"] for row in stored), initial=0.0)
+        return exported > 0 and any(abs(exported - prefix) < 1e-9 for prefix in prefixes)
+
+    stack.wait_for(exporter_read_the_stored_hedges, timeout=120, every=5, what="the exporter's hedge fills")
+    # The position the bot keeps in its database (written as it changes, so a kill cannot lose it) is the
+    # one the exchange holds: the paper perpetual's account, read in the same instant.
+    stack.wait_for(
+        lambda: stored_hedge_position(host) or None,
+        timeout=60,
+        every=2,
+        what="the stored hedge position equal to the paper perpetual's",
+    )
+    # The net delta the controller reported since its first hedge (the VPS and this machine share a clock).
+    since = math.ceil(time.time() - min(row["created"] for row in rows))
+    series = stack.query(f'hbot_controller_net_delta_base{{bot="{BOT}",controller="hedged_eth"}}[{since}s]')
+    samples = [abs(float(value)) for _, value in series["data"]["result"][0]["values"]]
+    longest = run = 0
+    for delta in samples:
+        run = run + 1 if delta > band + 1e-9 else 0
+        longest = max(longest, run)
+    scrape = 10  # monitoring_scrape_interval in this scenario
+    inside = sum(delta <= band + 1e-9 for delta in samples) / len(samples)
+    print(
+        f"\nhedged_mm: {len(rows)} hedge orders filled on the paper perpetual; net delta inside ±{band} "
+        f"in {inside:.0%} of {len(samples)} scrapes, longest excursion {longest * scrape}s"
+    )
+    assert longest * scrape <= cooldown + 3 * scrape, (longest, samples)
 
 
 def test_every_panel_query_runs_and_the_bot_panels_have_data(stack):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from conftest import inspect, sandboxctl
-from test_bot_live import BOT, BOT_CONTAINER, children, declared_controller, value_of
+from test_bot_live import BOT, BOT_CONTAINER, children, declared_controller, stored_hedge_position, value_of
 
 DATABASE = f"/opt/hbot/{BOT}/data/{BOT}.sqlite"
 HEALTH = f"/opt/hbot/{BOT}/logs/health.json"
@@ -113,7 +113,9 @@ def executor_ids(host) -> set[str]:
 def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, host):
     """SIGKILL, as the OOM killer sends it, while the bot holds a position: no clean stop. Docker's
     restart policy brings the bot back. The new run resumes the paper account, stores the executors the
-    killed one had not stored, and closes the orphaned position at market; ContainerRestarted pages."""
+    killed one had not stored, and closes the orphaned position at market; ContainerRestarted pages. The
+    hedged maker's perpetual position, as the restarted bot read it back, is the exchange's: Hummingbot
+    kept it only until a clean stop, and a restarted hedger hedged again what it still held."""
     stack.wait_for(
         lambda: (read_json(host, POSITIONS) or {}).get("held"), timeout=600, every=2, what="a held position"
     )
@@ -140,13 +142,23 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
     # has ticked, so wait for the recovery lines rather than read the log once.
     recovered = [f"executor {orphan['executor']['id']} held {orphan['amount']}" for orphan in orphans["held"]]
     try:
-        stack.wait_for(lambda: all(line in bot_log() for line in recovered), timeout=120, every=3,
-                       what="the recovery of every orphaned position logged")
+        stack.wait_for(
+            lambda: all(line in bot_log() for line in recovered),
+            timeout=120,
+            every=3,
+            what="the recovery of every orphaned position logged",
+        )
     finally:
         with host.sudo():  # what to read when it fails: how often the bot restarted, and its errors
             state = "{{.RestartCount}} restarts, started {{.State.StartedAt}}, OOM {{.State.OOMKilled}}"
-            print(host.run("docker inspect -f %s %s; tail -n 30 /opt/hbot/%s/logs/errors.log",
-                           state, BOT_CONTAINER, BOT).stdout)
+            print(
+                host.run(
+                    "docker inspect -f %s %s; tail -n 30 /opt/hbot/%s/logs/errors.log",
+                    state,
+                    BOT_CONTAINER,
+                    BOT,
+                ).stdout
+            )
     log = bot_log()
     # The balances after the last fill are this kill's alone: an earlier start cannot have logged them.
     assert (
@@ -164,6 +176,12 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         what="ContainerRestarted for the bot",
     )
     more_fills_than(stack, host, after[0])
+    stack.wait_for(
+        lambda: stored_hedge_position(host) or None,
+        timeout=120,
+        every=2,
+        what="the restarted bot's hedge position equal to the paper perpetual's",
+    )
     # The TWAP and the iceberg had worked their whole parent orders before the kill (test_bot_live). The
     # restarted run read their children back from the database and, trading again, sent none: a restart
     # used to run each order again from zero.
@@ -287,4 +305,3 @@ def test_an_oom_kill_in_a_container_pages(stack, host):
         what="HostOomKill firing",
     )
     assert firing[0]["metric"]["host"] == stack.name
-
