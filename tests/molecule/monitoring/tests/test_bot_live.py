@@ -21,7 +21,7 @@ from conftest import REPO, run_playbook, sink_entries
 BOT = "bot1"
 # The scenario's paper bot runs these controllers; a panel titled for another controller can only have
 # data where that controller runs: its queries must run, its data is not required here.
-SANDBOX_CONTROLLERS = {"inventory_mm", "twap", "iceberg", "hedged_mm"}
+SANDBOX_CONTROLLERS = {"inventory_mm", "twap", "vwap", "iceberg", "hedged_mm"}
 MM = "inventory_mm"  # the flagship's controller id (its plugin's name: the scenario gives it no id)
 
 
@@ -239,13 +239,16 @@ def completed_run(stack, host, controller_id: str, side: str, target: float) -> 
     return rows
 
 
-def test_a_live_twap_completes_its_amount_within_its_window(stack, host):
-    """The TWAP buys its whole target, slice by slice, within its window and at most one slice late; the
-    fills are its children's, from the bot's database, as the exporter reads them."""
-    twap = declared_controller(stack, "twap_eth")
-    target, duration, slices = twap["target_base"], twap["duration"], twap["slices"]
+@pytest.mark.parametrize("controller_id", ["twap_eth", "vwap_eth"])
+def test_a_live_schedule_completes_its_amount_within_its_window(stack, host, controller_id):
+    """The TWAP (equal slices) and the VWAP (slices weighted by the volume profile it measured from the
+    bot's candle feed, each capped at its share of that volume) each work their whole target, slice by
+    slice, within the window and at most one slice late; the fills are their children's, from the bot's
+    database, as the exporter reads them."""
+    schedule = declared_controller(stack, controller_id)
+    target, duration, slices = schedule["target_base"], schedule["duration"], schedule["slices"]
     slice_seconds = duration / slices
-    rows = completed_run(stack, host, "twap_eth", "buy", target)
+    rows = completed_run(stack, host, controller_id, schedule["side"], target)
     filled = sum(row["filled"] for row in rows)
     assert filled == pytest.approx(target, abs=1e-9), rows  # all of it, and not one lot more
     start = rows[0]["created"]
@@ -254,13 +257,15 @@ def test_a_live_twap_completes_its_amount_within_its_window(stack, host):
     # Sliced over the window, not one order: the last slice's child starts (slices - 1) slices later.
     starts = [row["created"] - start for row in rows if row["filled"] > 0]
     assert len(starts) >= slices and max(starts) >= (slices - 1) * slice_seconds - 5, starts
-    completion = f'hbot_controller_execution_completion_ratio{{bot="{BOT}",controller="twap_eth"}}'
-    assert value_of(stack, completion) == pytest.approx(1, abs=1e-9)
+    labels = f'bot="{BOT}",controller="{controller_id}"'
+    assert value_of(stack, f"hbot_controller_execution_completion_ratio{{{labels}}}") == pytest.approx(1)
     # Done, it rests nothing, by design: it is no market maker, so no "no live quotes" alarm watches it.
     quote_age = 'hbot_controller_last_quote_age_seconds{{bot="{}",controller="{}"}}'
-    assert not stack.query(quote_age.format(BOT, "twap_eth"))["data"]["result"]
+    assert not stack.query(quote_age.format(BOT, controller_id))["data"]["result"]
     assert value_of(stack, quote_age.format(BOT, MM)) is not None
-    print(f"\nTWAP: {filled} base in {len(rows)} children, {done - start:.0f}s (window {duration}s)")
+    print(
+        f"\n{controller_id}: {filled} base in {len(rows)} children, {done - start:.0f}s (window {duration}s)"
+    )
 
 
 def test_a_live_iceberg_never_rests_more_than_its_visible_amount(stack, host):

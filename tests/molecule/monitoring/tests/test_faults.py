@@ -182,10 +182,10 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         every=2,
         what="the restarted bot's hedge position equal to the paper perpetual's",
     )
-    # The TWAP and the iceberg had worked their whole parent orders before the kill (test_bot_live). The
-    # restarted run read their children back from the database and, trading again, sent none: a restart
-    # used to run each order again from zero.
-    for controller_id in ("twap_eth", "iceberg_eth"):
+    # The TWAP, the VWAP and the iceberg had worked their whole parent orders before the kill
+    # (test_bot_live). The restarted run read their children back from the database and, trading again,
+    # sent none: a restart used to run each order again from zero.
+    for controller_id in ("twap_eth", "vwap_eth", "iceberg_eth"):
         target = declared_controller(stack, controller_id)["target_base"]
         stored = children(host, controller_id)
         before_kill = sum(row["filled"] for row in stored if row["created"] < killed_at)
