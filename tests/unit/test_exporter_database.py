@@ -61,7 +61,10 @@ def test_totals_match_the_hand_computed_fixture(bot_db):
     assert (closed.closed, closed.realized_pnl_quote) == (2, pytest.approx(1.0))
     assert closed.fees_quote == pytest.approx(0.15) and closed.volume_quote == pytest.approx(75.5)
     assert snapshot.executors_open == {("pmm_btc", "BTC-USDT"): 1}
-    assert snapshot.positions[("pmm_btc", "BTC-USDT", "buy")] == (pytest.approx(0.35), pytest.approx(-0.7))
+    assert snapshot.positions[("pmm_btc", "bitget_perpetual", "BTC-USDT", "buy")] == (
+        pytest.approx(0.35),
+        pytest.approx(-0.7),
+    )
     assert snapshot.size_bytes == path.stat().st_size
     assert snapshot.pending_rows == 0
 

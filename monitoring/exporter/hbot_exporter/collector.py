@@ -373,8 +373,14 @@ class HbotCollector(Collector):
                 {"bot": bot, "controller": controller, "pair": pair},
                 count,
             )
-        for (controller, pair, side), (amount, unrealized) in sorted(db.positions.items()):
-            position_labels = {"bot": bot, "controller": controller, "pair": pair, "side": side}
+        for (controller, market, pair, side), (amount, unrealized) in sorted(db.positions.items()):
+            position_labels = {
+                "bot": bot,
+                "controller": controller,
+                "market": market,
+                "pair": pair,
+                "side": side,
+            }
             families.gauge("hbot_position_amount_base", "Position held, in base.", position_labels, amount)
             families.gauge(
                 "hbot_position_unrealized_pnl_quote",

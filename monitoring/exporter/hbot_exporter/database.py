@@ -80,7 +80,7 @@ class DatabaseSnapshot:
     executors_open: dict[tuple[str, str], int] = field(default_factory=dict)
     # (controller, pair, side) -> base filled by closed order executors (their held_position_orders)
     order_executor_base: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    positions: dict[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
+    positions: dict[tuple[str, str, str, str], tuple[float, float]] = field(default_factory=dict)
     pending_rows: int = 0
     refresh_seconds: float = 0.0
 
@@ -142,7 +142,7 @@ class BotDatabase:
         self.executors: dict[tuple[str, str], ExecutorTotals] = defaultdict(ExecutorTotals)
         self.active_executors: dict[int, tuple[str, str]] = {}
         self.order_executor_base: dict[tuple[str, str, str], float] = defaultdict(float)
-        self.positions: dict[tuple[str, str, str], tuple[float, float]] = {}
+        self.positions: dict[tuple[str, str, str, str], tuple[float, float]] = {}
 
     # --- connection -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -373,18 +373,20 @@ class BotDatabase:
 
     def _read_positions(
         self, connection: sqlite3.Connection
-    ) -> dict[tuple[str, str, str], tuple[float, float]]:
-        positions: dict[tuple[str, str, str], tuple[float, float]] = {}
+    ) -> dict[tuple[str, str, str, str], tuple[float, float]]:
+        """(controller, market, pair, side) -> (amount, unrealised PnL). By market: a hedged maker holds
+        the same pair on its spot connector and on the perpetual it hedges on."""
+        positions: dict[tuple[str, str, str, str], tuple[float, float]] = {}
         # Position is newer than the other tables; a database from an older Hummingbot lacks it.
         exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'Position'"
         if not connection.execute(exists).fetchone():
             return positions
         rows = connection.execute(
-            "SELECT controller_id, trading_pair, side, amount, unrealized_pnl_quote"
+            "SELECT controller_id, connector_name, trading_pair, side, amount, unrealized_pnl_quote"
             ' FROM "Position" LIMIT 1000'
         )
-        for controller_id, pair, side, amount, unrealized in rows:
-            key = (self.controllers(controller_id), self.pairs(pair), side_label(side))
+        for controller_id, market, pair, side, amount, unrealized in rows:
+            key = (self.controllers(controller_id), self.markets(market), self.pairs(pair), side_label(side))
             held, pnl = positions.get(key, (0.0, 0.0))
             positions[key] = (held + (amount or 0) / DECIMAL_SCALE, pnl + (unrealized or 0) / DECIMAL_SCALE)
         return positions
