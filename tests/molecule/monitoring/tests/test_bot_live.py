@@ -181,20 +181,26 @@ READ_HEDGE = (
     "import json, sqlite3, sys;"
     " db = sqlite3.connect('file:' + sys.argv[1] + '/bot1.sqlite?mode=ro', uri=True);"
     " rows = db.execute('SELECT side, amount FROM Position WHERE controller_id = ? AND connector_name = ?',"
-    " ('hedged_eth', 'binance_perpetual_paper_trade'));"
+    " ('hedged_eth', 'binance_perpetual_paper_trade')).fetchall();"
     " stored = sum((1 if side == 'BUY' else -1) * amount / 1e6 for side, amount in rows);"
     " account = json.load(open(sys.argv[1] + '/paper_account_binance_perpetual.json'));"
     " held = float(account.get('positions', {}).get('ETH-BTC', ['0'])[0]);"
-    " print(json.dumps([stored, held]))"
+    " print(json.dumps([len(rows), stored, held]))"
 )
 
 
-def stored_hedge_position(host) -> bool:
-    """Whether hedged_eth's perpetual position in the bot's Position table (SqliteDecimal: value x 1e6)
-    equals the paper perpetual account's, to its 1e-6 ETH lot, and is not flat."""
+def hedge_position(host) -> tuple[int, float, float]:
+    """hedged_eth's perpetual position as the bot keeps it, read in one instant beside the paper
+    perpetual account's: (Position rows, their signed sum in base (SqliteDecimal: value x 1e6), the
+    account's position). Flat is a position too: a hedge back to zero leaves both at 0."""
     with host.sudo():
-        stored, held = json.loads(host.check_output("python3 -c %s %s", READ_HEDGE, BOT_DATA))
-    return held != 0 and abs(stored - held) < 1e-6 + 1e-12
+        return tuple(json.loads(host.check_output("python3 -c %s %s", READ_HEDGE, BOT_DATA)))
+
+
+def stored_hedge_position(host) -> bool:
+    """Whether the bot has a record of its hedge and it equals the account's, to the 1e-6 ETH lot."""
+    rows, stored, held = hedge_position(host)
+    return rows > 0 and abs(stored - held) < 1e-6 + 1e-12
 
 
 def exported_filled_base(stack, controller_id: str, side: str) -> float:
@@ -337,6 +343,7 @@ def test_a_live_hedged_maker_keeps_its_net_delta_in_its_band_while_it_fills(stac
         timeout=60,
         every=2,
         what="the stored hedge position equal to the paper perpetual's",
+        explain=lambda: f"(Position rows, stored, account): {hedge_position(host)}",
     )
     # The net delta the controller reported since its first hedge (the VPS and this machine share a clock).
     since = math.ceil(time.time() - min(row["created"] for row in rows))

@@ -14,7 +14,15 @@ import time
 
 import pytest
 from conftest import inspect, sandboxctl
-from test_bot_live import BOT, BOT_CONTAINER, children, declared_controller, stored_hedge_position, value_of
+from test_bot_live import (
+    BOT,
+    BOT_CONTAINER,
+    children,
+    declared_controller,
+    hedge_position,
+    stored_hedge_position,
+    value_of,
+)
 
 DATABASE = f"/opt/hbot/{BOT}/data/{BOT}.sqlite"
 HEALTH = f"/opt/hbot/{BOT}/logs/health.json"
@@ -181,6 +189,7 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         timeout=120,
         every=2,
         what="the restarted bot's hedge position equal to the paper perpetual's",
+        explain=lambda: f"(Position rows, stored, account): {hedge_position(host)}",
     )
     # The TWAP, the VWAP and the iceberg had worked their whole parent orders before the kill
     # (test_bot_live). The restarted run read their children back from the database and, trading again,
