@@ -197,10 +197,20 @@ def hedge_position(host) -> tuple[int, float, float]:
         return tuple(json.loads(host.check_output("python3 -c %s %s", READ_HEDGE, BOT_DATA)))
 
 
-def stored_hedge_position(host) -> bool:
-    """Whether the bot has a record of its hedge and it equals the account's, to the 1e-6 ETH lot."""
-    rows, stored, held = hedge_position(host)
-    return rows > 0 and abs(stored - held) < 1e-6 + 1e-12
+def wait_for_stored_hedge(stack, host, timeout: float, what: str) -> None:
+    """Wait until the bot has a record of its hedge and it equals the account's, to the 1e-6 ETH lot."""
+
+    def equal():
+        rows, stored, held = hedge_position(host)
+        return rows > 0 and abs(stored - held) < 1e-6 + 1e-12
+
+    stack.wait_for(
+        lambda: equal() or None,
+        timeout=timeout,
+        every=2,
+        what=what,
+        explain=lambda: f"(Position rows, stored, account): {hedge_position(host)}",
+    )
 
 
 def exported_filled_base(stack, controller_id: str, side: str) -> float:
@@ -338,13 +348,7 @@ def test_a_live_hedged_maker_keeps_its_net_delta_in_its_band_while_it_fills(stac
     stack.wait_for(exporter_read_the_stored_hedges, timeout=120, every=5, what="the exporter's hedge fills")
     # The position the bot keeps in its database (written as it changes, so a kill cannot lose it) is the
     # one the exchange holds: the paper perpetual's account, read in the same instant.
-    stack.wait_for(
-        lambda: stored_hedge_position(host) or None,
-        timeout=60,
-        every=2,
-        what="the stored hedge position equal to the paper perpetual's",
-        explain=lambda: f"(Position rows, stored, account): {hedge_position(host)}",
-    )
+    wait_for_stored_hedge(stack, host, 60, "the stored hedge position equal to the paper perpetual's")
     # The net delta the controller reported since its first hedge (the VPS and this machine share a clock).
     since = math.ceil(time.time() - min(row["created"] for row in rows))
     series = stack.query(f'hbot_controller_net_delta_base{{bot="{BOT}",controller="hedged_eth"}}[{since}s]')

@@ -19,9 +19,8 @@ from test_bot_live import (
     BOT_CONTAINER,
     children,
     declared_controller,
-    hedge_position,
-    stored_hedge_position,
     value_of,
+    wait_for_stored_hedge,
 )
 
 DATABASE = f"/opt/hbot/{BOT}/data/{BOT}.sqlite"
@@ -184,12 +183,8 @@ def test_a_sigkilled_bot_resumes_its_account_and_recovers_its_positions(stack, h
         what="ContainerRestarted for the bot",
     )
     more_fills_than(stack, host, after[0])
-    stack.wait_for(
-        lambda: stored_hedge_position(host) or None,
-        timeout=120,
-        every=2,
-        what="the restarted bot's hedge position equal to the paper perpetual's",
-        explain=lambda: f"(Position rows, stored, account): {hedge_position(host)}",
+    wait_for_stored_hedge(
+        stack, host, 120, "the restarted bot's hedge position equal to the paper perpetual's"
     )
     # The TWAP, the VWAP and the iceberg had worked their whole parent orders before the kill
     # (test_bot_live). The restarted run read their children back from the database and, trading again,
