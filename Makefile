@@ -136,7 +136,7 @@ rehearsal:  ## The production path as an operator walks it: a copy of inventorie
 runtime:  ## Strategy and analysis tests inside the real Hummingbot runtime (analysis image: + matplotlib, Optuna)
 	tests/hummingbot/run_in_runtime.sh pytest -q -p no:cacheprovider tests/hummingbot
 
-results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models), docs/execution-results.md, docs/hedge-results.md and docs/backtest-vs-paper.md
+results: venv  ## Regenerate docs/strategy-results.md (every built-in on every shared candle file, under both fill models), docs/execution-results.md, docs/hedge-results.md, docs/backtest-vs-paper.md and docs/flatten-results.md
 	hbot-strategies compare --builtins --candles $(RESULTS_CANDLES) --also-model hummingbot --fee 0.001 --fill-gaps \
 	  --notes docs/strategy-results.notes.md --title "Strategy results: every built-in against the baseline" \
 	  --out docs/strategy-results --display-command "make results"
@@ -146,6 +146,7 @@ results: venv  ## Regenerate docs/strategy-results.md (every built-in on every s
 	  --out docs/hedge-results --display-command "make results"
 	@# The paper side runs the role's paper connector (roles/, not the package): a runtime-image script.
 	HBOT_CANDLES_DIR=$(dir $(firstword $(wildcard $(RESULTS_CANDLES)))) python3 tests/bench/backtest_vs_paper.py
+	HBOT_CANDLES_DIR=$(dir $(firstword $(wildcard $(RESULTS_CANDLES)))) python3 tests/bench/flatten_study.py
 
 bench:  ## Benchmarks: host converge timings; exporter scrape latency and memory
 	python tests/bench/bench_converge.py --playbook host.yml

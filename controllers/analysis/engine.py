@@ -53,6 +53,7 @@ from hummingbot.strategy_v2.backtesting.executors_simulator.position_executor_si
     PositionExecutorSimulator,
 )
 from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
+from hummingbot.strategy_v2.executors.data_types import PositionSummary
 from hummingbot.strategy_v2.executors.dca_executor.data_types import DCAExecutorConfig
 from hummingbot.strategy_v2.executors.order_executor.data_types import (
     ExecutionStrategy,
@@ -434,6 +435,18 @@ class OrderExecutorSimulator(ExecutorSimulatorBase):
         )
 
 
+def _true_average_price(frame: pd.DataFrame, amount: float) -> None:
+    """Hummingbot 2.12's position simulator reports the quote's price as the position's average price
+    (current_position_average_price) although it fills the entry at a close; set it to that fill's price,
+    as a live executor reports it, so a controller reading it (a TWAP flatten sizing what it keeps) gets
+    the base it holds."""
+    filled = frame["filled_amount_quote"] > 0
+    if filled.any() and amount > 0:
+        frame.loc[filled, "current_position_average_price"] = (
+            float(frame.loc[filled, "filled_amount_quote"].iloc[0]) / amount
+        )
+
+
 class RecordingBacktestingEngine(BacktestingEngineBase):
     """Hummingbot's engine, recording (timestamp, close, pnl, inventory) at every bar.
 
@@ -456,6 +469,7 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         self.held_base = 0.0  # what order executors' fills bought (+) or sold (-), base
         self.held_cash = 0.0  # the quote they paid (-) or received (+), fees included
         self.held_fills = 0
+        self.kept = 0  # positions stopped with keep_position (a TWAP flatten's), whose base is held
         self._closed_counted = 0
         self._closed_pnl = 0.0
 
@@ -479,6 +493,7 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             close = float(row["close_bt"])
             open_pnl += self.held_base * close + self.held_cash
             inventory += self.held_base * close
+            self.controller.positions_held = self.held_positions(close)
         self.records.append(
             (
                 float(row["timestamp"]),
@@ -546,6 +561,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         simulation = super().simulate_executor(config, df, trade_cost)
         if simulation is not None:
             self.simulations[config.id] = simulation
+            if self.fill is None and isinstance(config, PositionExecutorConfig):
+                _true_average_price(simulation.executor_simulation, float(config.amount))
         return simulation
 
     def fill_ledger(self, executors: list[Any]) -> list[dict[str, Any]]:
@@ -553,6 +570,10 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         still open at the end (what flattening it at the last close would net, as its PnL counts it).
         An order executor's fill is one row, leg "fill", at the price and fee its simulator gave it; what
         it bought or sold stays held (no exit row; the per-bar records mark it).
+
+        A position kept by a flatten (keep_position) has its entry only: its base is held, and the unwind's
+        order fills close it; what is still held at the end is one "mark" row at the last close, with no fee
+        (only in runs that kept a position: an execution controller's held base is its result, not a mark).
 
         Prices are the model's own: Hummingbot's fills at closes, one fee on the entry; the conservative
         model's from its path, an early stop or a mark at the close moved by the slippage (taker fee).
@@ -575,26 +596,86 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             entry_close, exit_close = float(filled["close"].iloc[0]), float(lived["close"].iloc[-1])
             leg = "mark" if info.is_active else "exit"
             path = paths.get(info.id)
-            if self.fill is None:  # Hummingbot's: at the closes, the whole fee on the entry
-                entry = (entry_close, float(filled["cum_fees_quote"].iloc[0]))
-                exit_ = (exit_close, 0.0)
-            else:
-                entry = (path.entry_price, path.entry_price * amount * path.entry_fee)
-                if info.is_active or info.close_type == CloseType.EARLY_STOP:
-                    price = exit_close * (1 - side * self.fill.slippage)
-                    exit_ = (price, price * amount * self.fill.taker_fee)
-                else:
-                    exit_ = (path.exit_price, path.exit_price * amount * path.exit_fee)
+            entry = self._entry(info, filled)
             common = {"executor_id": info.id, "amount": amount}
             rows.append(
                 {**common, "leg": "entry", "timestamp": float(filled.index[0]), "side": side,
                  "price": entry[0], "fee_quote": entry[1], "close": entry_close}
             )  # fmt: skip
+            if info.close_type == CloseType.POSITION_HOLD:
+                continue  # kept by a flatten: its base is held, and the unwind's order fills close it
+            if self.fill is None:  # Hummingbot's: at the closes, the whole fee on the entry
+                exit_ = (exit_close, 0.0)
+            else:
+                if info.is_active or info.close_type == CloseType.EARLY_STOP:
+                    price = exit_close * (1 - side * self.fill.slippage)
+                    exit_ = (price, price * amount * self.fill.taker_fee)
+                else:
+                    exit_ = (path.exit_price, path.exit_price * amount * path.exit_fee)
             rows.append(
                 {**common, "leg": leg, "timestamp": float(lived.index[-1]), "side": -side,
                  "price": exit_[0], "fee_quote": exit_[1], "close": exit_close}
             )  # fmt: skip
+        if self.kept and self.held_base and self.records:  # what a TWAP flatten has yet to unwind
+            timestamp, close = self.records[-1][0], self.records[-1][1]
+            side = BUY if self.held_base > 0 else SELL
+            rows.append(
+                {"executor_id": "held", "leg": "mark", "timestamp": timestamp, "side": -side,
+                 "amount": abs(self.held_base), "price": close, "fee_quote": 0.0, "close": close}
+            )  # fmt: skip
         return rows
+
+    def _entry(self, info: Any, filled: pd.DataFrame) -> tuple[float, float]:
+        """A position executor's entry fill: (price, fee in quote), as the fill model made it.
+        `filled` is its simulation's rows from the entry on."""
+        if self.fill is None:  # Hummingbot's: at the close, the whole fee on the entry
+            return float(filled["close"].iloc[0]), float(filled["cum_fees_quote"].iloc[0])
+        path = self.position_executor_simulator.paths[info.id]
+        return path.entry_price, path.entry_price * float(info.config.amount) * path.entry_fee
+
+    def _keep(self, info: Any) -> None:
+        """A position stopped with keep_position (a flatten worked by an execution algorithm): as live,
+        it ends POSITION_HOLD with no PnL of its own, and its base joins the held base at its entry price
+        and fee, which the per-bar records mark and the unwind's order fills reduce. One stopped before
+        its entry filled is a cancelled quote: nothing is held."""
+        info.close_type = CloseType.POSITION_HOLD
+        info.net_pnl_quote = info.net_pnl_pct = Decimal(0)
+        lived = self.simulations[info.id].executor_simulation.loc[: info.close_timestamp]
+        filled = lived[lived["filled_amount_quote"] > 0]
+        if filled.empty:
+            info.filled_amount_quote = info.cum_fees_quote = Decimal(0)
+            return
+        price, fee = self._entry(info, filled)
+        side = 1.0 if info.config.side == TradeType.BUY else -1.0
+        amount = float(info.config.amount)
+        info.filled_amount_quote = Decimal(repr(price * amount))
+        info.cum_fees_quote = Decimal(repr(fee))
+        self.held_base += side * amount
+        self.held_cash -= side * price * amount + fee
+        self.held_fills += 1
+        self.kept += 1
+        self.controller.positions_held = self.held_positions(float(lived["close"].iloc[-1]))
+
+    def held_positions(self, close: float) -> list[PositionSummary]:
+        """The held base as Hummingbot's executor orchestrator reports it to a controller
+        (positions_held), valued at the bar's close: the base order executors' fills and kept positions
+        left on the backtested pair."""
+        if not self.held_base:
+            return []
+        config = self.controller.config
+        return [
+            PositionSummary(
+                connector_name=config.connector_name,
+                trading_pair=config.trading_pair,
+                volume_traded_quote=Decimal(0),
+                side=TradeType.BUY if self.held_base > 0 else TradeType.SELL,
+                amount=Decimal(repr(abs(self.held_base))),
+                breakeven_price=Decimal(repr(close)),
+                unrealized_pnl_quote=Decimal(0),
+                realized_pnl_quote=Decimal(0),
+                cum_fees_quote=Decimal(0),
+            )
+        ]
 
     @staticmethod
     def _order_fills(info: Any, simulation: OrderExecutorSimulation) -> list[dict[str, Any]]:
@@ -625,9 +706,14 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         already filled is no longer active, so a stop finds nothing to do, as live."""
         stopped = len(self.stopped_executors_info)
         super().handle_stop_action(action, timestamp)
-        if self.fill is None or len(self.stopped_executors_info) == stopped:
+        if len(self.stopped_executors_info) == stopped:
             return
         info = self.stopped_executors_info[-1]
+        if action.keep_position and isinstance(info.config, PositionExecutorConfig):
+            self._keep(info)
+            return
+        if self.fill is None:
+            return
         if info.filled_amount_quote > 0 and not isinstance(info.config, OrderExecutorConfig):
             side = 1 if info.config.side == TradeType.BUY else -1
             exit_price = float(info.custom_info["close_price"]) * (1 - side * self.fill.slippage)

@@ -166,7 +166,9 @@ class HedgedBacktestingEngine(RecordingBacktestingEngine):
             next_funding_utc_timestamp=int(next_funding(now, self.terms.funding_period)),
             rate=Decimal(repr(self.terms.funding_rate)),
         )
-        self.controller.positions_held = self._positions_held()
+        # the spot's held base (the engine's, when it holds any) and the perp position
+        spot = self.held_positions(float(row["close_bt"])) if self.held_fills else []
+        self.controller.positions_held = [*spot, *self._positions_held()]
         timestamp, close, pnl, inventory, buys, sells = self.records[-1]
         self.records[-1] = (timestamp, close, pnl + self.perp.equity(perp_close), inventory, buys, sells)
         self._last = (now, perp_close)

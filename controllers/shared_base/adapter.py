@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -40,7 +40,7 @@ from hummingbot.strategy_v2.models.executor_actions import (
 from hummingbot.strategy_v2.models.executors import CloseType
 from pydantic import BaseModel, ValidationError, create_model, model_validator
 
-from controllers.shared_base import core, hedge
+from controllers.shared_base import core, flatten, hedge
 from controllers.shared_base.execution import Fill
 from controllers.shared_base.executor_ledger import ClosedExecutorLedger, ExecutorIds
 from controllers.shared_base.indicators import Bars
@@ -52,6 +52,7 @@ from controllers.shared_base.strategies.base import (
 )
 from controllers.shared_base.strategies.execution_algos import (
     Candles,
+    ChildOrder,
     ExecutionDecision,
     ExecutionState,
     WorkingChild,
@@ -230,6 +231,7 @@ class ExecutorScan:
     cooling_levels: set = field(default_factory=set)
     quotes: list = field(default_factory=list)  # active, unfilled position executors
     positions: list = field(default_factory=list)  # (id, signed quote amount, opened at, level id)
+    position_executors: dict = field(default_factory=dict)  # id -> the ExecutorInfo of each of those
 
 
 class _CandleFeatures:
@@ -324,6 +326,11 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         self.book: core.BookTop | None = None
         self.funding: core.Funding | None = None  # last tick's budget check (None: not checked)
         self.trace: list[tuple] = []  # backtests only, see trace_frame()
+        # flatten_algorithm twap (flatten.py): the unwind working, its children, what the finished ones made
+        self.unwind: flatten.Unwind | None = None
+        self.unwind_children = ChildBook()
+        self.unwind_status: dict | None = None
+        self.unwound_pnl = 0.0
 
     async def update_processed_data(self) -> None:
         columns = self._candle_columns(self.strategy.features)
@@ -353,6 +360,7 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
                 signed = (1.0 if e.config.side == TradeType.BUY else -1.0) * float(e.filled_amount_quote)
                 scan.inventory += signed
                 scan.positions.append((e.id, signed, e.timestamp, _level_id(e)))
+                scan.position_executors[e.id] = e
             else:
                 scan.quotes.append(e)
         cooling = self.closed_executors.cooling(now, float(self.config.cooldown_time))
@@ -496,12 +504,14 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         tick; in a backtest a tick is a whole candle.
         """
         scan = self.scan_executors()
-        account = core.AccountState(inventory_quote=scan.inventory, pnl_quote=scan.closed_pnl + scan.open_pnl)
+        now = float(self.market_data_provider.time() or 0)
+        mid = self.mid_price()
+        pnl = scan.closed_pnl + scan.open_pnl + self.unwind_pnl(now, mid)
+        account = core.AccountState(inventory_quote=scan.inventory, pnl_quote=pnl)
         self.account = account
         self.quote_plan = plan = self.compute_quote_plan(account)
         if plan is None:
             return []
-        now = float(self.market_data_provider.time() or 0)
         resting = [
             core.RestingQuote(
                 id=e.id,
@@ -522,11 +532,21 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             )
         )
         close_ids = core.select_positions_to_close([p[:3] for p in scan.positions], plan.flatten_quote)
-        stopping.update(dict.fromkeys(close_ids))
+        if self.strategy.params.flatten_algorithm == "market":
+            stopping.update(dict.fromkeys(close_ids))
+            kept = []
+        else:
+            kept = self.start_unwind(scan, close_ids, plan.flatten_quote, now, mid)
         actions: list[ExecutorAction] = [
             StopExecutorAction(controller_id=self.config.id, executor_id=executor_id)
             for executor_id in stopping
         ]
+        actions += [
+            StopExecutorAction(controller_id=self.config.id, executor_id=executor_id, keep_position=True)
+            for executor_id in kept
+        ]
+        stopping.update(dict.fromkeys(kept))
+        actions += self.unwind_actions(now, mid)
         creates = 0
         if plan.is_quoting:
             busy = scan.busy_levels | scan.cooling_levels
@@ -576,6 +596,108 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
                     creates,
                 )
             )
+        return actions
+
+    # --- the flatten worked by a TWAP (flatten_algorithm twap, flatten.py) -------------------------------
+    def mid_price(self) -> float | None:
+        return provider_price(
+            self.market_data_provider,
+            self.config.connector_name,
+            self.config.trading_pair,
+            PriceType.MidPrice,
+        )
+
+    def start_unwind(
+        self, scan: ExecutorScan, close_ids: list[str], flatten_quote: float, now: float, mid: float | None
+    ) -> list[str]:
+        """Start an unwind of the positions the flatten picked (and of held inventory on that side when
+        they cover less than the flatten amount); returns the positions to stop with keep_position. None
+        starts while one works, or without a price."""
+        if self.unwind is not None or not flatten_quote or mid is None:
+            return []
+        side = 1 if flatten_quote > 0 else -1
+        params = self.strategy.params
+        kept, kept_quote = [], 0.0
+        for executor_id in close_ids:
+            info = scan.position_executors[executor_id]
+            entry = float(info.custom_info.get("current_position_average_price") or 0) or mid
+            notional = float(info.filled_amount_quote)
+            # The entry's fee at the maker rate (a quote is a limit order): an open position's
+            # cum_fees_quote is the entry's fee live, but the entry's and the exit's in a backtest.
+            kept.append(flatten.Kept(notional / entry, notional, notional * params.fee_maker))
+            kept_quote += notional
+        held = self.held_inventory_quote()
+        extra_quote = min(abs(flatten_quote) - kept_quote, held * side) if held * side > 0 else 0.0
+        self.unwind = flatten.start_unwind(
+            kept,
+            max(extra_quote, 0.0) / mid,
+            mid,
+            side,
+            now=now,
+            connector=self.config.connector_name,
+            trading_pair=self.config.trading_pair,
+            duration=params.flatten_duration,
+            slices=params.flatten_slices,
+            order_type=params.flatten_order_type,
+        )
+        self.unwind_children = ChildBook()
+        return close_ids if self.unwind is not None else []
+
+    def _unwind_state(self, now: float, mid: float | None) -> tuple[ExecutionState, int]:
+        unwind = self.unwind
+        executors = [e for e in self.executors_info if e.id in unwind.children]
+        fills, working, failed_in_a_row = self.unwind_children.scan(executors, now)
+        book = self.book_top()
+        lot, min_order = lot_and_minimum(
+            self.market_data_provider, self.config.connector_name, self.config.trading_pair
+        )
+        state = ExecutionState(
+            now=now,
+            mid=mid,
+            fills=fills,
+            working=working,
+            best_bid=book.best_bid if book else None,
+            best_ask=book.best_ask if book else None,
+            failed_in_a_row=failed_in_a_row,
+            lot_base=lot,
+            min_order_base=min_order,
+        )
+        return state, len(working)
+
+    def unwind_pnl(self, now: float, mid: float | None) -> float:
+        """What the unwinds made: the finished ones', and the working one's marked at `mid`."""
+        if self.unwind is None or mid is None:
+            return self.unwound_pnl
+        state, _ = self._unwind_state(now, mid)
+        return self.unwound_pnl + self.unwind.pnl(state.fills, mid)
+
+    def unwind_actions(self, now: float, mid: float | None) -> list[ExecutorAction]:
+        """The working unwind's next child and cancels; it ends (and its PnL is booked) once done. It works
+        whatever the kill switch says: a killed market maker still has to get flat."""
+        unwind = self.unwind
+        if unwind is None:
+            return []
+        state, working = self._unwind_state(now, mid)
+        decision = unwind.strategy.decide(state)
+        self.unwind_status = {**(decision.status or {}), "target_base": unwind.base}
+        actions: list[ExecutorAction] = [
+            StopExecutorAction(controller_id=self.config.id, executor_id=child_id, keep_position=True)
+            for child_id in decision.cancel
+        ]
+        child = decision.place
+        if child is not None:
+            config = child_order_config(
+                self.executor_ids.next(now),
+                now,
+                self.config.connector_name,
+                self.config.trading_pair,
+                dataclasses.replace(child, level_id=flatten.child_level(child.level_id)),
+            )
+            unwind.children.add(config.id)
+            actions.append(CreateExecutorAction(controller_id=self.config.id, executor_config=config))
+        elif flatten.finished(self.unwind_status.get("phase", ""), working) and mid is not None:
+            self.unwound_pnl += unwind.pnl(state.fills, mid)
+            self.unwind = None
         return actions
 
     def get_levels_to_execute(self) -> list[str]:
@@ -631,6 +753,8 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             "sell_unfunded": funding is not None and funding.sell.unfunded,
             "unfunded_sides": list(funding.unfunded_sides) if funding else [],
             "funding": funding.summary() if funding else None,
+            # flatten_algorithm twap: the last unwind's phase, fills and execution quality (None: none yet)
+            "flatten": self.unwind_status,
         }
 
     def to_format_status(self) -> list[str]:
@@ -966,6 +1090,95 @@ def order_fills(executor: Any) -> tuple[Fill, ...]:
 CHILD_FAILURES = (CloseType.INSUFFICIENT_BALANCE, CloseType.FAILED)
 
 
+class ChildBook:
+    """The child orders (OrderExecutors) of one parent order: the fills of the finished ones, each
+    executor read once, and which of them failed."""
+
+    def __init__(self) -> None:
+        self.fills: dict[str, tuple[Fill, ...]] = {}
+        self.finished: list[tuple[float, bool]] = []  # (started at, failed) of every finished child
+
+    def read_finished(self, executor: Any) -> None:
+        """Book a finished child once: its fills, and whether it failed (no fill, and refused or out of
+        retries)."""
+        self.fills[executor.id] = fills = order_fills(executor)
+        failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
+        self.finished.append((float(executor.timestamp), failed))
+
+    def scan(
+        self, executors: Iterable[Any], now: float
+    ) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
+        """Fills of every finished child, the working children, and how many of the latest finished
+        children failed in a row: no fill, and ended refused (INSUFFICIENT_BALANCE) or out of retries
+        (FAILED). Our own stops end otherwise (POSITION_HOLD live, EARLY_STOP in Hummingbot's
+        backtester), and a cancelled maker is no failure.
+
+        A child being cancelled (SHUTTING_DOWN) is not `is_active` in Hummingbot, yet its order is still
+        on the book and may still fill: it stays a working child (stopping) until it has TERMINATED, and
+        only then are its fills read. Taken as finished, it was read once with no fills, a fill during
+        its cancel was lost, and the next child went out beside it."""
+        working = []
+        for executor in executors:
+            if executor.status != RunnableStatus.TERMINATED:
+                config = executor.config
+                working.append(
+                    WorkingChild(
+                        id=executor.id,
+                        amount_base=float(config.amount),
+                        price=None if config.price is None else float(config.price),
+                        age=now - float(executor.timestamp),
+                        level_id=getattr(config, "level_id", None) or "",
+                        stopping=executor.status == RunnableStatus.SHUTTING_DOWN,
+                    )
+                )
+            elif executor.id not in self.fills:
+                self.read_finished(executor)
+                self.finished.sort()
+        failed_in_a_row = 0
+        for _, failed in reversed(self.finished):
+            if not failed:
+                break
+            failed_in_a_row += 1
+        fills = tuple(fill for fills in self.fills.values() for fill in fills)
+        return fills, tuple(working), failed_in_a_row
+
+
+def provider_price(provider: Any, connector: str, trading_pair: str, price_type: PriceType) -> float | None:
+    """A positive price from the market data provider, or None when it has none (yet)."""
+    try:
+        price = float(provider.get_price_by_type(connector, trading_pair, price_type))
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return price if price > 0 and price == price else None
+
+
+def lot_and_minimum(provider: Any, connector: str, trading_pair: str) -> tuple[float, float]:
+    """The exchange's amount increment and smallest order for the pair (0, 0 when not known yet)."""
+    try:
+        rule = provider.get_trading_rules(connector, trading_pair)
+        return float(rule.min_base_amount_increment), float(rule.min_order_size)
+    except (KeyError, ValueError, AttributeError):
+        return 0.0, 0.0
+
+
+def child_order_config(
+    executor_id: str, now: float, connector: str, trading_pair: str, child: ChildOrder
+) -> OrderExecutorConfig:
+    """An execution algorithm's child order as Hummingbot's OrderExecutor: LIMIT_MAKER at its price, or
+    MARKET."""
+    return OrderExecutorConfig(
+        id=executor_id,
+        timestamp=now,
+        connector_name=connector,
+        trading_pair=trading_pair,
+        side=TradeType.BUY if child.side == "buy" else TradeType.SELL,
+        amount=Decimal(str(child.amount_base)),
+        price=None if child.price is None else Decimal(str(child.price)),
+        execution_strategy=ExecutionStrategy.LIMIT_MAKER if child.maker else ExecutionStrategy.MARKET,
+        level_id=child.level_id,
+    )
+
+
 class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
     """Execution adapter (twap, vwap, iceberg). Subclasses set `strategy_class` (a pure
     ExecutionStrategy). Each tick: mid, book top and candles from the market data provider; the fills
@@ -984,8 +1197,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         )
         self._backtest = _is_backtest(self.market_data_provider)
         self._setup_risk()
-        self.fills_by_executor: dict[str, tuple[Fill, ...]] = {}
-        self.finished: list[tuple[float, bool]] = []  # (started at, failed) of every finished child
+        self.children = ChildBook()
         self.market: dict[str, Any] = {}
         self.decision: ExecutionDecision | None = None
         self.resumed_children = 0  # children of an earlier run of the bot, read from its database
@@ -1020,12 +1232,12 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             return
         children = sorted(stored, key=lambda executor: float(executor.timestamp))
         for executor in children:
-            self._read_finished(executor)
+            self.children.read_finished(executor)
         self.resumed_children = len(children)
         if children:
             first = children[0]
             price = getattr(first.config, "price", None)
-            first_fills = self.fills_by_executor[first.id]
+            first_fills = self.children.fills[first.id]
             if price is None and first_fills:
                 price = sum(f.quote for f in first_fills) / sum(f.amount_base for f in first_fills)
             self.strategy.resume(float(first.timestamp), None if price is None else float(price))
@@ -1037,15 +1249,9 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
 
     def _price(self, price_type: PriceType) -> float | None:
         params = self.strategy.params
-        try:
-            price = float(
-                self.market_data_provider.get_price_by_type(
-                    params.connector_name, params.trading_pair, price_type
-                )
-            )
-        except (KeyError, ValueError, AttributeError):
-            return None
-        return price if price > 0 and price == price else None
+        return provider_price(
+            self.market_data_provider, params.connector_name, params.trading_pair, price_type
+        )
 
     def _candles(self, now: float) -> Candles:
         frame = self.market_data_provider.get_candles_df(
@@ -1063,18 +1269,12 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
             )
         )
 
-    def _lot(self) -> tuple[float, float]:
-        """The exchange's amount increment and smallest order for the pair (0, 0 when not known yet)."""
-        params = self.strategy.params
-        try:
-            rule = self.market_data_provider.get_trading_rules(params.connector_name, params.trading_pair)
-            return float(rule.min_base_amount_increment), float(rule.min_order_size)
-        except (KeyError, ValueError, AttributeError):
-            return 0.0, 0.0
-
     def read_market(self) -> dict[str, Any]:
         now = float(self.market_data_provider.time() or 0)
-        lot, min_order = self._lot()
+        params = self.strategy.params
+        lot, min_order = lot_and_minimum(
+            self.market_data_provider, params.connector_name, params.trading_pair
+        )
         return {
             "lot_base": lot,
             "min_order_base": min_order,
@@ -1088,48 +1288,6 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
     async def update_processed_data(self) -> None:
         self.market = self.read_market()
 
-    def _read_finished(self, executor: Any) -> None:
-        """Book a finished child once: its fills, and whether it failed (no fill, and refused or out of
-        retries)."""
-        self.fills_by_executor[executor.id] = fills = order_fills(executor)
-        failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
-        self.finished.append((float(executor.timestamp), failed))
-
-    def scan_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
-        """Fills of every finished child (each executor read once), the working children, and how many
-        of the latest finished children failed in a row: no fill, and ended refused (INSUFFICIENT_BALANCE)
-        or out of retries (FAILED). Our own stops end otherwise (POSITION_HOLD live, EARLY_STOP in
-        Hummingbot's backtester), and a cancelled maker is no failure.
-
-        A child being cancelled (SHUTTING_DOWN) is not `is_active` in Hummingbot, yet its order is still
-        on the book and may still fill: it stays a working child (stopping) until it has TERMINATED, and
-        only then are its fills read. Taken as finished, it was read once with no fills, a fill during
-        its cancel was lost, and the next child went out beside it."""
-        working = []
-        for executor in self.executors_info:
-            if executor.status != RunnableStatus.TERMINATED:
-                config = executor.config
-                working.append(
-                    WorkingChild(
-                        id=executor.id,
-                        amount_base=float(config.amount),
-                        price=None if config.price is None else float(config.price),
-                        age=now - float(executor.timestamp),
-                        level_id=getattr(config, "level_id", None) or "",
-                        stopping=executor.status == RunnableStatus.SHUTTING_DOWN,
-                    )
-                )
-            elif executor.id not in self.fills_by_executor:
-                self._read_finished(executor)
-                self.finished.sort()
-        failed_in_a_row = 0
-        for _, failed in reversed(self.finished):
-            if not failed:
-                break
-            failed_in_a_row += 1
-        fills = tuple(fill for fills in self.fills_by_executor.values() for fill in fills)
-        return fills, tuple(working), failed_in_a_row
-
     def determine_executor_actions(self) -> list[ExecutorAction]:
         if self._backtest:
             # Hummingbot's backtesting engine calls update_processed_data once, over the whole file, then
@@ -1141,7 +1299,7 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         if not self._store_read:
             self._store_read = True
             self.resume_from_store()
-        fills, working, failed_in_a_row = self.scan_children(market["now"])
+        fills, working, failed_in_a_row = self.children.scan(self.executors_info, market["now"])
         self.update_kill_switch(self.strategy.kill_switch_pnl(fills, market["mid"]))
         state = ExecutionState(
             now=market["now"],
@@ -1165,24 +1323,14 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
         child = decision.place
         if child is not None:
             params = self.strategy.params
-            actions.append(
-                CreateExecutorAction(
-                    controller_id=self.config.id,
-                    executor_config=OrderExecutorConfig(
-                        id=self.executor_ids.next(market["now"]),
-                        timestamp=market["now"],
-                        connector_name=params.connector_name,
-                        trading_pair=params.trading_pair,
-                        side=TradeType.BUY if child.side == "buy" else TradeType.SELL,
-                        amount=Decimal(str(child.amount_base)),
-                        price=None if child.price is None else Decimal(str(child.price)),
-                        execution_strategy=ExecutionStrategy.LIMIT_MAKER
-                        if child.maker
-                        else ExecutionStrategy.MARKET,
-                        level_id=child.level_id,
-                    ),
-                )
+            config = child_order_config(
+                self.executor_ids.next(market["now"]),
+                market["now"],
+                params.connector_name,
+                params.trading_pair,
+                child,
             )
+            actions.append(CreateExecutorAction(controller_id=self.config.id, executor_config=config))
         return actions
 
     def get_custom_info(self) -> dict:

@@ -258,6 +258,16 @@ class MarketMakingParams(TradingParams):
     max_inventory_pct: float = Field(
         default=0.5, gt=0, le=1, json_schema_extra=updatable("Max |inventory| as fraction of capital: ")
     )
+    # How the inventory-limit and kill-switch flatten trades (controllers/shared_base/flatten.py): one
+    # market order per position closed (Hummingbot's early stop), or a TWAP of the same positions' base.
+    flatten_algorithm: Literal["market", "twap"] = Field(
+        default="market", json_schema_extra=updatable("Flatten with (market/twap): ")
+    )
+    flatten_duration: int = Field(default=300, gt=0, json_schema_extra=updatable("TWAP flatten window (s): "))
+    flatten_slices: int = Field(default=5, ge=1, json_schema_extra=updatable("TWAP flatten slices: "))
+    flatten_order_type: Literal["maker", "taker"] = Field(
+        default="taker", json_schema_extra=updatable("TWAP flatten children (maker/taker): ")
+    )
     position_rebalance_threshold_pct: Decimal = Decimal("0.05")
     skip_rebalance: bool = False
 
