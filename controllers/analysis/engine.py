@@ -635,9 +635,11 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
 
     def _keep(self, info: Any) -> None:
         """A position stopped with keep_position (a flatten worked by an execution algorithm): as live,
-        it ends POSITION_HOLD with no PnL of its own, and its base joins the held base at its entry price
-        and fee, which the per-bar records mark and the unwind's order fills reduce. One stopped before
-        its entry filled is a cancelled quote: nothing is held."""
+        it ends POSITION_HOLD with no PnL of its own and its entry order in held_position_orders, and its
+        base joins the held base at its entry price and fee, which the per-bar records mark and the
+        unwind's order fills reduce. One stopped before its entry filled is a cancelled quote: nothing
+        is held. The controller settles its unwind on the next bar (live: the next tick, a second later),
+        so the first child goes out a bar after the stop."""
         info.close_type = CloseType.POSITION_HOLD
         info.net_pnl_quote = info.net_pnl_pct = Decimal(0)
         lived = self.simulations[info.id].executor_simulation.loc[: info.close_timestamp]
@@ -650,6 +652,19 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         amount = float(info.config.amount)
         info.filled_amount_quote = Decimal(repr(price * amount))
         info.cum_fees_quote = Decimal(repr(fee))
+        # as live: the entry order, held (what the controller's unwind settles on)
+        info.custom_info = {
+            **(info.custom_info or {}),
+            "held_position_orders": [
+                {
+                    "client_order_id": f"sim-{info.id}",
+                    "trade_type": info.config.side.name,
+                    "executed_amount_base": repr(amount),
+                    "executed_amount_quote": repr(price * amount),
+                    "cumulative_fee_paid_quote": fee,
+                }
+            ],
+        }
         self.held_base += side * amount
         self.held_cash -= side * price * amount + fee
         self.held_fills += 1

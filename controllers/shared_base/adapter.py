@@ -331,6 +331,7 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         self.unwind_children = ChildBook()
         self.unwind_status: dict | None = None
         self.unwound_pnl = 0.0
+        self.kept_ended: dict[str, flatten.Kept] = {}  # what each kept position held when it ended
 
     async def update_processed_data(self) -> None:
         columns = self._candle_columns(self.strategy.features)
@@ -617,31 +618,58 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             return []
         side = 1 if flatten_quote > 0 else -1
         params = self.strategy.params
-        kept, kept_quote = [], 0.0
-        for executor_id in close_ids:
+        base = cost = kept_quote = 0.0
+        for executor_id in close_ids:  # the plan, until Hummingbot says what they hold (flatten.py)
             info = scan.position_executors[executor_id]
             entry = float(info.custom_info.get("current_position_average_price") or 0) or mid
             notional = float(info.filled_amount_quote)
-            # The entry's fee at the maker rate (a quote is a limit order): an open position's
-            # cum_fees_quote is the entry's fee live, but the entry's and the exit's in a backtest.
-            kept.append(flatten.Kept(notional / entry, notional, notional * params.fee_maker))
+            base += notional / entry
+            cost += notional * (1 + side * params.fee_maker)  # a quote fills as a maker
             kept_quote += notional
         held = self.held_inventory_quote()
         extra_quote = min(abs(flatten_quote) - kept_quote, held * side) if held * side > 0 else 0.0
+        extra_base = max(extra_quote, 0.0) / mid
         self.unwind = flatten.start_unwind(
-            kept,
-            max(extra_quote, 0.0) / mid,
-            mid,
+            close_ids,
+            flatten.Kept(base, cost),
+            flatten.Kept(extra_base, extra_base * mid),
             side,
-            now=now,
-            connector=self.config.connector_name,
-            trading_pair=self.config.trading_pair,
-            duration=params.flatten_duration,
-            slices=params.flatten_slices,
-            order_type=params.flatten_order_type,
+            flatten.TwapSettings(
+                self.config.connector_name,
+                self.config.trading_pair,
+                params.flatten_duration,
+                params.flatten_slices,
+                params.flatten_order_type,
+            ),
+            now,
         )
         self.unwind_children = ChildBook()
+        self.kept_ended = {}
         return close_ids if self.unwind is not None else []
+
+    def settle_unwind(self) -> bool:
+        """Settle a pending unwind once every position it kept has ended, on what each holds: its held
+        orders if it ended POSITION_HOLD (one that closed itself first holds its own exit's net, often
+        0), nothing otherwise (its PnL is then its own, in the ledger). True once settled."""
+        unwind = self.unwind
+        for executor in self.executors_info:
+            new = executor.id in unwind.kept_ids and executor.id not in self.kept_ended
+            if new and executor.status == RunnableStatus.TERMINATED:
+                held = executor.close_type == CloseType.POSITION_HOLD
+                orders = held_orders(executor) if held else []
+                self.kept_ended[executor.id] = flatten.Kept.from_orders(orders, unwind.side)
+        # One no longer listed ended before a tick saw it (Hummingbot drops closed executors from
+        # executors_info past a buffer): counted as holding nothing, its base stays in positions_held,
+        # where a later flatten finds it.
+        listed = {executor.id for executor in self.executors_info}
+        if any(i in listed and i not in self.kept_ended for i in unwind.kept_ids):
+            return False
+        lot, min_order = lot_and_minimum(
+            self.market_data_provider, self.config.connector_name, self.config.trading_pair
+        )
+        kept = [self.kept_ended.get(i, flatten.Kept(0.0, 0.0)) for i in unwind.kept_ids]
+        unwind.settle(kept, dust=max(lot, min_order))
+        return True
 
     def _unwind_state(self, now: float, mid: float | None) -> tuple[ExecutionState, int]:
         unwind = self.unwind
@@ -664,6 +692,16 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         )
         return state, len(working)
 
+    def unwind_remaining_base(self) -> float:
+        """Base the working unwind has yet to trade: the plan's while pending (0: none working)."""
+        unwind = self.unwind
+        if unwind is None:
+            return 0.0
+        if unwind.pending:
+            return unwind.estimate.base + unwind.extra.base
+        traded = sum(f.amount_base for fills in self.unwind_children.fills.values() for f in fills)
+        return max(unwind.base - traded, 0.0)
+
     def unwind_pnl(self, now: float, mid: float | None) -> float:
         """What the unwinds made: the finished ones', and the working one's marked at `mid`."""
         if self.unwind is None or mid is None:
@@ -676,6 +714,14 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         whatever the kill switch says: a killed market maker still has to get flat."""
         unwind = self.unwind
         if unwind is None:
+            return []
+        if unwind.pending and not self.settle_unwind():
+            self.unwind_status = {"phase": "keeping the positions", "target_base": unwind.estimate.base}
+            return []
+        if unwind.strategy is None:  # nothing was left to unwind: the kept positions closed themselves
+            self.unwind_status = {"phase": "done: nothing held", "target_base": 0.0}
+            self.unwound_pnl += unwind.pnl((), mid or 0.0)
+            self.unwind = None
             return []
         state, working = self._unwind_state(now, mid)
         decision = unwind.strategy.decide(state)
@@ -753,7 +799,9 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             "sell_unfunded": funding is not None and funding.sell.unfunded,
             "unfunded_sides": list(funding.unfunded_sides) if funding else [],
             "funding": funding.summary() if funding else None,
-            # flatten_algorithm twap: the last unwind's phase, fills and execution quality (None: none yet)
+            # flatten_algorithm twap: the base the working unwind has yet to trade, and the last unwind's
+            # phase, fills and execution quality (None: none yet)
+            "unwind_base": self.unwind_remaining_base(),
             "flatten": self.unwind_status,
         }
 
@@ -1070,20 +1118,27 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
         }
 
 
-def order_fills(executor: Any) -> tuple[Fill, ...]:
-    """A finished OrderExecutor's fills. Hummingbot 2.12's OrderExecutor reports no PnL and no filled
-    amount; its orders (InFlightOrder.to_json()) are in custom_info["held_position_orders"], one per
-    client order id (a completed order may be listed twice)."""
+def held_orders(executor: Any) -> list[flatten.HeldOrder]:
+    """The orders an executor leaves held (custom_info["held_position_orders"], InFlightOrder.to_json()),
+    one per client order id (a completed order may be listed twice)."""
     orders = {}
     for order in executor.custom_info.get("held_position_orders") or ():
         orders[order.get("client_order_id") or len(orders)] = order
-    fills = []
-    for order in orders.values():
-        base = float(order.get("executed_amount_base") or 0)
-        if base > 0:
-            quote = float(order.get("executed_amount_quote") or 0)
-            fills.append(Fill(base, quote, float(order.get("cumulative_fee_paid_quote") or 0)))
-    return tuple(fills)
+    return [
+        flatten.HeldOrder(
+            buy=str(order.get("trade_type")) == "BUY",
+            base=float(order.get("executed_amount_base") or 0),
+            quote=float(order.get("executed_amount_quote") or 0),
+            fee_quote=float(order.get("cumulative_fee_paid_quote") or 0),
+        )
+        for order in orders.values()
+    ]
+
+
+def order_fills(executor: Any) -> tuple[Fill, ...]:
+    """A finished OrderExecutor's fills. Hummingbot 2.12's OrderExecutor reports no PnL and no filled
+    amount; its orders are its held orders."""
+    return tuple(Fill(o.base, o.quote, o.fee_quote) for o in held_orders(executor) if o.base > 0)
 
 
 # How a child order that was refused or gave up ends; a run of them halts an execution algorithm.

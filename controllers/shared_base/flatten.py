@@ -10,19 +10,30 @@ oldest first. How they are closed is the config's `flatten_algorithm`:
   TwapStrategy: `flatten_slices` children over `flatten_duration` seconds, taker or maker
   (`flatten_order_type`), and what is left at market when the window ends. While it works no other
   flatten starts. When the picked positions cover less than the flatten amount, the held inventory on
-  that side (positions_held, less the neutral stock) makes up the rest: after a restart in the middle of
-  an unwind, the base the dead run kept is unwound again, instead of being held for ever.
+  that side (positions_held, less the neutral stock) makes up the rest. The unwind lives in the
+  controller's memory: after a restart in the middle of one, the base the dead run kept is held
+  inventory (the V2 script stores positions held, hbot_v2_controllers.store_net_positions); it skews the
+  quotes like any inventory, and a flatten unwinds it again once the inventory passes the limit.
+
+**What is kept is what Hummingbot says is held, not what was planned.** A position stopped with
+keep_position may already be closing on its own (its take profit or time limit fired in the same tick),
+and then part or all of its base is gone by the time it ends. So an unwind starts `pending`: it sends
+nothing until every position it kept has ended, then `settle`s on their held orders (Hummingbot's
+`held_position_orders`: the open fill, less any close fill) and works exactly that net base. A
+paper run showed why: planned from the positions' open fills, two of eight unwinds bought back a base
+that had already closed, and the account ended short 0.07 ETH it never meant to hold.
 
 An unwind has its own PnL, which the kill switch counts: a kept position's executor reports 0 once it
 is held (Hummingbot's POSITION_HOLD), so without it the PnL would jump by the position's mark at the
 stop and miss what the children realise. `Unwind.pnl` is the unwound base's PnL against what it cost:
-side * ((base - sold) * mid + received - cost) - fees, where a long's cost is the quote it paid with
-its entry fees, and a short's is the quote it got, less them.
+side * ((base - traded) * mid + received - cost) - fees, where a long's cost is the quote it paid with
+its fees, and a short's the quote it got, less them. While pending it is the plan's estimate (the
+positions' open notional, the maker fee on it).
 
 Why it might help, and what it costs: one market order per position pays the taker fee and the
 slippage on the whole amount at the worst moment (the kill switch latches after a run against the
 book); a TWAP spreads that over a window and may catch a reversion, but holds the risk longer. Which
-wins is a backtest question (docs/strategy-results.md, "Flatten: market or TWAP"); the default stays
+wins is a backtest question (docs/flatten-results.md, `make results`); the default stays
 market until it shows the TWAP helps.
 """
 
@@ -41,64 +52,104 @@ FINISHED_PHASES = ("done", "window over", "halted")
 
 
 @dataclass(frozen=True)
+class HeldOrder:
+    """One order of a kept position as Hummingbot holds it (InFlightOrder.to_json()'s executed amounts)."""
+
+    buy: bool
+    base: float
+    quote: float
+    fee_quote: float = 0.0
+
+
+@dataclass(frozen=True)
 class Kept:
-    """One position the flatten keeps instead of closing: its base and its entry's notional and fee."""
+    """Base on the unwound side (> 0 held, <= 0 nothing) and its cost (see `Unwind.pnl`)."""
 
     base: float
-    entry_quote: float
-    entry_fee_quote: float = 0.0
+    cost_quote: float
+
+    @classmethod
+    def from_orders(cls, orders: Sequence[HeldOrder], side: int) -> Kept:
+        """What a kept position's orders hold on `side`: the buys less the sells (a long), or the
+        reverse (a short), and what that cost, fees included."""
+        net_base = sum(o.base if o.buy else -o.base for o in orders)
+        net_quote = sum(o.quote if o.buy else -o.quote for o in orders)
+        fees = sum(o.fee_quote for o in orders)
+        return cls(side * net_base, side * (net_quote + fees))
+
+
+@dataclass(frozen=True)
+class TwapSettings:
+    connector: str
+    trading_pair: str
+    duration: int
+    slices: int
+    order_type: Literal["maker", "taker"]
 
 
 @dataclass
 class Unwind:
-    """One flatten worked by a TWAP: the base the kept positions (and held inventory) add up to."""
+    """One flatten worked by a TWAP: the positions it kept, and held inventory it adds."""
 
     side: int  # the side held: +1 long (the unwind sells), -1 short (it buys back)
-    base: float
-    cost_quote: float  # long: the quote paid, entry fees included; short: the quote received, less them
-    strategy: TwapStrategy
+    kept_ids: tuple[str, ...]
+    extra: Kept  # held inventory beyond what the kept positions cover (priced at the start's mid)
+    estimate: Kept  # the plan: the kept positions' open fills, until they have ended
+    settings: TwapSettings
     started: float
+    base: float = 0.0
+    cost_quote: float = 0.0
+    pending: bool = True  # until every kept position has ended
+    strategy: TwapStrategy | None = None  # once settled, with base to trade
     children: set[str] = field(default_factory=set)  # executor ids of its child orders
-    finished: bool = False
+
+    def settle(self, kept: Sequence[Kept], dust: float = 0.0) -> None:
+        """The kept positions have ended: work what they hold. A position that closed itself first holds
+        its own exit's net (base 0, its realised PnL in the cost); with no more than `dust` (the
+        exchange's lot or minimum order) held in all, there is no TWAP and the unwind is over."""
+        self.base = self.extra.base + sum(k.base for k in kept)
+        self.cost_quote = self.extra.cost_quote + sum(k.cost_quote for k in kept)
+        self.pending = False
+        if self.base <= dust:
+            return
+        settings = self.settings
+        params = TwapParams(
+            connector_name=settings.connector,
+            trading_pair=settings.trading_pair,
+            side="sell" if self.side > 0 else "buy",
+            target_base=self.base,
+            duration=settings.duration,
+            slices=settings.slices,
+            order_type=settings.order_type,
+            finish_with_taker=True,
+        )
+        self.strategy = TwapStrategy(params)
 
     def pnl(self, fills: Sequence[Fill], mid: float) -> float:
         """The unwound base's PnL at `mid`: what the children realised plus the rest marked."""
+        if self.pending:
+            base = self.estimate.base + self.extra.base
+            cost = self.estimate.cost_quote + self.extra.cost_quote
+        else:
+            base, cost = self.base, self.cost_quote
         traded = sum(f.amount_base for f in fills)
         received = sum(f.quote for f in fills)
         fees = sum(f.fee_quote for f in fills)
-        return self.side * ((self.base - traded) * mid + received - self.cost_quote) - fees
+        return self.side * ((base - traded) * mid + received - cost) - fees
 
 
 def start_unwind(
-    kept: Sequence[Kept],
-    held_base: float,
-    held_price: float,
+    kept_ids: Sequence[str],
+    estimate: Kept,
+    extra: Kept,
     side: int,
-    *,
+    settings: TwapSettings,
     now: float,
-    connector: str,
-    trading_pair: str,
-    duration: int,
-    slices: int,
-    order_type: Literal["maker", "taker"],
 ) -> Unwind | None:
-    """The unwind of the kept positions plus `held_base` (>= 0) of held inventory valued at
-    `held_price`; None when there is nothing to unwind."""
-    base = sum(k.base for k in kept) + held_base
-    if base <= 0:
+    """A pending unwind of the kept positions plus `extra` held inventory; None when it has nothing."""
+    if not kept_ids and extra.base <= 0:
         return None
-    cost = sum(k.entry_quote + side * k.entry_fee_quote for k in kept) + held_base * held_price
-    params = TwapParams(
-        connector_name=connector,
-        trading_pair=trading_pair,
-        side="sell" if side > 0 else "buy",
-        target_base=base,
-        duration=duration,
-        slices=slices,
-        order_type=order_type,
-        finish_with_taker=True,
-    )
-    return Unwind(side=side, base=base, cost_quote=cost, strategy=TwapStrategy(params), started=now)
+    return Unwind(side, tuple(kept_ids), extra, estimate, settings, now)
 
 
 def finished(phase: str, working: int) -> bool:

@@ -56,6 +56,7 @@ PERFORMANCE = {
             "buy_unfunded": True,
             "sell_unfunded": False,
             "flatten_quote": 0.0,
+            "unwind_base": 0.25,
             "killed": False,
             "net_delta_base": 0.05,
             "hedge_position_base": -1.2,
@@ -243,6 +244,7 @@ def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker)
     assert value(samples, "hbot_controller_volume_traded_quote", **controller) == 320.5
     assert value(samples, "hbot_controller_inventory_ratio", **controller) == -0.4
     assert value(samples, "hbot_controller_killed", **controller) == 0
+    assert value(samples, "hbot_controller_flatten_unwind_base", **controller) == 0.25
     assert value(samples, "hbot_controller_net_delta_base", **controller) == 0.05
     assert value(samples, "hbot_controller_hedge_position_base", **controller) == -1.2
     assert value(samples, "hbot_controller_hedge_pnl_quote", **controller) == 3.5

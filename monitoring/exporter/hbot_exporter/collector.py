@@ -48,6 +48,10 @@ CONTROLLER_CUSTOM = {
     ),
     "skew": ("hbot_controller_skew_ratio", "Inventory skew applied to quotes."),
     "flatten_quote": ("hbot_controller_flatten_quote", "Quote amount the controller is closing at market."),
+    "unwind_base": (
+        "hbot_controller_flatten_unwind_base",
+        "Market maker with flatten_algorithm twap: base its working unwind has yet to trade (0: none).",
+    ),
     "killed": ("hbot_controller_killed", "1 when the controller's kill switch has latched."),
     "signal": ("hbot_controller_signal", "Directional controller signal (-1, 0, 1)."),
     "net_delta_base": (

@@ -48,6 +48,7 @@ CUSTOM_INFO_FIELDS = (
     "inventory_ratio",
     "skew",
     "flatten_quote",
+    "unwind_base",  # market makers with flatten_algorithm twap
     "killed",
     "signal",
     "net_delta_base",  # hedged_mm
