@@ -669,7 +669,6 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         self.held_cash -= side * price * amount + fee
         self.held_fills += 1
         self.kept += 1
-        self.controller.positions_held = self.held_positions(float(lived["close"].iloc[-1]))
 
     def held_positions(self, close: float) -> list[PositionSummary]:
         """The held base as Hummingbot's executor orchestrator reports it to a controller
