@@ -641,7 +641,6 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
                 params.flatten_slices,
                 params.flatten_order_type,
             ),
-            now,
         )
         self.unwind_children = ChildBook()
         self.kept_ended = {}
@@ -671,10 +670,12 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         unwind.settle(kept, dust=max(lot, min_order))
         return True
 
+    def _unwind_children(self, now: float) -> tuple[tuple[Fill, ...], tuple[WorkingChild, ...], int]:
+        executors = [e for e in self.executors_info if e.id in self.unwind.children]
+        return self.unwind_children.scan(executors, now)
+
     def _unwind_state(self, now: float, mid: float | None) -> tuple[ExecutionState, int]:
-        unwind = self.unwind
-        executors = [e for e in self.executors_info if e.id in unwind.children]
-        fills, working, failed_in_a_row = self.unwind_children.scan(executors, now)
+        fills, working, failed_in_a_row = self._unwind_children(now)
         book = self.book_top()
         lot, min_order = lot_and_minimum(
             self.market_data_provider, self.config.connector_name, self.config.trading_pair
@@ -699,15 +700,14 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
             return 0.0
         if unwind.pending:
             return unwind.estimate.base + unwind.extra.base
-        traded = sum(f.amount_base for fills in self.unwind_children.fills.values() for f in fills)
-        return max(unwind.base - traded, 0.0)
+        return max(unwind.base - self.unwind_children.filled_base, 0.0)
 
     def unwind_pnl(self, now: float, mid: float | None) -> float:
         """What the unwinds made: the finished ones', and the working one's marked at `mid`."""
         if self.unwind is None or mid is None:
             return self.unwound_pnl
-        state, _ = self._unwind_state(now, mid)
-        return self.unwound_pnl + self.unwind.pnl(state.fills, mid)
+        fills, _, _ = self._unwind_children(now)
+        return self.unwound_pnl + self.unwind.pnl(fills, mid)
 
     def unwind_actions(self, now: float, mid: float | None) -> list[ExecutorAction]:
         """The working unwind's next child and cancels; it ends (and its PnL is booked) once done. It works
@@ -1159,6 +1159,11 @@ class ChildBook:
         self.fills[executor.id] = fills = order_fills(executor)
         failed = not fills and getattr(executor, "close_type", None) in CHILD_FAILURES
         self.finished.append((float(executor.timestamp), failed))
+
+    @property
+    def filled_base(self) -> float:
+        """Base the finished children traded."""
+        return sum(fill.amount_base for fills in self.fills.values() for fill in fills)
 
     def scan(
         self, executors: Iterable[Any], now: float

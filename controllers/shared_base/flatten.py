@@ -96,7 +96,6 @@ class Unwind:
     extra: Kept  # held inventory beyond what the kept positions cover (priced at the start's mid)
     estimate: Kept  # the plan: the kept positions' open fills, until they have ended
     settings: TwapSettings
-    started: float
     base: float = 0.0
     cost_quote: float = 0.0
     pending: bool = True  # until every kept position has ended
@@ -144,12 +143,11 @@ def start_unwind(
     extra: Kept,
     side: int,
     settings: TwapSettings,
-    now: float,
 ) -> Unwind | None:
     """A pending unwind of the kept positions plus `extra` held inventory; None when it has nothing."""
     if not kept_ids and extra.base <= 0:
         return None
-    return Unwind(side, tuple(kept_ids), extra, estimate, settings, now)
+    return Unwind(side, tuple(kept_ids), extra, estimate, settings)
 
 
 def finished(phase: str, working: int) -> bool:

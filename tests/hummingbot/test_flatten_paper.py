@@ -47,8 +47,7 @@ def run(tmp_path_factory):
         if unwind is None:
             expected = 0.0
         elif not unwind.pending:
-            traded = sum(f.amount_base for fills in controller.unwind_children.fills.values() for f in fills)
-            expected = unwind.side * (unwind.base - traded)
+            expected = unwind.side * (unwind.base - controller.unwind_children.filled_base)
         ticks.append((now, None if unwind is None else id(unwind), held_base(controller), expected))
 
     side = paper_side("inventory_mm", WINDOW, OVERRIDES, workdir=workdir, on_tick=on_tick)

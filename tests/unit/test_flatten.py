@@ -16,7 +16,7 @@ NOTHING = Kept(0.0, 0.0)
 
 
 def settled(kept, side=1, extra=NOTHING, dust=0.0):
-    unwind = flatten.start_unwind(["p1"], Kept(1.0, 100.0), extra, side, SETTINGS, now=1000.0)
+    unwind = flatten.start_unwind(["p1"], Kept(1.0, 100.0), extra, side, SETTINGS)
     unwind.settle(kept, dust=dust)
     return unwind
 
@@ -49,10 +49,10 @@ def test_the_unwinds_pnl_is_the_round_trip_less_every_fee():
 
 
 def test_pending_it_sends_nothing_and_its_pnl_is_the_plans_estimate():
-    unwind = flatten.start_unwind(["p1"], Kept(2.0, 200.2), Kept(0.5, 55.0), 1, SETTINGS, now=1000.0)
+    unwind = flatten.start_unwind(["p1"], Kept(2.0, 200.2), Kept(0.5, 55.0), 1, SETTINGS)
     assert unwind.pending and unwind.strategy is None
     assert unwind.pnl([], mid=100.0) == pytest.approx(2.5 * 100 - 255.2)
-    assert flatten.start_unwind([], Kept(0.0, 0.0), NOTHING, 1, SETTINGS, now=1000.0) is None
+    assert flatten.start_unwind([], Kept(0.0, 0.0), NOTHING, 1, SETTINGS) is None
 
 
 def test_positions_that_closed_themselves_leave_no_twap_but_their_pnl_counts():
