@@ -30,6 +30,7 @@ from pathlib import Path
 LOGS = Path(".cache")
 HEARTBEAT = 300  # seconds between "still running" lines
 MOLECULE_STEP = re.compile(r"➜ \S+: \S.*")  # molecule's "scenario ➜ step: state" lines
+FAILURES_SHOWN = 20  # summary lines repeated per failed stage
 
 
 def cpu_times() -> tuple[int, int, int]:
@@ -51,6 +52,25 @@ def last_line(name: str) -> str:
     steps = MOLECULE_STEP.findall(text)
     lines = [line.strip(" │") for line in text.splitlines() if line.strip(" │")]
     return " | ".join(([steps[-1][:80]] if steps else []) + [lines[-1][:120] if lines else "(no output yet)"])
+
+
+def failures(name: str) -> list[str]:
+    """The failed tests a stage's pytest summary names ("FAILED path::test - message"), so the run's last
+    lines say what failed: a CI report that keeps only the tail of a long run lost them mid-log.
+    Molecule's verifier boxes pytest's output and wraps it at 80 columns, so wrapped lines are joined."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", (LOGS / f"{name}.log").read_text(errors="replace"))
+    found: list[str] = []
+    inside = False
+    for line in (raw.strip(" │") for raw in text.splitlines()):
+        if "short test summary info" in line:
+            inside = True
+        elif inside and line.startswith("="):
+            inside = line == "=" * len(line)  # the header's own wrapped tail, else the closing tally
+        elif inside and line.startswith(("FAILED", "ERROR")):
+            found.append(line)
+        elif inside and found and line:
+            found[-1] += (" " if found[-1] in ("FAILED", "ERROR") else "") + line
+    return list(dict.fromkeys(found))[:FAILURES_SHOWN]
 
 
 def busy_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
@@ -112,6 +132,9 @@ def main(argv: list[str]) -> int:
     print(f"== together ({', '.join(name for name, _ in jobs)}): {time.monotonic() - begin:.0f} s, "
           f"CPU busy {busy_share(cpu_start, cpu_times())}"
           + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
+    for name in failed:
+        for line in failures(name) or ["(no pytest summary in its log)"]:
+            print(f"== {name}: {line}", flush=True)
     return 1 if failed else 0
 
 

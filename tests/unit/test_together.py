@@ -32,7 +32,37 @@ def test_one_failing_stage_fails_the_wave_and_is_named(tmp_path):
     done = together(tmp_path, "good=true", "bad=echo broken; exit 3")
     assert done.returncode == 1
     assert "broken\n== bad: exit 3" in done.stdout
-    assert done.stdout.splitlines()[-1].endswith("failed: bad")
+    assert done.stdout.splitlines()[-2].endswith("failed: bad")
+    assert done.stdout.splitlines()[-1] == "== bad: (no pytest summary in its log)"
+
+
+def test_the_failed_tests_a_stage_names_are_repeated_last(tmp_path):
+    # As molecule's verifier prints pytest's summary, far up a long log: boxed, coloured, wrapped at 80.
+    log = tmp_path / "verify.txt"
+    log.write_text(
+        "\n".join(
+            f"  \033[2m│\033[0m {line}"
+            for line in [
+                "tests/test_x.py::test_slow[ansible://vps] FAILED",
+                "=========================== short test summary info",
+                "  ============================",
+                "FAILED",
+                "  tests/test_x.py::test_the_paper_bot_trades_the_replayed_market_through_",
+                "  hummingbots_paper_engine[ansible://vps]",
+                "FAILED tests/test_y.py::test_two - assert 1 == 2",
+                "=================== 2 failed, 54 passed in 535.40s (0:08:55)",
+                "  ===================",
+            ]
+        )
+        + "\n"
+    )
+    done = together(tmp_path, f"boxed=cat {log} && seq 5000; exit 2", "good=true")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-2:] == [
+        "== boxed: FAILED tests/test_x.py::test_the_paper_bot_trades_the_replayed_market_through_"
+        "hummingbots_paper_engine[ansible://vps]",
+        "== boxed: FAILED tests/test_y.py::test_two - assert 1 == 2",
+    ]
 
 
 def test_stages_get_a_blocking_stdin_as_ansible_requires(tmp_path):
