@@ -384,6 +384,18 @@ def test_docker_daemon_is_configured(host):
     assert info["LiveRestoreEnabled"] is True
 
 
+def test_auditd_watches_the_docker_files_this_host_has_and_only_those(host):
+    """docker-bench 1.1.x: Docker's binaries, units and config are watched. A rule on a path the host
+    lacks would make `augenrules --load` reject the file, so only paths that exist are listed."""
+    with host.sudo():
+        rules = host.file("/etc/audit/rules.d/91-hbot-docker.rules").content_string
+        watched = re.findall(r"^-w (\S+) -p wa -k docker$", rules, re.M)
+        missing = [path for path in watched if not host.file(path).exists]
+    assert not missing, rules
+    names = {path.rsplit("/", 1)[1] for path in watched}
+    assert {"dockerd", "containerd", "runc", "docker.service", "containerd.service"} <= names, rules
+
+
 def test_admin_is_not_in_the_docker_group_by_default(host):
     assert "docker" not in host.user("ops").groups
 
