@@ -288,7 +288,8 @@ def test_integrity_checks_run_in_their_unit_and_aide_reports_a_planted_file(host
     finally:
         with host.sudo():
             host.check_output("rm -f /usr/local/sbin/hbot-planted /etc/rkhunter.conf.local")
-    print(f"integrity unit ({'without ' + RKHUNTER_SLOW_TESTS if quick else 'the full set'}):\n{unit}\nrkhunter's warnings here:\n{warnings}")
+    rkhunter_set = f"without {RKHUNTER_SLOW_TESTS}" if quick else "the full set"
+    print(f"integrity unit (rkhunter {rkhunter_set}):\n{unit}\nrkhunter's warnings here:\n{warnings}")
     found = metrics(unit)
     assert found['hbot_host_check_ok{check="aide"}'] == 1, unit
     assert found['hbot_host_check_ok{check="rkhunter"}'] == 1, unit
