@@ -9,7 +9,8 @@ under the very tags production pulls. Then, in order:
 1. the untouched copy is refused before anything connects, with every placeholder named;
 2. `playbooks/site.yml` converges both hosts: the bot runs on the official-layout image, with the
    role's helpers mounted, and each host's exporter reads its bot;
-3. `make upgrade INVENTORY=...` rolls a new version across both hosts, one bot at a time;
+3. `make upgrade INVENTORY=... BOTS=bitget_mm1` rolls the live bot to a new version across both hosts, one
+   host at a time, and leaves the paper bot beside it alone;
 4. a release whose bot cannot start stops the rollout at the first host (rolled back there) and leaves
    the later host untouched.
 """
@@ -56,8 +57,8 @@ def in_vps(host: str, command: str) -> str:
     return sandboxctl.out("docker", "exec", sandboxctl.container(host), "sh", "-c", command)
 
 
-def bot_state(host: str) -> dict:
-    return json.loads(in_vps(host, f"docker inspect hbot-{BOT}"))[0]
+def bot_state(host: str, bot: str = BOT) -> dict:
+    return json.loads(in_vps(host, f"docker inspect hbot-{bot}"))[0]
 
 
 def started(host: str, bot: str = BOT) -> str:
@@ -266,9 +267,10 @@ def new_versions(converged, mine, env):
     assert built.returncode == 0, built.stdout[-3000:]
 
 
-def make_upgrade(mine: Path, env: dict, image: str) -> subprocess.CompletedProcess:
+def make_upgrade(mine: Path, env: dict, image: str, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["make", "--no-print-directory", "upgrade", f"INVENTORY={mine / 'hosts.yml'}", f"IMAGE={image}"],
+        ["make", "--no-print-directory", "upgrade", f"INVENTORY={mine / 'hosts.yml'}", f"IMAGE={image}",
+         *options],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -278,13 +280,19 @@ def make_upgrade(mine: Path, env: dict, image: str) -> subprocess.CompletedProce
 
 
 def test_make_upgrade_rolls_across_both_hosts(new_versions, mine, env):
-    done = make_upgrade(mine, env, NEXT)
+    # The live bot only (BOTS=): the bots scenario rolls two bots of one host in order; here the rollout
+    # crosses hosts, and the paper bot beside it stays where it was.
+    paper_before = {name: bot_state(name, PAPER_BOT) for name, _ in HOSTS}
+    done = make_upgrade(mine, env, NEXT, f"BOTS={BOT}")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     order = [done.stdout.find(f"[{name}]") for name, _ in HOSTS]
     assert -1 < order[0] < order[1]  # one host after the other
     for name, _ in HOSTS:
         assert bot_state(name)["Config"]["Image"] == NEXT, name
         wait_for(lambda host=name: started_verdict(host), f"{BOT} on {name} did not start on {NEXT}")
+        paper = bot_state(name, PAPER_BOT)
+        assert (paper["Config"]["Image"], paper["State"]["StartedAt"]) == (
+            paper_before[name]["Config"]["Image"], paper_before[name]["State"]["StartedAt"]), name
 
 
 def test_a_release_that_cannot_start_stops_at_the_first_host(new_versions, mine, env):
