@@ -32,7 +32,8 @@ from reference_controllers.pmm_dynamic_like import (  # noqa: E402
 CANDLES_DIR = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles"))
 FEE = 0.001
 # Bars of ETH-BTC_5m the engine steps over here: five days, well past the indicators' warm-up. Every test
-# below asserts behaviour, which the whole file (5,760 bars, about 4 times the CPU) would not change.
+# below asserts behaviour, which the whole file would not change: 5,760 bars took 281 s against 48 s (the
+# fixture, side by side under load; Hummingbot's position simulator grows faster than the bars).
 BARS = 1440
 
 

@@ -275,12 +275,11 @@ def test_integrity_checks_run_in_their_unit_and_aide_reports_a_planted_file(host
     # the file. (Total counts are not compared: on a live host, logs and state files move between two
     # runs.)
     quick = host.system_info.codename != RKHUNTER_FULL_SET_ON
-    with host.sudo():
-        host.check_output("install -m 0755 /bin/true /usr/local/sbin/hbot-planted")
-        if quick:
-            host.check_output("echo 'DISABLE_TESTS=%s' > /etc/rkhunter.conf.local", RKHUNTER_SLOW_TESTS)
     try:
         with host.sudo():
+            host.check_output("install -m 0755 /bin/true /usr/local/sbin/hbot-planted")
+            if quick:
+                host.check_output("echo 'DISABLE_TESTS=%s' > /etc/rkhunter.conf.local", RKHUNTER_SLOW_TESTS)
             host.check_output("systemctl start hbot-integrity-findings.service")
             unit = written(host, "aide") + written(host, "rkhunter")
             warnings = host.run("grep -h -A1 Warning: /var/log/rkhunter.log").stdout
