@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import time
 
 import pytest
@@ -313,6 +314,26 @@ def test_bot_publishes_its_performance_over_mqtt(bot):
     received = mqtt_client(bot, f"-u hbot -P '{password}' -t hbot/bot1/performance -C 1 -W 60")
     assert received.rc == 0, received.stderr
     assert "fixed_spread" in json.loads(received.stdout)
+
+
+def test_the_bot_answers_no_mqtt_command(bot):
+    """Hummingbot's remote commands are off (hummingbot_mqtt_commands): asked for its status over MQTT with
+    the bots' own account, as Hummingbot's RPC expects it, the bot stays silent. With the commands on, it
+    answers within a second (checked by hand: `{"status": 400, "msg": "'HummingbotApplication' object has
+    no attribute 'strategy'"}`), and the same account could send `stop` or `config` instead."""
+    client = bot.read("conf/conf_client.yml")
+    password = next(ln.split(":", 1)[1].strip() for ln in client.splitlines() if "mqtt_password:" in ln)
+    image = bot.sudo("docker inspect --format '{{.Config.Image}}' hbot-mosquitto-1").strip()
+    login = f"-h mosquitto -u hbot -P {shlex.quote(password)}"
+    reply = "hbot/probe/reply"
+    request = json.dumps({"header": {"reply_to": reply}, "data": {}})
+    script = (f"mosquitto_sub {login} -t {reply} -C 1 -W 20 & sleep 2; "
+              f"mosquitto_pub {login} -q 1 -t hbot/bot1/status -m {shlex.quote(request)}; wait $!")
+    with bot.host.sudo():
+        asked = bot.host.run(f"docker run --rm --network hbot_mqtt {image} sh -c {shlex.quote(script)}")
+    assert asked.stdout.strip() == "", f"the bot answered an MQTT command: {asked.stdout}"
+    assert "Timed out" in asked.stderr, asked.stderr  # mosquitto_sub waited the whole 20 s, logged in
+    assert bot.inspect()["State"]["Running"] is True
 
 
 def test_errors_log_receives_stderr(bot):
