@@ -327,12 +327,12 @@ def test_the_bot_answers_no_mqtt_command(bot):
     login = f"-h mosquitto -u hbot -P {shlex.quote(password)}"
     reply = "hbot/probe/reply"
     request = json.dumps({"header": {"reply_to": reply}, "data": {}})
-    script = (f"mosquitto_sub {login} -t {reply} -C 1 -W 20 & sleep 2; "
+    script = (f"mosquitto_sub {login} -t {reply} -C 1 -W 10 & sleep 2; "
               f"mosquitto_pub {login} -q 1 -t hbot/bot1/status -m {shlex.quote(request)}; wait $!")
     with bot.host.sudo():
         asked = bot.host.run(f"docker run --rm --network hbot_mqtt {image} sh -c {shlex.quote(script)}")
     assert asked.stdout.strip() == "", f"the bot answered an MQTT command: {asked.stdout}"
-    assert "Timed out" in asked.stderr, asked.stderr  # mosquitto_sub waited the whole 20 s, logged in
+    assert "Timed out" in asked.stderr, asked.stderr  # mosquitto_sub waited the whole 10 s, logged in
     assert bot.inspect()["State"]["Running"] is True
 
 
