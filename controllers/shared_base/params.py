@@ -54,6 +54,17 @@ def fixed(prompt: str) -> dict[str, Any]:
     return {"prompt": prompt, "prompt_on_new": True}
 
 
+def updatable_field(default: Any, prompt: str, **constraints: Any) -> Any:
+    """A field the operator may change while the bot runs: `Field(default, <constraints>)`, prompted
+    for in Hummingbot's `create` and reloaded from its YAML every 10 s."""
+    return Field(default=default, json_schema_extra=updatable(prompt), **constraints)
+
+
+def fixed_field(default: Any, prompt: str, **constraints: Any) -> Any:
+    """A field read once, when the controller starts (a connector, a pair, a leverage)."""
+    return Field(default=default, json_schema_extra=fixed(prompt), **constraints)
+
+
 def at_most(other: str, why: str = "") -> Any:
     """A field validator: the field may not exceed `other`, a field declared before it (pydantic
     validates in order). Use as `_name = field_validator("field")(at_most("other"))`."""
@@ -136,48 +147,27 @@ class TradingParams(StrictParams):
 
     controller_name: str
     controller_type: str
-    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
-    trading_pair: str = Field(
-        default="ETH-USDT",
-        pattern=r"^[A-Z0-9]+-[A-Z0-9]+$",
-        json_schema_extra=fixed("Trading pair (BASE-QUOTE): "),
+    connector_name: str = fixed_field("binance", "Connector: ", min_length=1)
+    trading_pair: str = fixed_field(
+        "ETH-USDT", "Trading pair (BASE-QUOTE): ", pattern=r"^[A-Z0-9]+-[A-Z0-9]+$"
     )
-    total_amount_quote: Decimal = Field(
-        default=Decimal("100"), gt=0, json_schema_extra=updatable("Capital in quote asset: ")
-    )
-    fee_maker: float = Field(
-        default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Maker fee (0.001 = 0.1%): ")
-    )
-    fee_taker: float = Field(
-        default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Taker fee (0.001 = 0.1%): ")
-    )
-    leverage: int = Field(default=1, ge=1, json_schema_extra=fixed("Leverage (1 on spot): "))
+    total_amount_quote: Decimal = updatable_field(Decimal("100"), "Capital in quote asset: ", gt=0)
+    fee_maker: float = updatable_field(0.001, "Maker fee (0.001 = 0.1%): ", ge=0, lt=0.05)
+    fee_taker: float = updatable_field(0.001, "Taker fee (0.001 = 0.1%): ", ge=0, lt=0.05)
+    leverage: int = fixed_field(1, "Leverage (1 on spot): ", ge=1)
     position_mode: str = "HEDGE"
-    stop_loss: Decimal = Field(
-        default=Decimal("0.005"), gt=0, lt=1, json_schema_extra=updatable("Stop loss (0.005 = 0.5%): ")
-    )
-    take_profit: Decimal = Field(
-        default=Decimal("0.005"), gt=0, lt=1, json_schema_extra=updatable("Take profit (0.005 = 0.5%): ")
-    )
-    time_limit: int = Field(default=900, gt=0, json_schema_extra=updatable("Position time limit (s): "))
+    stop_loss: Decimal = updatable_field(Decimal("0.005"), "Stop loss (0.005 = 0.5%): ", gt=0, lt=1)
+    take_profit: Decimal = updatable_field(Decimal("0.005"), "Take profit (0.005 = 0.5%): ", gt=0, lt=1)
+    time_limit: int = updatable_field(900, "Position time limit (s): ", gt=0)
     take_profit_order_type: Any = None
     trailing_stop: Any = None
-    cooldown_time: int = Field(
-        default=5, ge=0, json_schema_extra=updatable("Cooldown after a stop loss (s): ")
+    cooldown_time: int = updatable_field(5, "Cooldown after a stop loss (s): ", ge=0)
+    max_drawdown_pct: float = updatable_field(
+        0.05, "Kill switch: drawdown as fraction of capital: ", gt=0, le=1
     )
-    max_drawdown_pct: float = Field(
-        default=0.05,
-        gt=0,
-        le=1,
-        json_schema_extra=updatable("Kill switch: drawdown as fraction of capital: "),
-    )
-    candles_connector: str | None = Field(
-        default=None, json_schema_extra=fixed("Candles connector (empty = same): ")
-    )
-    candles_trading_pair: str | None = Field(
-        default=None, json_schema_extra=fixed("Candles pair (empty = same): ")
-    )
-    interval: str = Field(default="1m", json_schema_extra=fixed("Candle interval (e.g. 1m, 5m): "))
+    candles_connector: str | None = fixed_field(None, "Candles connector (empty = same): ")
+    candles_trading_pair: str | None = fixed_field(None, "Candles pair (empty = same): ")
+    interval: str = fixed_field("1m", "Candle interval (e.g. 1m, 5m): ")
 
     @field_validator("leverage")
     @classmethod
@@ -236,37 +226,25 @@ class MarketMakingParams(TradingParams):
     """Quoting ladder plus the shared risk limits. Spreads are per-side fractions of the reference."""
 
     controller_type: Literal["market_making"] = "market_making"
-    buy_spreads: list[float] = Field(default=[0.004, 0.008], json_schema_extra=updatable("Buy spreads: "))
-    sell_spreads: list[float] = Field(default=[0.004, 0.008], json_schema_extra=updatable("Sell spreads: "))
-    buy_amounts_pct: list[Decimal] | None = Field(
-        default=None, json_schema_extra=updatable("Buy amount weights: ")
-    )
-    sell_amounts_pct: list[Decimal] | None = Field(
-        default=None, json_schema_extra=updatable("Sell amount weights: ")
-    )
-    executor_refresh_time: int = Field(
-        default=30, gt=0, json_schema_extra=updatable("Quote refresh time (s): ")
-    )
-    refresh_tolerance: float = Field(
-        default=0.2,
+    buy_spreads: list[float] = updatable_field([0.004, 0.008], "Buy spreads: ")
+    sell_spreads: list[float] = updatable_field([0.004, 0.008], "Sell spreads: ")
+    buy_amounts_pct: list[Decimal] | None = updatable_field(None, "Buy amount weights: ")
+    sell_amounts_pct: list[Decimal] | None = updatable_field(None, "Sell amount weights: ")
+    executor_refresh_time: int = updatable_field(30, "Quote refresh time (s): ", gt=0)
+    refresh_tolerance: float = updatable_field(
+        0.2,
+        "Keep a quote past its refresh time while within this fraction of its spread of the new price: ",
         ge=0,
         le=1,
-        json_schema_extra=updatable(
-            "Keep a quote past its refresh time while within this fraction of its spread of the new price: "
-        ),
     )
-    max_inventory_pct: float = Field(
-        default=0.5, gt=0, le=1, json_schema_extra=updatable("Max |inventory| as fraction of capital: ")
-    )
+    max_inventory_pct: float = updatable_field(0.5, "Max |inventory| as fraction of capital: ", gt=0, le=1)
     # How the inventory-limit and kill-switch flatten trades (controllers/shared_base/flatten.py): one
     # market order per position closed (Hummingbot's early stop), or a TWAP of the same positions' base.
-    flatten_algorithm: Literal["market", "twap"] = Field(
-        default="market", json_schema_extra=updatable("Flatten with (market/twap): ")
-    )
-    flatten_duration: int = Field(default=300, gt=0, json_schema_extra=updatable("TWAP flatten window (s): "))
-    flatten_slices: int = Field(default=5, ge=1, json_schema_extra=updatable("TWAP flatten slices: "))
-    flatten_order_type: Literal["maker", "taker"] = Field(
-        default="taker", json_schema_extra=updatable("TWAP flatten children (maker/taker): ")
+    flatten_algorithm: Literal["market", "twap"] = updatable_field("market", "Flatten with (market/twap): ")
+    flatten_duration: int = updatable_field(300, "TWAP flatten window (s): ", gt=0)
+    flatten_slices: int = updatable_field(5, "TWAP flatten slices: ", ge=1)
+    flatten_order_type: Literal["maker", "taker"] = updatable_field(
+        "taker", "TWAP flatten children (maker/taker): "
     )
     position_rebalance_threshold_pct: Decimal = Decimal("0.05")
     skip_rebalance: bool = False
@@ -326,12 +304,8 @@ class MarketMakingParams(TradingParams):
 
 class DirectionalParams(TradingParams):
     controller_type: Literal["directional_trading"] = "directional_trading"
-    max_executors_per_side: int = Field(
-        default=1, ge=1, json_schema_extra=updatable("Max executors per side: ")
-    )
-    cooldown_time: int = Field(
-        default=300, gt=0, json_schema_extra=updatable("Cooldown after a signal (s): ")
-    )
+    max_executors_per_side: int = updatable_field(1, "Max executors per side: ", ge=1)
+    cooldown_time: int = updatable_field(300, "Cooldown after a signal (s): ", gt=0)
 
 
 class GenericParams(StrictParams):
@@ -339,15 +313,10 @@ class GenericParams(StrictParams):
 
     controller_name: str
     controller_type: Literal["generic"] = "generic"
-    connector_name: str = Field(default="binance", min_length=1, json_schema_extra=fixed("Connector: "))
-    total_amount_quote: Decimal = Field(
-        default=Decimal("1000"), gt=0, json_schema_extra=updatable("Capital: ")
-    )
-    max_drawdown_pct: float = Field(
-        default=0.05,
-        gt=0,
-        le=1,
-        json_schema_extra=updatable("Kill switch: drawdown as fraction of capital: "),
+    connector_name: str = fixed_field("binance", "Connector: ", min_length=1)
+    total_amount_quote: Decimal = updatable_field(Decimal("1000"), "Capital: ", gt=0)
+    max_drawdown_pct: float = updatable_field(
+        0.05, "Kill switch: drawdown as fraction of capital: ", gt=0, le=1
     )
 
     @property

@@ -50,11 +50,17 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from controllers.shared_base.execution import BUY, SELL, Fill, execution_quality, interval_vwap
 from controllers.shared_base.indicators import interval_seconds
-from controllers.shared_base.params import GenericParams, at_most, check_interval, fixed, updatable
+from controllers.shared_base.params import (
+    GenericParams,
+    at_most,
+    check_interval,
+    fixed_field,
+    updatable_field,
+)
 from controllers.shared_base.strategies.base import Strategy
 
 DAY = 86_400
@@ -82,30 +88,18 @@ class ExecutionParams(GenericParams):
     """What every execution algorithm shares: the parent order, its window and its limit."""
 
     controller_name: str
-    trading_pair: str = Field(
-        default="ETH-USDT",
-        pattern=r"^[A-Z0-9]+-[A-Z0-9]+$",
-        json_schema_extra=fixed("Trading pair (BASE-QUOTE): "),
+    trading_pair: str = fixed_field(
+        "ETH-USDT", "Trading pair (BASE-QUOTE): ", pattern=r"^[A-Z0-9]+-[A-Z0-9]+$"
     )
-    side: Literal["buy", "sell"] = Field(default="buy", json_schema_extra=fixed("Side (buy/sell): "))
-    target_base: float = Field(default=0.1, gt=0, json_schema_extra=updatable("Amount to execute (base): "))
-    duration: int = Field(default=3600, gt=0, json_schema_extra=fixed("Window (s, from the first tick): "))
-    limit_price: float | None = Field(
-        default=None, gt=0, json_schema_extra=updatable("Limit price (empty = none): ")
-    )
-    finish_with_taker: bool = Field(
-        default=True, json_schema_extra=updatable("Send what is left at market when the window ends: ")
-    )
-    min_child_base: float = Field(
-        default=0.0, ge=0, json_schema_extra=updatable("Smallest child order (base; 0 = any): ")
-    )
-    candles_connector: str | None = Field(
-        default=None, json_schema_extra=fixed("Candles connector (empty = same): ")
-    )
-    candles_trading_pair: str | None = Field(
-        default=None, json_schema_extra=fixed("Candles pair (empty = same): ")
-    )
-    interval: str = Field(default="1m", json_schema_extra=fixed("Candle interval (e.g. 1m, 5m): "))
+    side: Literal["buy", "sell"] = fixed_field("buy", "Side (buy/sell): ")
+    target_base: float = updatable_field(0.1, "Amount to execute (base): ", gt=0)
+    duration: int = fixed_field(3600, "Window (s, from the first tick): ", gt=0)
+    limit_price: float | None = updatable_field(None, "Limit price (empty = none): ", gt=0)
+    finish_with_taker: bool = updatable_field(True, "Send what is left at market when the window ends: ")
+    min_child_base: float = updatable_field(0.0, "Smallest child order (base; 0 = any): ", ge=0)
+    candles_connector: str | None = fixed_field(None, "Candles connector (empty = same): ")
+    candles_trading_pair: str | None = fixed_field(None, "Candles pair (empty = same): ")
+    interval: str = fixed_field("1m", "Candle interval (e.g. 1m, 5m): ")
 
     _known_interval = field_validator("interval")(check_interval)
 
@@ -125,10 +119,8 @@ class ExecutionParams(GenericParams):
 class ScheduleParams(ExecutionParams):
     """twap and vwap: a schedule of slices, each child a maker or a taker order."""
 
-    slices: int = Field(default=12, ge=1, json_schema_extra=fixed("Slices over the window: "))
-    order_type: Literal["maker", "taker"] = Field(
-        default="maker", json_schema_extra=updatable("Child orders (maker/taker): ")
-    )
+    slices: int = fixed_field(12, "Slices over the window: ", ge=1)
+    order_type: Literal["maker", "taker"] = updatable_field("maker", "Child orders (maker/taker): ")
 
 
 class TwapParams(ScheduleParams):
@@ -137,22 +129,17 @@ class TwapParams(ScheduleParams):
 
 class VwapParams(ScheduleParams):
     controller_name: str = "vwap"
-    interval: str = Field(default="5m", json_schema_extra=fixed("Candle interval (profile bucket): "))
-    profile_days: int = Field(default=1, ge=1, le=30, json_schema_extra=fixed("Days of volume profile: "))
-    participation_cap: float = Field(
-        default=0.1,
-        gt=0,
-        le=1,
-        json_schema_extra=updatable("Max child as fraction of its slice's expected volume: "),
+    interval: str = fixed_field("5m", "Candle interval (profile bucket): ")
+    profile_days: int = fixed_field(1, "Days of volume profile: ", ge=1, le=30)
+    participation_cap: float = updatable_field(
+        0.1, "Max child as fraction of its slice's expected volume: ", gt=0, le=1
     )
 
 
 class IcebergParams(ExecutionParams):
     controller_name: str = "iceberg"
-    visible_base: float = Field(default=0.01, gt=0, json_schema_extra=updatable("Visible amount (base): "))
-    reprice_band: float = Field(
-        default=0.002, gt=0, lt=1, json_schema_extra=updatable("Re-place beyond this fraction: ")
-    )
+    visible_base: float = updatable_field(0.01, "Visible amount (base): ", gt=0)
+    reprice_band: float = updatable_field(0.002, "Re-place beyond this fraction: ", gt=0, lt=1)
 
     _visible_within_target = field_validator("visible_base")(at_most("target_base"))
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 
 from controllers.shared_base import hedge
-from controllers.shared_base.params import at_most, fixed, updatable
+from controllers.shared_base.params import at_most, fixed_field, updatable_field
 from controllers.shared_base.strategies.inventory_mm import (
     InventoryMMParams,
     InventoryMMStrategy,
@@ -41,42 +41,24 @@ def is_perpetual(connector: str) -> bool:
 
 class HedgedMMParams(InventoryMMParams):
     controller_name: str = "hedged_mm"
-    hedge_connector_name: str = Field(
-        default="binance_perpetual", min_length=1, json_schema_extra=fixed("Hedge connector (perpetual): ")
+    hedge_connector_name: str = fixed_field(
+        "binance_perpetual", "Hedge connector (perpetual): ", min_length=1
     )
-    hedge_trading_pair: str = Field(
-        default="ETH-USDT",
-        pattern=r"^[A-Z0-9]+-[A-Z0-9]+$",
-        json_schema_extra=fixed("Hedge pair (same base): "),
+    hedge_trading_pair: str = fixed_field(
+        "ETH-USDT", "Hedge pair (same base): ", pattern=r"^[A-Z0-9]+-[A-Z0-9]+$"
     )
-    hedge_ratio: float = Field(
-        default=1.0, gt=0, le=1, json_schema_extra=updatable("Hedge ratio (1 = fully hedged): ")
+    hedge_ratio: float = updatable_field(1.0, "Hedge ratio (1 = fully hedged): ", gt=0, le=1)
+    max_hedge_leverage: int = fixed_field(
+        5, "Highest leverage the hedge may use: ", ge=1, le=HEDGE_LEVERAGE_CEILING
     )
-    max_hedge_leverage: int = Field(
-        default=5,
-        ge=1,
-        le=HEDGE_LEVERAGE_CEILING,
-        json_schema_extra=fixed("Highest leverage the hedge may use: "),
+    hedge_leverage: int = fixed_field(2, "Hedge leverage: ", ge=1)
+    delta_band_base: float = updatable_field(0.01, "Rebalance when the hedge strays this far (base): ", ge=0)
+    min_hedge_base: float = updatable_field(0.005, "Smallest hedge order (base): ", ge=0)
+    hedge_cooldown: float = updatable_field(30, "Seconds between hedge orders: ", ge=0)
+    max_funding_rate: float = updatable_field(
+        0.0005, "Funding the hedge may pay per period before it is reduced: ", ge=0, lt=0.05
     )
-    hedge_leverage: int = Field(default=2, ge=1, json_schema_extra=fixed("Hedge leverage: "))
-    delta_band_base: float = Field(
-        default=0.01, ge=0, json_schema_extra=updatable("Rebalance when the hedge strays this far (base): ")
-    )
-    min_hedge_base: float = Field(
-        default=0.005, ge=0, json_schema_extra=updatable("Smallest hedge order (base): ")
-    )
-    hedge_cooldown: float = Field(
-        default=30, ge=0, json_schema_extra=updatable("Seconds between hedge orders: ")
-    )
-    max_funding_rate: float = Field(
-        default=0.0005,
-        ge=0,
-        lt=0.05,
-        json_schema_extra=updatable("Funding the hedge may pay per period before it is reduced: "),
-    )
-    funding_hedge_ratio: float = Field(
-        default=0.5, ge=0, le=1, json_schema_extra=updatable("Hedge ratio while funding is costly: ")
-    )
+    funding_hedge_ratio: float = updatable_field(0.5, "Hedge ratio while funding is costly: ", ge=0, le=1)
 
     # Read by the analysis (inputs.backtest_refusal): `backtest` runs it on the two-market engine when
     # given the perp's candles; `compare` and `optimize`, which take one candle file per market, refuse it.

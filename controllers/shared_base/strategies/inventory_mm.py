@@ -19,40 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import Field
-
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars, efficiency_ratio, ewma_volatility
-from controllers.shared_base.params import MarketMakingParams, updatable
+from controllers.shared_base.params import MarketMakingParams, updatable_field
 from controllers.shared_base.strategies.base import MarketMakingStrategy, Spreads, adverse_side_factors
 
 
 class InventoryMMParams(MarketMakingParams):
     controller_name: str = "inventory_mm"
-    buy_spreads: list[float] = Field(
-        default=[0.003, 0.006], json_schema_extra=updatable("Minimum buy spreads: ")
+    buy_spreads: list[float] = updatable_field([0.003, 0.006], "Minimum buy spreads: ")
+    sell_spreads: list[float] = updatable_field([0.003, 0.006], "Minimum sell spreads: ")
+    volatility_window: int = updatable_field(48, "Volatility EWMA span (bars): ", ge=2)
+    volatility_spread_coefficient: float = updatable_field(
+        0.5, "Half-spread per unit of horizon volatility: ", ge=0
     )
-    sell_spreads: list[float] = Field(
-        default=[0.003, 0.006], json_schema_extra=updatable("Minimum sell spreads: ")
+    inventory_risk_aversion: float = updatable_field(
+        1.0, "Reservation shift at the limit, in half-spreads: ", ge=0, le=2
     )
-    volatility_window: int = Field(
-        default=48, ge=2, json_schema_extra=updatable("Volatility EWMA span (bars): ")
-    )
-    volatility_spread_coefficient: float = Field(
-        default=0.5, ge=0, json_schema_extra=updatable("Half-spread per unit of horizon volatility: ")
-    )
-    inventory_risk_aversion: float = Field(
-        default=1.0,
-        ge=0,
-        le=2,
-        json_schema_extra=updatable("Reservation shift at the limit, in half-spreads: "),
-    )
-    trend_window: int = Field(
-        default=24, ge=2, json_schema_extra=updatable("Trend efficiency window (bars): ")
-    )
-    trend_widening: float = Field(
-        default=1.0, ge=0, json_schema_extra=updatable("Extra adverse-side spread in a clean trend: ")
-    )
+    trend_window: int = updatable_field(24, "Trend efficiency window (bars): ", ge=2)
+    trend_widening: float = updatable_field(1.0, "Extra adverse-side spread in a clean trend: ", ge=0)
 
 
 def warmup_bars(params: InventoryMMParams) -> int:

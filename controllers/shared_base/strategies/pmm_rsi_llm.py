@@ -11,43 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from controllers.shared_base import core
 from controllers.shared_base.indicators import Bars, ewma_volatility, rsi
-from controllers.shared_base.params import MarketMakingParams, above, updatable
+from controllers.shared_base.params import MarketMakingParams, above, updatable_field
 from controllers.shared_base.signals import NoSignal, SignalProvider
 from controllers.shared_base.strategies.base import MarketMakingStrategy, Spreads, adverse_side_factors
 
 
 class PmmRsiLlmParams(MarketMakingParams):
     controller_name: str = "pmm_rsi_llm"
-    rsi_length: int = Field(default=14, ge=2, json_schema_extra=updatable("RSI length (bars): "))
-    rsi_oversold: float = Field(default=30.0, gt=0, lt=100, json_schema_extra=updatable("RSI oversold: "))
-    rsi_overbought: float = Field(default=70.0, gt=0, lt=100, json_schema_extra=updatable("RSI overbought: "))
-    rsi_max_widening: float = Field(
-        default=1.0, ge=0, json_schema_extra=updatable("Extra spread at RSI 0/100: ")
+    rsi_length: int = updatable_field(14, "RSI length (bars): ", ge=2)
+    rsi_oversold: float = updatable_field(30.0, "RSI oversold: ", gt=0, lt=100)
+    rsi_overbought: float = updatable_field(70.0, "RSI overbought: ", gt=0, lt=100)
+    rsi_max_widening: float = updatable_field(1.0, "Extra spread at RSI 0/100: ", ge=0)
+    volatility_window: int = updatable_field(30, "Volatility EWMA span (bars): ", ge=2)
+    volatility_spread_coefficient: float = updatable_field(
+        0.5, "Spread added per unit of horizon volatility: ", ge=0
     )
-    volatility_window: int = Field(
-        default=30, ge=2, json_schema_extra=updatable("Volatility EWMA span (bars): ")
+    inventory_skew: float = updatable_field(
+        0.5, "Skew at the inventory limit, in level-0 spreads: ", ge=0, le=2
     )
-    volatility_spread_coefficient: float = Field(
-        default=0.5, ge=0, json_schema_extra=updatable("Spread added per unit of horizon volatility: ")
-    )
-    inventory_skew: float = Field(
-        default=0.5,
-        ge=0,
-        le=2,
-        json_schema_extra=updatable("Skew at the inventory limit, in level-0 spreads: "),
-    )
-    sentiment_enabled: bool = Field(default=False, json_schema_extra=updatable("Use sentiment to widen: "))
-    sentiment_max_widening: float = Field(
-        default=0.5, ge=0, json_schema_extra=updatable("Extra spread at |1|: ")
-    )
-    sentiment_source: str | None = Field(default=None, json_schema_extra=updatable("Recorded scores file: "))
-    sentiment_max_age_seconds: int = Field(
-        default=3600, gt=0, json_schema_extra=updatable("Score expiry (s): ")
-    )
+    sentiment_enabled: bool = updatable_field(False, "Use sentiment to widen: ")
+    sentiment_max_widening: float = updatable_field(0.5, "Extra spread at |1|: ", ge=0)
+    sentiment_source: str | None = updatable_field(None, "Recorded scores file: ")
+    sentiment_max_age_seconds: int = updatable_field(3600, "Score expiry (s): ", gt=0)
 
     _bands_ordered = field_validator("rsi_overbought")(above("rsi_oversold"))
 

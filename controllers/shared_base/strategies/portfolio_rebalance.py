@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 
-from controllers.shared_base.params import GenericParams, fixed, updatable
+from controllers.shared_base.params import GenericParams, fixed_field, updatable_field
 from controllers.shared_base.strategies.base import GenericStrategy, MarketOrder
 
 WEIGHT_SUM_TOLERANCE = 1e-6
@@ -23,22 +23,15 @@ WEIGHT_SUM_TOLERANCE = 1e-6
 
 class PortfolioRebalanceParams(GenericParams):
     controller_name: str = "portfolio_rebalance"
-    fee_taker: float = Field(default=0.001, ge=0, lt=0.05, json_schema_extra=updatable("Taker fee: "))
-    quote_asset: str = Field(default="USDT", pattern=r"^[A-Z0-9]+$", json_schema_extra=fixed("Quote asset: "))
-    target_weights: dict[str, float] = Field(
-        default={"BTC": 0.4, "ETH": 0.3, "USDT": 0.3},
-        json_schema_extra=updatable("Target weights by asset: "),
+    fee_taker: float = updatable_field(0.001, "Taker fee: ", ge=0, lt=0.05)
+    quote_asset: str = fixed_field("USDT", "Quote asset: ", pattern=r"^[A-Z0-9]+$")
+    target_weights: dict[str, float] = updatable_field(
+        {"BTC": 0.4, "ETH": 0.3, "USDT": 0.3}, "Target weights by asset: "
     )
-    mode: Literal["threshold", "periodic"] = Field(default="threshold", json_schema_extra=updatable("Mode: "))
-    threshold_pct: float = Field(
-        default=0.05, gt=0, lt=1, json_schema_extra=updatable("Drift that triggers: ")
-    )
-    rebalance_interval: int = Field(
-        default=86400, gt=0, json_schema_extra=updatable("Periodic interval (s): ")
-    )
-    min_trade_quote: float = Field(
-        default=10.0, ge=0, json_schema_extra=updatable("Smallest trade (quote): ")
-    )
+    mode: Literal["threshold", "periodic"] = updatable_field("threshold", "Mode: ")
+    threshold_pct: float = updatable_field(0.05, "Drift that triggers: ", gt=0, lt=1)
+    rebalance_interval: int = updatable_field(86400, "Periodic interval (s): ", gt=0)
+    min_trade_quote: float = updatable_field(10.0, "Smallest trade (quote): ", ge=0)
 
     @field_validator("target_weights")
     @classmethod

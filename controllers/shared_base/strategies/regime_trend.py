@@ -9,32 +9,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from controllers.shared_base.indicators import Bars, efficiency_ratio, ema
-from controllers.shared_base.params import DirectionalParams, above, updatable
+from controllers.shared_base.params import DirectionalParams, above, updatable_field
 from controllers.shared_base.strategies.base import DirectionalStrategy
 
 
 class RegimeTrendParams(DirectionalParams):
     controller_name: str = "regime_trend"
     interval: str = "5m"
-    stop_loss: Decimal = Field(
-        default=Decimal("0.01"), gt=0, lt=1, json_schema_extra=updatable("Stop loss: ")
-    )
-    take_profit: Decimal = Field(
-        default=Decimal("0.02"), gt=0, lt=1, json_schema_extra=updatable("Take profit: ")
-    )
-    time_limit: int = Field(default=4 * 3600, gt=0, json_schema_extra=updatable("Position time limit (s): "))
-    fast_ema: int = Field(default=20, ge=2, json_schema_extra=updatable("Fast EMA span (bars): "))
-    slow_ema: int = Field(default=60, ge=3, json_schema_extra=updatable("Slow EMA span (bars): "))
-    regime_window: int = Field(
-        default=30, ge=2, json_schema_extra=updatable("Efficiency ratio window (bars): ")
-    )
-    regime_threshold: float = Field(
-        default=0.3, gt=0, lt=1, json_schema_extra=updatable("Min |efficiency ratio| to call a trend: ")
-    )
-    long_only: bool = Field(default=True, json_schema_extra=updatable("Never open shorts (spot): "))
+    stop_loss: Decimal = updatable_field(Decimal("0.01"), "Stop loss: ", gt=0, lt=1)
+    take_profit: Decimal = updatable_field(Decimal("0.02"), "Take profit: ", gt=0, lt=1)
+    time_limit: int = updatable_field(4 * 3600, "Position time limit (s): ", gt=0)
+    fast_ema: int = updatable_field(20, "Fast EMA span (bars): ", ge=2)
+    slow_ema: int = updatable_field(60, "Slow EMA span (bars): ", ge=3)
+    regime_window: int = updatable_field(30, "Efficiency ratio window (bars): ", ge=2)
+    regime_threshold: float = updatable_field(0.3, "Min |efficiency ratio| to call a trend: ", gt=0, lt=1)
+    long_only: bool = updatable_field(True, "Never open shorts (spot): ")
 
     _slow_is_slower = field_validator("slow_ema")(above("fast_ema"))
 
