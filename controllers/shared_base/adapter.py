@@ -240,6 +240,11 @@ class _CandleFeatures:
     config: Any
     market_data_provider: Any
     processed_data: dict
+    strategy: Any
+
+    def _candle_window(self) -> int:
+        """Bars the candle feed must hold: the strategy's warm-up."""
+        return self.strategy.warmup_bars
 
     def _setup_candles(self, config: Any, warmup_bars: int) -> None:
         self.candles_connector = config.candles_connector or config.connector_name
@@ -275,10 +280,21 @@ class _StrategyGlue:
 
     strategy_class: type
     config: Any
+    market_data_provider: Any
     executors_info: list
     risk_state: core.RiskState
     closed_executors: ClosedExecutorLedger
     executor_ids: ExecutorIds
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any):
+        """The pure strategy first (its warm-up sizes the candle feed Hummingbot's base starts with),
+        then Hummingbot's base, then the ledger and the kill switch."""
+        self.strategy = self.make_strategy(config)
+        if isinstance(self, _CandleFeatures):
+            self._setup_candles(config, self._candle_window())
+        super().__init__(config, *args, **kwargs)
+        self._backtest = _is_backtest(self.market_data_provider)
+        self._setup_risk()
 
     def make_strategy(self, config: Any) -> Any:
         return self.strategy_class(pure_params(config, self.strategy_class.params_model))
@@ -291,6 +307,27 @@ class _StrategyGlue:
         self.risk_state = core.RiskState()
         self.closed_executors = ClosedExecutorLedger(stop_loss=CloseType.STOP_LOSS)
         self.executor_ids = ExecutorIds(str(self.config.id))
+
+    def market_order(
+        self, now: float, connector: str, trading_pair: str, buy: bool, amount_base: float, level_id: str,
+        **extra: Any,
+    ) -> CreateExecutorAction:
+        """A market OrderExecutor under an id from the controller's own ExecutorIds (`extra`: more of
+        OrderExecutorConfig's fields, e.g. a perp's position_action and leverage)."""
+        return CreateExecutorAction(
+            controller_id=self.config.id,
+            executor_config=OrderExecutorConfig(
+                id=self.executor_ids.next(now),
+                timestamp=now,
+                connector_name=connector,
+                trading_pair=trading_pair,
+                side=TradeType.BUY if buy else TradeType.SELL,
+                amount=Decimal(str(amount_base)),
+                execution_strategy=ExecutionStrategy.MARKET,
+                level_id=level_id,
+                **extra,
+            ),
+        )
 
     def executors_pnl(self) -> tuple[list, float]:
         """The active executors, and the net PnL of every executor (closed ones read once, by the ledger)."""
@@ -316,11 +353,7 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
     strategy_class: type[MarketMakingStrategy] = MarketMakingStrategy
 
     def __init__(self, config: Any, *args: Any, **kwargs: Any):
-        self.strategy = self.make_strategy(config)
-        self._setup_candles(config, self.strategy.warmup_bars)
         super().__init__(config, *args, **kwargs)
-        self._backtest = _is_backtest(self.market_data_provider)
-        self._setup_risk()
         self.quote_plan: core.QuotePlan | None = None
         self.account: core.AccountState | None = None
         self.book: core.BookTop | None = None
@@ -952,23 +985,16 @@ class SharedHedgedMarketMakingController(SharedMarketMakingController):
             return []
         self.last_hedge_at = now
         return [
-            CreateExecutorAction(
-                controller_id=self.config.id,
-                executor_config=OrderExecutorConfig(
-                    id=self.executor_ids.next(now),
-                    timestamp=now,
-                    connector_name=self.config.hedge_connector_name,
-                    trading_pair=self.config.hedge_trading_pair,
-                    side=TradeType.BUY if order.buy else TradeType.SELL,
-                    amount=Decimal(str(order.amount_base)),
-                    position_action=PositionAction.CLOSE
-                    if order.action == hedge.CLOSE
-                    else PositionAction.OPEN,
-                    price=Decimal(str(self.perp.mid_price)),  # ignored by a market order, as in Hummingbot's
-                    execution_strategy=ExecutionStrategy.MARKET,
-                    leverage=self.config.hedge_leverage,
-                    level_id=HEDGE_LEVEL,
-                ),
+            self.market_order(
+                now,
+                self.config.hedge_connector_name,
+                self.config.hedge_trading_pair,
+                order.buy,
+                order.amount_base,
+                HEDGE_LEVEL,
+                position_action=PositionAction.CLOSE if order.action == hedge.CLOSE else PositionAction.OPEN,
+                price=Decimal(str(self.perp.mid_price)),  # ignored by a market order, as in Hummingbot's
+                leverage=self.config.hedge_leverage,
             )
             for order in decision.orders
         ]
@@ -1015,13 +1041,6 @@ class SharedDirectionalController(_StrategyGlue, _CandleFeatures, DirectionalTra
 
     strategy_class: type[DirectionalStrategy] = DirectionalStrategy
 
-    def __init__(self, config: Any, *args: Any, **kwargs: Any):
-        self.strategy = self.make_strategy(config)
-        self._setup_candles(config, self.strategy.warmup_bars)
-        super().__init__(config, *args, **kwargs)
-        self._backtest = _is_backtest(self.market_data_provider)
-        self._setup_risk()
-
     async def update_processed_data(self) -> None:
         columns = self._candle_columns(lambda bars: {"signal": self.strategy.signals(bars)})
         if columns is None:
@@ -1055,7 +1074,6 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
     strategy_class: type[GenericStrategy] = GenericStrategy
 
     def __init__(self, config: Any, *args: Any, **kwargs: Any):
-        self.strategy = self.make_strategy(config)
         super().__init__(config, *args, **kwargs)
         self.market_data_provider.initialize_rate_sources(
             [
@@ -1063,7 +1081,6 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
                 for pair in self.strategy.trading_pairs
             ]
         )
-        self._setup_risk()
         self.plan: Any = None
 
     def update_config(self, new_config: Any) -> None:
@@ -1092,18 +1109,13 @@ class SharedGenericController(_StrategyGlue, ControllerBase):
         now = self.market_data_provider.time()
         batch = self.strategy.next_batch(self.plan, float(now))
         return [
-            CreateExecutorAction(
-                controller_id=self.config.id,
-                executor_config=OrderExecutorConfig(
-                    id=self.executor_ids.next(now),
-                    timestamp=now,
-                    connector_name=self.strategy.params.connector_name,
-                    trading_pair=order.trading_pair,
-                    side=TradeType.SELL if order.side == "sell" else TradeType.BUY,
-                    amount=Decimal(str(order.amount_base)),
-                    execution_strategy=ExecutionStrategy.MARKET,
-                    level_id=order.level_id,
-                ),
+            self.market_order(
+                now,
+                self.strategy.params.connector_name,
+                order.trading_pair,
+                order.side != "sell",
+                order.amount_base,
+                order.level_id,
             )
             for order in batch
         ]
@@ -1249,19 +1261,19 @@ class SharedExecutionController(_StrategyGlue, _CandleFeatures, ControllerBase):
     strategy_class: type[ExecutionAlgorithm] = ExecutionAlgorithm
 
     def __init__(self, config: Any, *args: Any, **kwargs: Any):
-        self.strategy = self.make_strategy(config)
-        self._setup_candles(config, self.strategy.candle_bars())
         super().__init__(config, *args, **kwargs)
         self.market_data_provider.initialize_rate_sources(
             [ConnectorPair(connector_name=config.connector_name, trading_pair=config.trading_pair)]
         )
-        self._backtest = _is_backtest(self.market_data_provider)
-        self._setup_risk()
         self.children = ChildBook()
         self.market: dict[str, Any] = {}
         self.decision: ExecutionDecision | None = None
         self.resumed_children = 0  # children of an earlier run of the bot, read from its database
         self._store_read = self._backtest  # a backtest has no earlier run
+
+    def _candle_window(self) -> int:
+        """Bars the candle feed must hold: the warm-up and the whole window (strategy.candle_bars)."""
+        return self.strategy.candle_bars()
 
     def resume_from_store(self) -> None:
         """Go on with the parent order an earlier run of this bot began under this controller's id.
