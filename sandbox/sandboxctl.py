@@ -348,10 +348,13 @@ def ensure_network() -> None:
     def exists() -> bool:
         return run("docker", "network", "inspect", NETWORK, check=False, capture=True).returncode == 0
 
-    # Two scenarios may start at once (make molecule): the other one's create is as good as ours.
-    if not exists() and run("docker", "network", "create", "--label", LABEL, NETWORK, check=False,
-                            capture=True).returncode != 0 and not exists():
-        sys.exit(f"sandbox: cannot create the Docker network {NETWORK}")
+    # Stages start side by side (make test): Docker 20.10 lets two concurrent creates make two networks
+    # of one name, after which neither can be named (seen on a cold cache, where every stage waits for
+    # the same image builds and then starts at once). One create at a time.
+    with locked("network"):
+        if not exists() and run("docker", "network", "create", "--label", LABEL, NETWORK, check=False,
+                                capture=True).returncode != 0:
+            sys.exit(f"sandbox: cannot create the Docker network {NETWORK}")
 
 
 def container(name: str) -> str:
