@@ -11,7 +11,7 @@ The rules, each decided here (and unit-tested by hand):
 * target hedge    = -spot inventory * ratio (ratio: `hedge_ratio`, or `funding_hedge_ratio` when the
                     funding makes holding the hedge costly, below);
 * net delta       = spot inventory + perp position;
-* rebalance when  |target - position| > band, no hedge order of ours is still working, `cooldown`
+* rebalance when  |target - position| > band, no hedge order of ours is still working, `hedge_cooldown`
                     seconds have passed since the last one, and the order is at least `min_hedge_base`
                     and the perp's minimum notional. With the full ratio, target - position is minus the
                     net delta, so the band is the net-delta band; with a deliberately partial ratio the
@@ -45,12 +45,12 @@ CLOSE: Literal["close"] = "close"
 
 @dataclass(frozen=True)
 class HedgeRules:
-    """The hedge's parameters, as plain floats (from HedgedMMParams)."""
+    """The hedge's parameters, as plain floats: HedgedMMParams' fields of the same names."""
 
     hedge_ratio: float = 1.0
     delta_band_base: float = 0.0
     min_hedge_base: float = 0.0
-    cooldown: float = 0.0
+    hedge_cooldown: float = 0.0
     max_funding_rate: float = math.inf
     funding_hedge_ratio: float = 1.0
 
@@ -172,7 +172,7 @@ def decide_hedge(
         return HedgeDecision(**figures, reason="inside the band")
     if working:
         return HedgeDecision(**figures, reason="a hedge order is working")
-    if last_hedge_at is not None and now - last_hedge_at < rules.cooldown:
+    if last_hedge_at is not None and now - last_hedge_at < rules.hedge_cooldown:
         return HedgeDecision(**figures, reason="cooling down")
     if perp.mid_price <= 0:
         return HedgeDecision(**figures, reason="no perp price")

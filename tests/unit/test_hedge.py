@@ -11,7 +11,7 @@ RULES = hedge.HedgeRules(
     hedge_ratio=1.0,
     delta_band_base=0.1,
     min_hedge_base=0.05,
-    cooldown=30,
+    hedge_cooldown=30,
     max_funding_rate=0.0005,
     funding_hedge_ratio=0.5,
 )

@@ -104,14 +104,9 @@ class HedgedMMParams(InventoryMMParams):
 
     @property
     def hedge_rules(self) -> hedge.HedgeRules:
-        return hedge.HedgeRules(
-            hedge_ratio=self.hedge_ratio,
-            delta_band_base=self.delta_band_base,
-            min_hedge_base=self.min_hedge_base,
-            cooldown=self.hedge_cooldown,
-            max_funding_rate=self.max_funding_rate,
-            funding_hedge_ratio=self.funding_hedge_ratio,
-        )
+        """The pure rule's inputs: the params of the same names."""
+        names = hedge.HedgeRules.__dataclass_fields__
+        return hedge.HedgeRules(**{name: getattr(self, name) for name in names})
 
     @property
     def hedge_margin_quote(self) -> float:
