@@ -19,8 +19,10 @@ import csv
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from controllers.analysis.errors import AnalysisError
 from controllers.shared_base.indicators import interval_seconds
@@ -125,6 +127,13 @@ class Candles:
             "interval": self.interval,
             "filled_bars": self.filled_bars,
         }
+
+
+def describe_markets(markets: Sequence[Mapping[str, Any]]) -> str:
+    """A report's data, one file after another, from Candles.summary(): name, bars and digest."""
+    return "; ".join(
+        f"{m['file']} ({m['rows']} {m['interval']} bars, sha256 {str(m['sha256'])[:12]})" for m in markets
+    )
 
 
 def interval_name(seconds: int) -> str:

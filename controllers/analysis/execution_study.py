@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.candles import Candles, Market, load_candles
+from controllers.analysis.candles import Candles, Market, describe_markets, load_candles
 from controllers.analysis.compare import markdown_table, model_name, open_market, run_each
-from controllers.analysis.fill_model import FillTerms, order_assumptions
+from controllers.analysis.fill_model import FillTerms, model_summary, order_assumptions
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
     FillChoice,
@@ -277,12 +277,10 @@ def markdown_document(
     wall_seconds: float,
 ) -> str:
     """The study as Markdown: how it was made, then the overall table, then market by market."""
-    model = {"name": "hummingbot", "fee": fee} if fill is None else {"name": "conservative", **fill.summary()}
+    model = model_summary(fill, fee)
     overall = [row for row in summary if row["market"] == "all"]
     by_market = [row for row in summary if row["market"] != "all"]
-    data = "; ".join(
-        f"{m['file']} ({m['rows']} {m['interval']} bars, sha256 {str(m['sha256'])[:12]})" for m in markets
-    )
+    data = describe_markets(markets)
     lines = [
         f"# {title}",
         "",

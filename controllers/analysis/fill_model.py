@@ -81,6 +81,14 @@ class FillTerms:
         return {name: getattr(self, name) for name in ("maker_fee", "taker_fee", "slippage", "tick")}
 
 
+def model_summary(fill: FillTerms | None, fee: float) -> dict:
+    """Which fill model makes a run's figures, and its terms (as EngineRun.fill_model says it): the
+    conservative terms, or Hummingbot's own model with its one flat fee."""
+    if fill is None:
+        return {"name": "hummingbot", "fee": fee}
+    return {"name": "conservative", **fill.summary()}
+
+
 def fill_terms(
     connector: str,
     *,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controllers.analysis.candles import Candles, Market
+from controllers.analysis.candles import Candles, Market, describe_markets
 from controllers.analysis.compare import (
     Case,
     markdown_table,
@@ -36,7 +36,7 @@ from controllers.analysis.compare import (
     open_market,
     run_each,
 )
-from controllers.analysis.fill_model import FillTerms, assumptions
+from controllers.analysis.fill_model import FillTerms, assumptions, model_summary
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
     FillChoice,
@@ -306,10 +306,8 @@ def markdown_document(
     wall_seconds: float,
 ) -> str:
     """The study as Markdown: what the perp is (zero basis, stated funding), then the figures."""
-    model = {"name": "hummingbot", "fee": fee} if fill is None else {"name": "conservative", **fill.summary()}
-    data = "; ".join(
-        f"{m['file']} ({m['rows']} {m['interval']} bars, sha256 {str(m['sha256'])[:12]})" for m in markets
-    )
+    model = model_summary(fill, fee)
+    data = describe_markets(markets)
     lines = [
         f"# {title}",
         "",

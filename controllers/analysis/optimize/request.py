@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from controllers.analysis.candles import CandleError, Candles, Market, load_candles
 from controllers.analysis.errors import AnalysisError
-from controllers.analysis.fill_model import FillTerms, price_increment
+from controllers.analysis.fill_model import FillTerms, model_summary, price_increment
 from controllers.analysis.inputs import (
     DEFAULT_CHOICE,
     FillChoice,
@@ -91,13 +91,6 @@ def fee_fields(fill: FillTerms | None, fee: float) -> dict[str, float]:
     if fill is None:
         return {"fee_maker": fee, "fee_taker": fee}
     return {"fee_maker": fill.maker_fee, "fee_taker": fill.taker_fee}
-
-
-def model_summary(fill: FillTerms | None, fee: float) -> dict[str, Any]:
-    """Which fill model makes a market's figures, and its terms (as EngineRun.fill_model says it)."""
-    if fill is None:
-        return {"name": "hummingbot", "fee": fee}
-    return {"name": "conservative", **fill.summary()}
 
 
 @dataclass(frozen=True)
