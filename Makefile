@@ -99,11 +99,15 @@ tunnel:  ## Open Grafana, Prometheus and Alertmanager of HOST through SSH: make 
 
 # make test runs its stages at most TEST_SLOTS at once, the longest first, each next one as soon as a slot
 # frees (tools/together.py: each stage's log printed whole when it ends, with its time, and the CPU use).
-# Three VPS stages at once keep 2 cores 94% busy; more would only stretch each stage (docs/ci-time.md).
+# Three VPS stages at once keep 2 cores 94-100% busy while they converge; when their verifies mostly wait
+# and the cores stay under TEST_FILL busy for TEST_FILL_WINDOW seconds, the run takes a fourth slot
+# (docs/ci-time.md).
 TEST_SLOTS ?= 3
+TEST_FILL ?= 0.75
+TEST_FILL_WINDOW ?= 90
 TEST_STAGES := molecule-bots molecule-monitoring molecule-host rehearsal runtime integration lint unit monitoring
 test: test-deps  ## Everything CI runs: its stages side by side, TEST_SLOTS at once (each stage timed)
-	python tools/together.py --slots $(TEST_SLOTS) $(TEST_STAGES)
+	python tools/together.py --slots $(TEST_SLOTS) --fill $(TEST_FILL) --fill-window $(TEST_FILL_WINDOW) $(TEST_STAGES)
 
 lint:  ## yamllint, ansible-lint (production profile), syntax checks, ruff, roles' defaults/argument_specs/README in step
 	yamllint -s .

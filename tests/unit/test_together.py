@@ -1,6 +1,7 @@
 """tools/together.py: make test's stages side by side (at most --slots at once), each log whole, a failure
 anywhere fails the run."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,49 @@ def test_a_bad_slot_count_is_refused_naming_the_option(tmp_path):
     done = together(tmp_path, "--slots", "0", "a=true")
     assert done.returncode != 0
     assert "--slots" in done.stderr
+
+
+def idle_stat(tmp_path) -> Path:
+    """A /proc/stat stand-in whose first line a stage advances: idle cores, busy ones, as it is told."""
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 100 1000 0 0 0 0 0 0\n")
+    return stat
+
+
+def advance(stat: Path, busy: bool) -> str:
+    """A shell loop (in the background of a stage, for 6 s) moving the stat file's counters every 0.1 s."""
+    column = "$2" if busy else "$5"
+    step = f"awk '{{{column}+=10; print}}' {stat} > {stat}.new && mv {stat}.new {stat}"
+    return f"for i in $(seq 60); do {step}; sleep 0.1; done &"
+
+
+def test_fill_adds_a_slot_once_the_cores_idle_with_every_slot_taken(tmp_path):
+    # One slot, and the first stage waits for the second's file: only an extra slot lets it end.
+    stat = idle_stat(tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(TOGETHER), "--slots", "1", "--fill", "0.5", "--fill-window", "1",
+         f"first={advance(stat, busy=False)} for i in $(seq 100); do [ -e b ] && break; sleep 0.1; done;"
+         " [ -e b ]", "second=touch b"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, input="",
+        env={**os.environ, "TOGETHER_PROC_STAT": str(stat)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "== the cores were under 50% busy for 1 s: 2 slots from now on" in done.stdout
+
+
+def test_fill_leaves_the_next_stage_waiting_while_the_cores_are_busy(tmp_path):
+    stat = idle_stat(tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(TOGETHER), "--slots", "1", "--fill", "0.5", "--fill-window", "1",
+         f"first={advance(stat, busy=True)} sleep 3; [ ! -e b ]", "second=touch b"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, input="",
+        env={**os.environ, "TOGETHER_PROC_STAT": str(stat)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr  # second had not run while first did
+    assert "slots from now on" not in done.stdout
+
+
+def test_a_fill_share_out_of_range_is_refused_naming_the_option(tmp_path):
+    done = together(tmp_path, "--slots", "2", "--fill", "1.5", "a=true")
+    assert done.returncode != 0
+    assert "--fill takes a number from 0 to 1, not '1.5'" in done.stderr
