@@ -1,5 +1,14 @@
-"""Filters `hbot_bots_plan`, `hbot_exporter_bots` and `hbot_image_pinned`: thin wrappers around
-controllers/plugin_system/bot_plan.py, where the bots' rules live (once).
+"""The bots layer's filters: thin wrappers around controllers/, where the bots' rules live (once).
+
+    {{ hummingbot_bots | hbot_bots_plan(defaults, credentials, connector_keys) }}  ->  the plan, or errors
+    {{ hummingbot_bots | hbot_exporter_bots(root) }}                              ->  what the exporter reads
+    {{ image | hbot_image_pinned }}                                                ->  pinned to a version?
+    {{ hummingbot_bots | hbot_backtest_gate(hummingbot_plan, inventory_dir) }}    ->  list of errors
+
+The rules are controllers/plugin_system/bot_plan.py and, for the backtest gate, controllers/analysis/gate.py:
+a controller whose sentiment / LLM signal is on must name (`backtest_report:` beside its config) the
+metrics.json of a backtest of that exact config whose Sharpe is not below the same config with the
+signal off; relative report paths are relative to the inventory's folder.
 
 Run on the controller (filters always do), before anything on a host changes. ansible-core hands filters
 tagged subclasses of str, float and friends, which pydantic refuses ("buy_spreads.0: Input should be a
@@ -9,36 +18,58 @@ through a JSON round trip first.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-try:
-    from controllers.plugin_system import bot_plan
-    from controllers.plugin_system.registry import load_registry
-except ImportError:  # not installed in this Python: use the checkout this plugin lives in
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from controllers.plugin_system import bot_plan
-    from controllers.plugin_system.registry import load_registry
+
+def _controllers(module: str) -> Any:
+    """controllers.<module>, installed or else from the checkout this plugin lives in. Imported when a
+    filter first runs, never with this file: Ansible loads every filter file in each task's worker
+    process, and the registry's import (its pydantic models, the strategy plugins) cost every task of a
+    converge about 0.17 CPU-s, whether it used these filters or not."""
+    try:
+        return importlib.import_module(f"controllers.{module}")
+    except ImportError:  # not installed in this Python: use the checkout this plugin lives in
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        return importlib.import_module(f"controllers.{module}")
 
 
 def _untagged(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists, read item by item: Ansible's lazy containers hand C-level readers
+    (pydantic's) their raw, untemplated items."""
+    if isinstance(value, Mapping):
+        return {key: _plain(value[key]) for key in value}
+    if isinstance(value, list | tuple):
+        return [_plain(value[index]) for index in range(len(value))]
+    return value
+
+
 def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: dict) -> dict:
     """Every bot and controller checked; the plan the role applies, or the errors."""
     inputs = (_untagged(bots), _untagged(defaults), _untagged(credentials), _untagged(connector_keys))
-    return bot_plan.plan_bots(*inputs, load_registry())
+    return _controllers("plugin_system.bot_plan").plan_bots(
+        *inputs, _controllers("plugin_system.registry").load_registry()
+    )
 
 
 def hbot_exporter_bots(bots: Any, root: str) -> list[dict]:
-    return bot_plan.exporter_bots(_untagged(bots), str(root))
+    return _controllers("plugin_system.bot_plan").exporter_bots(_untagged(bots), str(root))
 
 
 def hbot_image_pinned(image: Any) -> bool:
-    return bot_plan.image_pinned(_untagged(image))
+    return _controllers("plugin_system.bot_plan").image_pinned(_untagged(image))
+
+
+def hbot_backtest_gate(bots: Any, plan: Any, base_dir: str) -> list[str]:
+    return _controllers("analysis.gate").check_bots(_plain(bots), _plain(plan), str(base_dir))
 
 
 class FilterModule:
@@ -47,4 +78,5 @@ class FilterModule:
             "hbot_bots_plan": hbot_bots_plan,
             "hbot_exporter_bots": hbot_exporter_bots,
             "hbot_image_pinned": hbot_image_pinned,
+            "hbot_backtest_gate": hbot_backtest_gate,
         }
