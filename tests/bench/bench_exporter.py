@@ -62,19 +62,24 @@ def generate(out: Path, fills: int, executors: int, batches: int, chunk: int = 5
     start_ms = 1_700_000_000_000
     fee = {"fee_type": "AddedToCost", "percent": "0.001", "percent_token": None, "flat_fees": []}
 
+    def market_of(pair: str) -> dict:
+        """The columns a fill and its order share: where and what the bot traded."""
+        base, quote = pair.split("-")
+        return {
+            "config_file_path": "conf_v2_with_controllers.yml",
+            "strategy": "v2_with_controllers",
+            "market": "bitget",
+            "symbol": pair,
+            "base_asset": base,
+            "quote_asset": quote,
+        }
+
     def fill_rows(first: int, count: int):
         for index in range(first, first + count):
-            pair = pairs[index % len(pairs)]
-            base, quote = pair.split("-")
             price = Decimal(100 + index % 50)
             amount = Decimal("0.01") + Decimal(index % 7) / 100
             yield {
-                "config_file_path": "conf_v2_with_controllers.yml",
-                "strategy": "v2_with_controllers",
-                "market": "bitget",
-                "symbol": pair,
-                "base_asset": base,
-                "quote_asset": quote,
+                **market_of(pairs[index % len(pairs)]),
                 "timestamp": start_ms + index * 1000,
                 "order_id": f"order-{index // FILLS_PER_ORDER}",
                 "trade_type": "BUY" if (index // FILLS_PER_ORDER) % 2 == 0 else "SELL",
@@ -90,17 +95,10 @@ def generate(out: Path, fills: int, executors: int, batches: int, chunk: int = 5
 
     def order_rows(first_fill: int, count: int):
         for order in range(first_fill // FILLS_PER_ORDER, (first_fill + count) // FILLS_PER_ORDER):
-            pair = pairs[(order * FILLS_PER_ORDER) % len(pairs)]
-            base, quote = pair.split("-")
             ts = start_ms + order * FILLS_PER_ORDER * 1000
             yield {
                 "id": f"order-{order}",
-                "config_file_path": "conf_v2_with_controllers.yml",
-                "strategy": "v2_with_controllers",
-                "market": "bitget",
-                "symbol": pair,
-                "base_asset": base,
-                "quote_asset": quote,
+                **market_of(pairs[(order * FILLS_PER_ORDER) % len(pairs)]),
                 "creation_timestamp": ts,
                 "order_type": "LIMIT_MAKER",
                 "amount": Decimal("0.2"),

@@ -275,27 +275,25 @@ def _reloaded(name: str, current: dict, new: dict):
     return controller, new_config
 
 
-def test_hot_reload_lowers_refresh_time_and_cooldown_together():
-    # Hummingbot assigns updatable fields one at a time with validation: refresh 30 <= cooldown 60 would
-    # fail half-way through this valid change and leave a mixed config.
-    controller, new_config = _reloaded(
-        "pmm_rsi_llm",
-        {"executor_refresh_time": 120, "cooldown_time": 60},
-        {"executor_refresh_time": 30, "cooldown_time": 5},
-    )
+# Hummingbot assigns updatable fields one at a time with validation: lowering refresh 120 -> 30 while the
+# cooldown is still 60 would fail half-way (refresh >= cooldown) and leave a mixed config; raising the
+# cooldown first would fail the other way.
+@pytest.mark.parametrize(
+    ("name", "current", "new"),
+    [
+        ("pmm_rsi_llm", {"executor_refresh_time": 120, "cooldown_time": 60},
+         {"executor_refresh_time": 30, "cooldown_time": 5}),
+        ("inventory_mm", {"executor_refresh_time": 30, "cooldown_time": 5},
+         {"executor_refresh_time": 300, "cooldown_time": 120}),
+    ],
+    ids=["lowered", "raised"],
+)
+def test_hot_reload_moves_refresh_time_and_cooldown_together(name, current, new):
+    controller, new_config = _reloaded(name, current, new)
     controller.update_config(new_config)
-    assert (controller.config.executor_refresh_time, controller.config.cooldown_time) == (30, 5)
-    assert controller.strategy.params.executor_refresh_time == 30  # the pure core sees the new values
-
-
-def test_hot_reload_raises_refresh_time_and_cooldown_together():
-    controller, new_config = _reloaded(
-        "inventory_mm",
-        {"executor_refresh_time": 30, "cooldown_time": 5},
-        {"executor_refresh_time": 300, "cooldown_time": 120},
-    )
-    controller.update_config(new_config)
-    assert (controller.config.executor_refresh_time, controller.config.cooldown_time) == (300, 120)
+    wanted = (new["executor_refresh_time"], new["cooldown_time"])
+    assert (controller.config.executor_refresh_time, controller.config.cooldown_time) == wanted
+    assert controller.strategy.params.executor_refresh_time == wanted[0]  # the pure core sees the new values
 
 
 def test_hot_reload_that_breaks_a_rule_changes_nothing_and_names_the_field():

@@ -224,21 +224,20 @@ def test_a_space_file_that_is_not_a_mapping_is_rejected(tmp_path, candles):
         request(tmp_path, candles, space_file=space(tmp_path, "- volatility_window\n"))
 
 
-def test_a_base_config_for_another_controller_is_rejected(tmp_path, candles):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("controller_name: fixed_spread\n",
+         r"--config: controller_name is 'fixed_spread', but 'inventory_mm'"),
+        ("controller_name: inventory_mm\nvolatility_window: 1\n",
+         r"--config: volatility_window: Input should be greater than or equal to 2"),
+    ],
+    ids=["another-controller", "invalid-field"],
+)
+def test_a_bad_base_config_is_rejected_naming_the_field(tmp_path, candles, text, message):
     config = tmp_path / "base.yml"
-    config.write_text("controller_name: fixed_spread\n")
-    with pytest.raises(
-        RequestError, match=r"--config: controller_name is 'fixed_spread', but 'inventory_mm'"
-    ):
-        request(tmp_path, candles, config_file=config)
-
-
-def test_an_invalid_base_config_names_the_field(tmp_path, candles):
-    config = tmp_path / "base.yml"
-    config.write_text("controller_name: inventory_mm\nvolatility_window: 1\n")
-    with pytest.raises(
-        RequestError, match=r"--config: volatility_window: Input should be greater than or equal to 2"
-    ):
+    config.write_text(text)
+    with pytest.raises(RequestError, match=message):
         request(tmp_path, candles, config_file=config)
 
 
