@@ -257,41 +257,49 @@ class BotDatabase:
         upper = min(newest, watermark + self.max_rows)
         return upper, newest - upper
 
+    def _read_new(
+        self, connection: sqlite3.Connection, table: str, watermark: int, query: str, apply
+    ) -> tuple[int, int]:
+        """Hand each row of `table` past `watermark` (at most max_rows of them) to `apply`; `query` binds
+        the watermark and this read's upper bound. Returns (the new watermark, rows left for later)."""
+        upper, pending = self._window(connection, table, watermark)
+        if upper > watermark:
+            for row in connection.execute(query, (watermark, upper)).fetchall():
+                apply(*row)
+        return upper, pending
+
     def _read_fills(self, connection: sqlite3.Connection) -> int:
-        upper, pending = self._window(connection, "TradeFill", self.fill_watermark)
-        if upper == self.fill_watermark:
-            return pending
-        rows = connection.execute(
+        self.fill_watermark, pending = self._read_new(
+            connection,
+            "TradeFill",
+            self.fill_watermark,
             "SELECT market, symbol, trade_type, COUNT(*), TOTAL(CAST(price AS REAL) * amount),"
             " TOTAL(amount), TOTAL(trade_fee_in_quote), MAX(timestamp)"
             ' FROM "TradeFill" WHERE rowid > ? AND rowid <= ? GROUP BY market, symbol, trade_type',
-            (self.fill_watermark, upper),
-        ).fetchall()
-        for market, symbol, trade_type, count, notional, amount, fees, newest_ms in rows:
-            totals = self.fills[(self.markets(market), self.pairs(symbol), side_label(trade_type))]
-            totals.count += count
-            totals.volume_quote += notional / DECIMAL_SCALE**2
-            totals.amount_base += amount / DECIMAL_SCALE
-            totals.fees_quote += fees / DECIMAL_SCALE
-            if newest_ms is not None:
-                newest = newest_ms / 1000.0
-                self.last_fill_timestamp = max(self.last_fill_timestamp or 0.0, newest)
-        self.fill_watermark = upper
+            self._apply_fills,
+        )
         return pending
 
+    def _apply_fills(self, market, symbol, trade_type, count, notional, amount, fees, newest_ms) -> None:
+        totals = self.fills[(self.markets(market), self.pairs(symbol), side_label(trade_type))]
+        totals.count += count
+        totals.volume_quote += notional / DECIMAL_SCALE**2
+        totals.amount_base += amount / DECIMAL_SCALE
+        totals.fees_quote += fees / DECIMAL_SCALE
+        if newest_ms is not None:
+            newest = newest_ms / 1000.0
+            self.last_fill_timestamp = max(self.last_fill_timestamp or 0.0, newest)
+
     def _read_order_status(self, connection: sqlite3.Connection) -> int:
-        upper, pending = self._window(connection, "OrderStatus", self.order_status_watermark)
-        if upper == self.order_status_watermark:
-            return pending
-        rows = connection.execute(
+        self.order_status_watermark, pending = self._read_new(
+            connection,
+            "OrderStatus",
+            self.order_status_watermark,
             'SELECT s.order_id, s.status, o.symbol FROM "OrderStatus" s'
             ' LEFT JOIN "Order" o ON o.id = s.order_id'
             " WHERE s.rowid > ? AND s.rowid <= ? ORDER BY s.rowid",
-            (self.order_status_watermark, upper),
-        ).fetchall()
-        for order_id, event, symbol in rows:
-            self._apply_order_event(order_id, event, symbol)
-        self.order_status_watermark = upper
+            self._apply_order_event,
+        )
         return pending
 
     def _apply_order_event(self, order_id: str, event: str, symbol: str | None) -> None:
@@ -335,16 +343,13 @@ class BotDatabase:
                     self._apply_executor(row, revisit=True)
                 for gone in set(chunk) - seen:  # deleted while active: stop counting it as open
                     del self.active_executors[gone]
-        upper, pending = self._window(connection, "Executors", self.executor_watermark)
-        if upper == self.executor_watermark:
-            return pending
-        rows = connection.execute(
+        self.executor_watermark, pending = self._read_new(
+            connection,
+            "Executors",
+            self.executor_watermark,
             f'SELECT {columns} FROM "Executors" WHERE rowid > ? AND rowid <= ?',
-            (self.executor_watermark, upper),
+            lambda *row: self._apply_executor(row, revisit=False),
         )
-        for row in rows:
-            self._apply_executor(row, revisit=False)
-        self.executor_watermark = upper
         return pending
 
     def _apply_executor(self, row: tuple, revisit: bool) -> None:

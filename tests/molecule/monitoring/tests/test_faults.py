@@ -74,10 +74,14 @@ def reconnects_logged(host) -> int:
         return host.check_output("cat %s", LOG).count("MQTT link back after")
 
 
-def heartbeat_since(stack, moment: float) -> bool:
-    """The exporter's last heartbeat from the bot arrived after `moment` (wall clock, shared kernel)."""
-    age = value_of(stack, f'hbot_heartbeat_age_seconds{{bot="{BOT}"}}')
-    return age is not None and time.time() - age > moment
+def wait_for_heartbeat(stack, moment: float, timeout: float, every: float, what: str) -> None:
+    """Until the exporter's last heartbeat from the bot arrived after `moment` (wall clock, shared kernel)."""
+
+    def since() -> bool:
+        age = value_of(stack, f'hbot_heartbeat_age_seconds{{bot="{BOT}"}}')
+        return age is not None and time.time() - age > moment
+
+    stack.wait_for(since, timeout=timeout, every=every, what=what)
 
 
 def test_a_broker_restart_is_reconnected_by_the_running_bot(stack, host):
@@ -91,12 +95,7 @@ def test_a_broker_restart_is_reconnected_by_the_running_bot(stack, host):
     stack.wait_for(
         lambda: reconnects_logged(host) > reconnects, timeout=180, every=2, what="the bot reconnected"
     )
-    stack.wait_for(
-        lambda: heartbeat_since(stack, restarted_at),
-        timeout=120,
-        every=2,
-        what="a heartbeat through the new broker",
-    )
+    wait_for_heartbeat(stack, restarted_at, timeout=120, every=2, what="a heartbeat through the new broker")
     back = time.monotonic() - restarted
     assert inspect(host, BOT_CONTAINER, "{{.State.StartedAt}}") == started  # the same bot process
     after = rows(host)
@@ -211,9 +210,7 @@ def test_a_docker_daemon_restart_leaves_the_bot_trading(stack, host):
     stack.wait_for(
         lambda: trading(host), timeout=120, every=2, what="the bot trading after the daemon restart"
     )
-    stack.wait_for(
-        lambda: heartbeat_since(stack, restarted_at), timeout=180, every=2, what="the bot's heartbeat"
-    )
+    wait_for_heartbeat(stack, restarted_at, timeout=180, every=2, what="the bot's heartbeat")
     back = time.monotonic() - restarted
     assert inspect(host, BOT_CONTAINER, "{{.State.StartedAt}}") == started  # never stopped
     after = rows(host)
@@ -237,12 +234,7 @@ def test_a_vps_reboot_brings_the_bot_and_its_monitoring_back(stack, host):
         lambda: trading(host, booted_at), timeout=420, every=5, what="the bot trading after the reboot"
     )
     trading_after = time.monotonic() - rebooted
-    stack.wait_for(
-        lambda: heartbeat_since(stack, rebooted_at),
-        timeout=300,
-        every=5,
-        what="the bot's heartbeat at the exporter",
-    )
+    wait_for_heartbeat(stack, rebooted_at, timeout=300, every=5, what="the bot's heartbeat at the exporter")
     watched_after = time.monotonic() - rebooted
     after = rows(host)
     assert after >= before, f"rows lost by the reboot: {before} -> {after}"
