@@ -1,5 +1,6 @@
 """The exporter against a real Mosquitto broker on loopback, and the full scrape it serves."""
 
+import contextlib
 import json
 import shutil
 import socket
@@ -8,6 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -110,11 +112,16 @@ def broker(tmp_path):
     broker.stop()
 
 
-def publisher(port: int) -> paho.Client:
+@contextlib.contextmanager
+def publisher(port: int) -> Iterator[paho.Client]:
+    """A fake bot's MQTT client, connected for the `with` block."""
     client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="fake-bot")
     client.connect("127.0.0.1", port)
     client.loop_start()
-    return client
+    try:
+        yield client
+    finally:
+        client.disconnect()
 
 
 def publish(client: paho.Client, topic: str, payload) -> None:
@@ -124,13 +131,10 @@ def publish(client: paho.Client, topic: str, payload) -> None:
 
 def bot_reports_heartbeat_and_performance(port: int, listener) -> None:
     """A bot's heartbeat and one performance report, received by the exporter's listener."""
-    bot = publisher(port)
-    try:
+    with publisher(port) as bot:
         publish(bot, "hbot/inst1/hb", {"ts": 1})
         publish(bot, "hbot/inst1/performance", PERFORMANCE)
         wait_for(lambda: listener.snapshot()["bot1"].last_performance is not None)
-    finally:
-        bot.disconnect()
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -199,11 +203,16 @@ def value(samples, name: str, **labels) -> float:
     return samples[(name, frozenset(labels.items()))]
 
 
-def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker):
+def scraped_after(exporter, broker, seconds: float) -> dict[tuple[str, frozenset], float]:
+    """A scrape `seconds` after the bot's heartbeat and performance report reached the exporter."""
     listener, registry, clock = exporter
     bot_reports_heartbeat_and_performance(broker.port, listener)
-    clock.now += 5
-    samples = scrape(registry)
+    clock.now += seconds
+    return scrape(registry)
+
+
+def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker):
+    samples = scraped_after(exporter, broker, 5)
     assert value(samples, "hbot_up", bot="bot1") == 1
     assert value(samples, "hbot_heartbeat_age_seconds", bot="bot1") == 5
     for source in ("db", "mqtt", "errors_log"):
@@ -263,12 +272,9 @@ def test_scrape_reports_every_source_with_hand_computed_values(exporter, broker)
 
 def test_labels_stay_within_bot_controller_market_pair_side(exporter, broker):
     listener, registry, _ = exporter
-    bot = publisher(broker.port)
-    try:
+    with publisher(broker.port) as bot:
         publish(bot, "hbot/inst1/performance", PERFORMANCE)
         wait_for(lambda: listener.snapshot()["bot1"].controllers)
-    finally:
-        bot.disconnect()
     for (name, labels), _ in scrape(registry).items():
         if not name.startswith("hbot_"):
             continue
@@ -280,10 +286,8 @@ def test_labels_stay_within_bot_controller_market_pair_side(exporter, broker):
 
 
 def test_heartbeat_missing_marks_the_bot_down_and_stale_pnl_disappears(exporter, broker):
-    listener, registry, clock = exporter
-    bot_reports_heartbeat_and_performance(broker.port, listener)
-    clock.now += 31
-    samples = scrape(registry)
+    _, registry, clock = exporter
+    samples = scraped_after(exporter, broker, 31)
     assert value(samples, "hbot_up", bot="bot1") == 0
     assert value(samples, "hbot_heartbeat_age_seconds", bot="bot1") == 31
     assert (
@@ -322,8 +326,7 @@ def test_never_seen_bot_has_infinite_heartbeat_age(exporter):
 )
 def test_malformed_performance_payload_is_counted_and_marks_mqtt_down(exporter, broker, payload):
     listener, registry, _ = exporter
-    bot = publisher(broker.port)
-    try:
+    with publisher(broker.port) as bot:
         publish(bot, "hbot/inst1/performance", payload)
         wait_for(lambda: listener.snapshot()["bot1"].rejected_total == 1)
         samples = scrape(registry)
@@ -332,8 +335,6 @@ def test_malformed_performance_payload_is_counted_and_marks_mqtt_down(exporter, 
         publish(bot, "hbot/inst1/performance", PERFORMANCE)
         wait_for(lambda: listener.snapshot()["bot1"].last_message_ok)
         assert value(scrape(registry), "hbot_exporter_mqtt_up", bot="bot1") == 1
-    finally:
-        bot.disconnect()
 
 
 def test_oversized_payload_is_refused_without_parsing(exporter, broker):
@@ -341,26 +342,20 @@ def test_oversized_payload_is_refused_without_parsing(exporter, broker):
     huge = json.dumps(
         {"pmm_btc": {"performance": {"global_pnl_quote": 1}, "custom_info": {"x": "y" * 70_000}}}
     )
-    bot = publisher(broker.port)
-    try:
+    with publisher(broker.port) as bot:
         publish(bot, "hbot/inst1/performance", huge.encode())
         wait_for(lambda: listener.snapshot()["bot1"].rejected_total == 1)
-    finally:
-        bot.disconnect()
     assert listener.snapshot()["bot1"].controllers == {}
     assert value(scrape(registry), "hbot_exporter_mqtt_up", bot="bot1") == 0
 
 
 def test_stopped_strategy_removes_its_controllers(exporter, broker):
     listener, registry, _ = exporter
-    bot = publisher(broker.port)
-    try:
+    with publisher(broker.port) as bot:
         publish(bot, "hbot/inst1/performance", PERFORMANCE)
         wait_for(lambda: listener.snapshot()["bot1"].controllers)
         publish(bot, "hbot/inst1/performance", {"pmm_btc": {}})  # what on_stop publishes
         wait_for(lambda: not listener.snapshot()["bot1"].controllers)
-    finally:
-        bot.disconnect()
     assert not any(name.startswith("hbot_controller_") for name, _ in scrape(registry))
 
 
@@ -385,10 +380,9 @@ def test_broker_down_then_back(tmp_path):
         assert value(samples, "hbot_up", bot="bot1") == 0
         broker.start()
         wait_for(lambda: listener.connected, timeout=45)  # paho's reconnect backoff is capped at 30 s
-        bot = publisher(port)
-        publish(bot, "hbot/inst1/hb", {"ts": 1})
-        wait_for(lambda: listener.snapshot()["bot1"].last_heartbeat is not None)
-        bot.disconnect()
+        with publisher(port) as bot:
+            publish(bot, "hbot/inst1/hb", {"ts": 1})
+            wait_for(lambda: listener.snapshot()["bot1"].last_heartbeat is not None)
         samples = scrape(registry)
         assert value(samples, "hbot_exporter_mqtt_broker_up") == 1
         assert value(samples, "hbot_up", bot="bot1") == 1
@@ -448,12 +442,9 @@ def test_an_execution_algorithms_progress_and_cost_are_exported(exporter, broker
             },
         }
     }
-    bot = publisher(broker.port)
-    try:
+    with publisher(broker.port) as bot:
         publish(bot, "hbot/inst1/performance", report)
         wait_for(lambda: "twap_eth" in listener.snapshot()["bot1"].controllers)
-    finally:
-        bot.disconnect()
     samples = scrape(registry)
     controller = {"bot": "bot1", "controller": "twap_eth"}
     assert value(samples, "hbot_controller_execution_completion_ratio", **controller) == 0.5

@@ -205,23 +205,23 @@ def test_an_out_path_that_is_a_file_is_rejected(tmp_path, candles):
         request(tmp_path, candles)
 
 
-def test_an_out_of_range_parameter_in_the_space_file_is_rejected(tmp_path, candles):
-    spec = space(tmp_path, "inventory_risk_aversion: {low: 0.5, high: 5}\n")
-    with pytest.raises(RequestError, match=r"--space: space.inventory_risk_aversion.high: 5 is outside"):
-        request(tmp_path, candles, space_file=spec)
-
-
-def test_an_unknown_parameter_in_the_space_file_is_rejected(tmp_path, candles):
-    spec = space(tmp_path, "gamma: {low: 0.1, high: 1}\n")
-    with pytest.raises(
-        RequestError, match=r"--space: space.gamma: unknown parameter of inventory_mm; searchable: "
-    ):
-        request(tmp_path, candles, space_file=spec)
-
-
-def test_a_space_file_that_is_not_a_mapping_is_rejected(tmp_path, candles):
-    with pytest.raises(RequestError, match=r"--space .*space.yml: expected a mapping, got list"):
-        request(tmp_path, candles, space_file=space(tmp_path, "- volatility_window\n"))
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("inventory_risk_aversion: {low: 0.5, high: 5}\n",
+         r"--space: space.inventory_risk_aversion.high: 5 is outside"),
+        ("gamma: {low: 0.1, high: 1}\n",
+         r"--space: space.gamma: unknown parameter of inventory_mm; searchable: "),
+        ("- volatility_window\n", r"--space .*space.yml: expected a mapping, got list"),
+        # The longest warm-up the space allows (volatility_window 300 + 1) against the training part.
+        ("volatility_window: {low: 10, high: 300}\n",
+         r"ETH-BTC_5m: 400 candles give a training part of 280 bars; the warm-up of 301"),
+    ],
+    ids=["out-of-range", "unknown-parameter", "not-a-mapping", "warm-up-too-long"],
+)
+def test_a_bad_space_file_is_rejected_naming_the_field(tmp_path, candles, text, message):
+    with pytest.raises(RequestError, match=message):
+        request(tmp_path, candles, space_file=space(tmp_path, text))
 
 
 @pytest.mark.parametrize(
@@ -241,12 +241,6 @@ def test_a_bad_base_config_is_rejected_naming_the_field(tmp_path, candles, text,
         request(tmp_path, candles, config_file=config)
 
 
-def test_a_window_too_short_for_the_spaces_longest_warm_up_is_rejected(tmp_path, candles):
-    spec = space(tmp_path, "volatility_window: {low: 10, high: 300}\n")
-    with pytest.raises(
-        RequestError, match=r"ETH-BTC_5m: 400 candles give a training part of 280 bars; the warm-up of 301"
-    ):
-        request(tmp_path, candles, space_file=spec)
 
 
 def test_bad_candles_are_rejected_before_any_work(tmp_path):
