@@ -45,24 +45,16 @@ CANDLE_INTERVALS = {
 ANY_EXCHANGE_INTERVALS = tuple(sorted({i for intervals in CANDLE_INTERVALS.values() for i in intervals}))
 
 
-def updatable(prompt: str, **extra: Any) -> dict[str, Any]:
-    """json_schema_extra marking a field hot-reloadable in Hummingbot (every 10 s)."""
-    return {"prompt": prompt, "prompt_on_new": True, "is_updatable": True, **extra}
-
-
-def fixed(prompt: str) -> dict[str, Any]:
-    return {"prompt": prompt, "prompt_on_new": True}
-
-
 def updatable_field(default: Any, prompt: str, **constraints: Any) -> Any:
     """A field the operator may change while the bot runs: `Field(default, <constraints>)`, prompted
-    for in Hummingbot's `create` and reloaded from its YAML every 10 s."""
-    return Field(default=default, json_schema_extra=updatable(prompt), **constraints)
+    for in Hummingbot's `create` and reloaded from its YAML every 10 s (`is_updatable`)."""
+    extra = {"prompt": prompt, "prompt_on_new": True, "is_updatable": True}
+    return Field(default=default, json_schema_extra=extra, **constraints)
 
 
 def fixed_field(default: Any, prompt: str, **constraints: Any) -> Any:
     """A field read once, when the controller starts (a connector, a pair, a leverage)."""
-    return Field(default=default, json_schema_extra=fixed(prompt), **constraints)
+    return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": True}, **constraints)
 
 
 def at_most(other: str, why: str = "") -> Any:

@@ -12,8 +12,8 @@ signal off; relative report paths are relative to the inventory's folder.
 
 Run on the controller (filters always do), before anything on a host changes. ansible-core hands filters
 tagged subclasses of str, float and friends, which pydantic refuses ("buy_spreads.0: Input should be a
-valid number" for a float list that `hbot-strategies validate` accepts), so the inventory's data goes
-through a JSON round trip first.
+valid number" for a float list that `hbot-strategies validate` accepts), so the inventory's data is made
+plain first (`_plain`).
 """
 
 from __future__ import annotations
@@ -38,34 +38,40 @@ def _controllers(module: str) -> Any:
         return importlib.import_module(f"controllers.{module}")
 
 
-def _untagged(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def _plain(value: Any) -> Any:
-    """Plain dicts and lists, read item by item: Ansible's lazy containers hand C-level readers
-    (pydantic's) their raw, untemplated items."""
+    """What a JSON round trip of the inventory's data would give, built item by item: Ansible's lazy
+    containers template an item when it is read by key or index, but hand C-level readers (json's
+    encoder, pydantic) their raw, untemplated items. Tagged scalars become their plain type; a value JSON
+    cannot hold becomes its str(), as `json.dumps(default=str)` would make it."""
     if isinstance(value, Mapping):
-        return {key: _plain(value[key]) for key in value}
+        return {_key(key): _plain(value[key]) for key in value}
     if isinstance(value, list | tuple):
         return [_plain(value[index]) for index in range(len(value))]
-    return value
+    for plain in (bool, int, float, str):  # bool before int: True is an int too
+        if isinstance(value, plain):
+            return plain(value)
+    return None if value is None else str(value)
+
+
+def _key(key: Any) -> str:
+    """A mapping key as JSON writes it: 1 -> "1", True -> "true", None -> "null"."""
+    return str(key) if isinstance(key, str) else json.dumps(_plain(key))
 
 
 def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: dict) -> dict:
     """Every bot and controller checked; the plan the role applies, or the errors."""
-    inputs = (_untagged(bots), _untagged(defaults), _untagged(credentials), _untagged(connector_keys))
+    inputs = (_plain(bots), _plain(defaults), _plain(credentials), _plain(connector_keys))
     return _controllers("plugin_system.bot_plan").plan_bots(
         *inputs, _controllers("plugin_system.registry").load_registry()
     )
 
 
 def hbot_exporter_bots(bots: Any, root: str) -> list[dict]:
-    return _controllers("plugin_system.bot_plan").exporter_bots(_untagged(bots), str(root))
+    return _controllers("plugin_system.bot_plan").exporter_bots(_plain(bots), str(root))
 
 
 def hbot_image_pinned(image: Any) -> bool:
-    return _controllers("plugin_system.bot_plan").image_pinned(_untagged(image))
+    return _controllers("plugin_system.bot_plan").image_pinned(_plain(image))
 
 
 def hbot_backtest_gate(bots: Any, plan: Any, base_dir: str) -> list[str]:

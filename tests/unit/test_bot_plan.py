@@ -112,7 +112,8 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
         config = registry.default_config(name)
         config.pop("connector_name", None)
         controllers.append({"plugin": name, "id": f"{name}_1", "config": config})
-    lists = {"buy_spreads": [0.004, 0.008], "sell_spreads": "0.005"}  # a list, and Hummingbot's CSV form
+    # a list with a templated item (the rules see its value), and Hummingbot's CSV form
+    lists = {"buy_spreads": ["{{ first_spread }}", 0.008], "sell_spreads": "0.005"}
     controllers.append({"plugin": "inventory_mm", "id": "lists", "config": lists})
     # hedged_mm's perpetual needs keys of its own
     hedge = {"binance_perpetual": "futures"}
@@ -132,7 +133,7 @@ def test_every_built_in_default_and_a_list_field_round_trip_through_the_inventor
         "        mode: '0600'\n"
     )
     out = tmp_path / "plan.json"
-    extra = json.dumps({"out": str(out), "defaults": DEFAULTS, "keys": HEDGE_KEYS})
+    extra = json.dumps({"out": str(out), "defaults": DEFAULTS, "keys": HEDGE_KEYS, "first_spread": 0.004})
     playbook = Path(sys.executable).with_name("ansible-playbook")  # the venv's, beside this Python
     run = subprocess.run(
         [str(playbook), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "plan.yml"), "-e", extra],
