@@ -19,9 +19,7 @@ plain first (`_plain`).
 from __future__ import annotations
 
 import importlib
-import json
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,23 +37,9 @@ def _controllers(module: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """What a JSON round trip of the inventory's data would give, built item by item: Ansible's lazy
-    containers template an item when it is read by key or index, but hand C-level readers (json's
-    encoder, pydantic) their raw, untemplated items. Tagged scalars become their plain type; a value JSON
-    cannot hold becomes its str(), as `json.dumps(default=str)` would make it."""
-    if isinstance(value, Mapping):
-        return {_key(key): _plain(value[key]) for key in value}
-    if isinstance(value, list | tuple):
-        return [_plain(value[index]) for index in range(len(value))]
-    for plain in (bool, int, float, str):  # bool before int: True is an int too
-        if isinstance(value, plain):
-            return plain(value)
-    return None if value is None else str(value)
-
-
-def _key(key: Any) -> str:
-    """A mapping key as JSON writes it: 1 -> "1", True -> "true", None -> "null"."""
-    return str(key) if isinstance(key, str) else json.dumps(_plain(key))
+    """The inventory's data as plain JSON values (controllers/shared_base/plain.py, the one such helper);
+    what JSON has no type for becomes its str(), as a `json.dumps(default=str)` round trip would."""
+    return _controllers("shared_base.plain").plain(value, other=str)
 
 
 def hbot_bots_plan(bots: Any, defaults: dict, credentials: Any, connector_keys: dict) -> dict:
