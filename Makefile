@@ -25,7 +25,7 @@ DEMO_IMAGES := hummingbot mosquitto prometheus alertmanager node-exporter cadvis
 STAMP := $(VENV)/.installed
 RESULTS_CANDLES ?= ../shared/data/candles/*.csv
 
-.PHONY: help deps host-deps venv test-deps rehearsal demo tunnel logs upgrade backup restore test lint role-docs unit monitoring integration molecule runtime results bench down status clean
+.PHONY: help deps host-deps venv test-deps rehearsal demo tunnel logs upgrade backup restore test lint role-docs unit monitoring integration molecule molecule-host-vm runtime results bench down status clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -130,6 +130,11 @@ integration:  ## Bad-input preflight tests (host and bot layers) against fresh s
 
 molecule:  ## Molecule: converge, idempotence, testinfra verify (host on Debian 12 and 13; bots; monitoring), side by side
 	python tools/together.py molecule-host molecule-bots molecule-monitoring
+
+molecule-host-vm: test-deps  ## The host layer on Debian 12 and 13 VMs under QEMU, for Lynis's own index (not in make test: 74 min emulated)
+	@command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
+	cd tests && molecule test -s host-vm
 
 molecule-%:  ## One molecule scenario: make molecule-host, molecule-bots or molecule-monitoring (own VPSes, ports, state)
 	cd tests && molecule test -s $*

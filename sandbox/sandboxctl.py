@@ -8,7 +8,9 @@ rootfs (`docker import`) and is cached by a hash of everything that went into it
     sandboxctl.py plan KIND ... [--suite S]           which images those kinds need, and which are cached
     sandboxctl.py load NAME KIND=TAG ... [--suite S]  put images into a host's Docker under the tags
                                                       production pulls (what a registry would serve)
-    sandboxctl.py up NAME[:PORT] ... [--suite S] [--inventory FILE]
+    sandboxctl.py up NAME[:PORT] ... [--suite S] [--inventory FILE] [--vm]
+                                                      --vm: virtual machines with their own kernel
+                                                      (sandbox/vm.py), not containers
     sandboxctl.py down [NAME ...]                     remove hosts (all sandbox hosts if none)
     sandboxctl.py status
 
@@ -488,10 +490,13 @@ def sandbox_containers(names: list[str] | None = None) -> list[str]:
 
 
 def down(names: list[str] | None) -> None:
+    import vm  # sandbox/vm.py, which imports this module
+
     for name in sandbox_containers(names):
         log(f"removing {name}")
         run("docker", "rm", "-f", "-v", name, capture=True)
         run("docker", "volume", "rm", "-f", f"{name}-docker", check=False, capture=True)
+    vm.down(names)
 
 
 @contextlib.contextmanager
@@ -551,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--inventory", type=Path, help="also write an inventory for these hosts here")
     start.add_argument("--json", action="store_true", help="print the started hosts as JSON")
     start.add_argument("--reuse", action="store_true", help="keep hosts that are already running")
+    start.add_argument("--vm", action="store_true", help="virtual machines with their own kernel (QEMU)")
     stop = sub.add_parser("down", help="remove sandbox hosts")
     stop.add_argument("hosts", nargs="*")
     sub.add_parser("status", help="list sandbox hosts")
@@ -567,7 +573,12 @@ def main(argv: list[str] | None = None) -> int:
         print(build_image(args.kind, args.suite))
     elif args.command == "up":
         hosts = [parse_host(spec, 2222 + i) for i, spec in enumerate(args.hosts)]
-        started = up(hosts, args.suite, reuse=args.reuse)
+        if args.vm:
+            import vm  # sandbox/vm.py, which imports this module
+
+            started = vm.up(hosts, args.suite)
+        else:
+            started = up(hosts, args.suite, reuse=args.reuse)
         if args.inventory:
             write_inventory(args.inventory, started)
         if args.json:
@@ -589,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
             "--format",
             "table {{.Names}}\t{{.Status}}\t{{.Ports}}\t{{.Image}}",
         )
+        import vm  # sandbox/vm.py, which imports this module
+
+        for name, pid in sorted(vm.running().items()):
+            print(f"{name}\tVM, QEMU pid {pid}")
     return 0
 
 
