@@ -377,18 +377,26 @@ def wait_for_boot(name: str, timeout: float = 90) -> None:
     sys.exit(f"sandbox: {name} did not boot within {timeout:.0f}s (systemd says {state!r})")
 
 
-def provision_like_a_provider(name: str, pubkey: str) -> dict[str, str]:
-    """What a provider's cloud-init does: the user's key in place and (weak) passwords set."""
+def weak_passwords(name: str) -> tuple[dict[str, str], bytes]:
+    """The provider's passwords for the admin user and root, kept (0600) for the tests that offer them,
+    and the chpasswd input that sets them."""
     passwords = {ADMIN_USER: secrets.token_urlsafe(18), "root": secrets.token_urlsafe(18)}
+    secret_file = STATE / f"{name}.passwords.json"
+    secret_file.write_text(json.dumps(passwords))
+    secret_file.chmod(0o600)
+    return passwords, "".join(f"{user}:{pw}\n" for user, pw in passwords.items()).encode()
+
+
+def provision_like_a_provider(name: str, pubkey: str) -> None:
+    """What a provider's cloud-init does: the user's key in place and (weak) passwords set."""
+    _passwords, chpasswd = weak_passwords(name)
     keys = f"/home/{ADMIN_USER}/.ssh/authorized_keys"
     script = (
         f"set -eu; printf '%s\\n' '{pubkey}' > {keys};"
         f" chown {ADMIN_USER}:{ADMIN_USER} {keys}; chmod 0600 {keys};"
         " chpasswd; until [ -s /etc/ssh/ssh_host_ed25519_key.pub ]; do sleep 0.2; done"
     )
-    chpasswd = "".join(f"{user}:{pw}\n" for user, pw in passwords.items()).encode()
     run("docker", "exec", "-i", container(name), "bash", "-c", script, input=chpasswd)
-    return passwords
 
 
 def host_key(name: str) -> str:
@@ -473,9 +481,7 @@ def up(hosts: list[tuple[str, int]], suite: str, reuse: bool = False) -> list[di
         fresh.append((name, port))
     for name, port in fresh:
         wait_for_boot(name)
-        secret_file = STATE / f"{name}.passwords.json"
-        secret_file.write_text(json.dumps(provision_like_a_provider(name, pubkey)))
-        secret_file.chmod(0o600)
+        provision_like_a_provider(name, pubkey)
         record_known_host(port, host_key(name))
     for _name, port in hosts:
         wait_for_ssh(port, key)

@@ -18,10 +18,8 @@ than a container (docs/host-layer.md has the figures). HBOT_VM_MEMORY (MiB) and 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -79,9 +77,9 @@ def boot_files(tree: Path) -> tuple[Path, Path]:
     return kernels[-1], tree / "boot" / f"initrd.img-{version}"
 
 
-def make_disk(name: str, tree: Path, pubkey: str) -> tuple[Path, dict[str, str], str]:
+def make_disk(name: str, tree: Path, pubkey: str) -> tuple[Path, str]:
     """A disk of this VM's own, personalised as a provider's cloud-init would: its name, the key,
-    weak passwords, fresh host keys. Returns the disk, the passwords and the ed25519 host key."""
+    weak passwords, fresh host keys. Returns the disk and the ed25519 host key."""
     folder = VMS / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -96,8 +94,7 @@ def make_disk(name: str, tree: Path, pubkey: str) -> tuple[Path, dict[str, str],
                      if line.startswith(f"{ADMIN_USER}:"))
         os.chown(keys, int(owner[2]), int(owner[3]))
         keys.chmod(0o600)
-        passwords = {ADMIN_USER: secrets.token_urlsafe(18), "root": secrets.token_urlsafe(18)}
-        chpasswd = "".join(f"{user}:{pw}\n" for user, pw in passwords.items()).encode()
+        _passwords, chpasswd = sandboxctl.weak_passwords(name)
         run("chroot", str(root), "chpasswd", input=chpasswd)  # the image's own chpasswd and PAM
         for old in (root / "etc" / "ssh").glob("ssh_host_*"):
             old.unlink()
@@ -107,7 +104,7 @@ def make_disk(name: str, tree: Path, pubkey: str) -> tuple[Path, dict[str, str],
         run("mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(disk), DISK_SIZE, capture=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return disk, passwords, host_key
+    return disk, host_key
 
 
 def start(name: str, port: int, kernel: Path, initrd: Path, disk: Path) -> None:
@@ -135,10 +132,7 @@ def up(hosts: list[tuple[str, int]], suite: str) -> list[dict]:
     down([name for name, _ in hosts])
     for name, port in hosts:
         log(f"starting VM {name} ({suite}, {ACCEL}) on 127.0.0.1:{port}")
-        disk, passwords, host_key = make_disk(name, tree, pubkey)
-        secret_file = STATE / f"{name}.passwords.json"
-        secret_file.write_text(json.dumps(passwords))
-        secret_file.chmod(0o600)
+        disk, host_key = make_disk(name, tree, pubkey)
         sandboxctl.record_known_host(port, host_key)
         start(name, port, kernel, initrd, disk)
     started = time.monotonic()
