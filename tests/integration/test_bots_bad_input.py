@@ -1,19 +1,19 @@
 """Bad bot declarations fail in the bots layer's preflight, name the field, and leave the host as it was.
 
 Runs playbooks/bots.yml against a fresh (never converged) sandbox VPS: any task that slipped past
-preflight would create /opt/hbot, install packages or start containers.
+preflight would create /opt/hbot, install packages or start containers. The cases run in one bots.yml
+run, each as an inventory host of its own (an alias of that VPS, the case's overrides in its host_vars):
+each host must fail on its own input alone, as each VPS of a real inventory does.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from preflight_harness import host_fingerprint, run_playbook, sandboxctl
+from preflight_harness import run_cases, sandboxctl
 
 HOST = "bots-badinput"
 PORT = 2402
@@ -115,39 +115,40 @@ def inventory(tmp_path_factory) -> Path:
     hosts = sandboxctl.up([(HOST, PORT)], "trixie")
     path = tmp_path_factory.mktemp("inventory") / "hosts.yml"
     sandboxctl.write_inventory(path, hosts)
+    (path.parent / "group_vars" / "vps").mkdir(parents=True)
+    (path.parent / "group_vars" / "vps" / "main.yml").write_text(json.dumps(GOOD, indent=1) + "\n")
     yield path
     sandboxctl.down([HOST])
 
 
-def run_bots(inventory: Path, variables: dict, *extra: str) -> subprocess.CompletedProcess:
-    return run_playbook(inventory, "bots.yml", variables, *extra, timeout=300)
+@pytest.fixture(scope="module")
+def bad(inventory, gate_reports):
+    """Every bad case, the backtest gate's too, in one bots.yml run, each on a host of its own."""
+    cases = {case: overrides for case, overrides, _ in CASES}
+    for case, report, _ in GATE_CASES:
+        cases[case] = {"hummingbot_bots": [signal_bot(gate_reports[report] if report else None)]}
+    return run_cases(inventory, "bots.yml", cases, port=PORT, timeout=600)
 
 
-@pytest.mark.parametrize(("overrides", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_bot_input_fails_in_preflight_and_changes_nothing(inventory, overrides, field):
-    before = host_fingerprint(PORT)
-    result = run_bots(inventory, {**GOOD, **overrides})
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
-    failure = output[output.find("fatal:") :] if "fatal:" in output else output
-    assert field in failure, f"the error does not name {field}:\n{failure[-3000:]}"
-    recap = re.search(rf"^{HOST}\s*:.*changed=(\d+)", output, re.M)
-    assert recap is None or recap.group(1) == "0", output[-3000:]
-    assert host_fingerprint(PORT) == before, f"the host changed although preflight failed on {field}"
+@pytest.mark.parametrize(("case", "field"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_bot_input_fails_in_preflight_and_changes_nothing(bad, case, field):
+    bad.assert_failed_alone(case, field)
 
 
-def test_secrets_never_appear_in_the_failure_output(inventory):
-    result = run_bots(
-        inventory, {**GOOD, "hummingbot_bots": [bot(controllers=controller("no_such_strategy"))]}
-    )
-    output = result.stdout + result.stderr
+def test_secrets_never_appear_in_the_failure_output(bad):
     for secret in (GOOD["hummingbot_config_password"], GOOD["hummingbot_mqtt_password"], "k" * 24, "s" * 24):
-        assert secret not in output
+        assert secret not in bad.output
 
 
-def test_good_input_passes_preflight(inventory):
-    result = run_bots(inventory, GOOD, "--tags", "preflight")
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+@pytest.fixture(scope="module")
+def good(inventory, gate_reports):
+    """The inventory as it is, and with a signal backed by its report: one preflight run, a host each."""
+    cases = {"as-is": {}, "backed-signal": {"hummingbot_bots": [signal_bot(gate_reports["good"])]}}
+    return run_cases(inventory, "bots.yml", cases, "--tags", "preflight", timeout=600)
+
+
+def test_good_input_passes_preflight(good):
+    assert "as-is" not in good.failures and good.count("as-is", "failed") == 0, good.output[-3000:]
 
 
 # --- the backtest gate: an enabled sentiment/LLM signal needs a report of that exact config --------------
@@ -204,23 +205,12 @@ GATE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("report", "problem"), [c[1:] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES])
-def test_backtest_gate_fails_in_preflight_and_changes_nothing(inventory, gate_reports, report, problem):
-    before = host_fingerprint(PORT)
-    bots = [signal_bot(gate_reports[report] if report else None)]
-    result = run_bots(inventory, {**GOOD, "hummingbot_bots": bots})
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
-    failure = output[output.find("fatal:") :] if "fatal:" in output else output
-    flowed = " ".join(failure.split())  # Ansible's YAML output wraps long messages at spaces
+@pytest.mark.parametrize(("case", "problem"), [c[::2] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES])
+def test_backtest_gate_fails_in_preflight_and_changes_nothing(bad, case, problem):
     field = "hummingbot_bots[0].controllers[0].backtest_report: bot bot1, controller pmm_rsi_llm"
-    assert field in flowed and problem in flowed, failure[-3000:]
-    recap = re.search(rf"^{HOST}\s*:.*changed=(\d+)", output, re.M)
-    assert recap is None or recap.group(1) == "0", output[-3000:]
-    assert host_fingerprint(PORT) == before, f"the host changed although the backtest gate failed ({report})"
+    bad.assert_failed_alone(case, field, problem)
 
 
-def test_backtest_gate_passes_a_report_that_backs_the_signal(inventory, gate_reports):
-    bots = [signal_bot(gate_reports["good"])]
-    result = run_bots(inventory, {**GOOD, "hummingbot_bots": bots}, "--tags", "preflight")
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+def test_backtest_gate_passes_a_report_that_backs_the_signal(good):
+    assert "backed-signal" not in good.failures, good.failures["backed-signal"][-3000:]
+    assert good.count("backed-signal", "failed") == 0, good.output[-3000:]
