@@ -36,6 +36,9 @@ from pathlib import Path
 
 LOGS = Path(".cache")
 HEARTBEAT = 300  # seconds between "still running" lines
+# Seconds between looks at the stages: a freed slot is refilled within it. The look is a few syscalls;
+# at 2 s, the run's last stages and every test of this file waited on it.
+POLL = 0.2
 MOLECULE_STEP = re.compile(r"➜ \S+: \S.*")  # molecule's "scenario ➜ step: state" lines
 FAILURES_SHOWN = 20  # summary lines repeated per failed stage
 PROC_STAT = Path(os.environ.get("TOGETHER_PROC_STAT", "/proc/stat"))  # the unit tests point it elsewhere
@@ -178,7 +181,7 @@ def main(argv: list[str]) -> int:
             print(f"== {name}: exit {process.returncode} after {time.monotonic() - begin:.0f} s", flush=True)
             if process.returncode:
                 failed.append(name)
-        time.sleep(2)
+        time.sleep(POLL)
     print(f"== together ({', '.join(name for name, _ in jobs)}): {time.monotonic() - begin:.0f} s, "
           f"CPU busy {busy_share(cpu_start, cpu_times())}"
           + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
