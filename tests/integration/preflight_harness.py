@@ -80,33 +80,28 @@ class Batch:
 RECORD = re.compile(r"^(fatal|failed): \[([^\]\s]+)(?: -> [^\]]+)?\]")
 
 
-def run_cases(inventory: Path, playbook: str, cases: dict[str, dict], *extra: str,
-              port: int | None = None, timeout: int = 900) -> Batch:
+def run_cases(inventory: Path, port: int, playbook: str, cases: dict[str, dict], *extra: str,
+              timeout: int = 900) -> Batch:
     """Run `playbook` once for all `cases`: each case is an inventory host of its own, an alias of the
     inventory's one VPS, with the case's variables as its host_vars (over the inventory's group_vars).
 
     Why: one `ansible-playbook` start, one payload build per module and one play per layer, instead of
     one of each per case (50 runs cost integration about 160 CPU-s). Each host still fails or passes on
-    its own variables alone, as each VPS of a real inventory does. With `port`, the VPS is fingerprinted
+    its own variables alone, as each VPS of a real inventory does. The VPS (on `port`) is fingerprinted
     before and after (`host_changed`).
     """
-    source = inventory.read_text()
-    address = re.search(r"(?m)^ {8}(\S+):\n((?: {10}.*\n)+)", source)
-    connection = address.group(2)
     folder = Path(tempfile.mkdtemp(prefix=f"{Path(playbook).stem}-", dir=inventory.parent.parent))
     if (inventory.parent / "group_vars").is_dir():
         shutil.copytree(inventory.parent / "group_vars", folder / "group_vars")
     (folder / "host_vars").mkdir()
-    blocks = []
     for name, variables in cases.items():
-        blocks.append(f"        {name}:\n{connection}")
         (folder / "host_vars" / f"{name}.yml").write_text(json.dumps(variables, indent=1) + "\n")
-    (folder / "hosts.yml").write_text(source[: address.start()] + "".join(blocks) + source[address.end():])
-    before = host_fingerprint(port) if port else ""
+    sandboxctl.write_inventory(folder / "hosts.yml", [{"name": name, "port": port} for name in cases])
+    before = host_fingerprint(port)
     # At most 5 at once: the aliases share one SSH connection, and sshd serves 10 sessions on it.
     result = run_playbook(folder / "hosts.yml", playbook, None, "--forks", "5", *extra, timeout=timeout)
     output = result.stdout + result.stderr
-    batch = Batch(output, result.returncode, host_changed=bool(port) and host_fingerprint(port) != before)
+    batch = Batch(output, result.returncode, host_changed=host_fingerprint(port) != before)
     record = None
     for line in output.splitlines():
         if line[:1].strip():  # a line that starts a new record

@@ -76,7 +76,7 @@ def inventory(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def bad(inventory):
     """Every case in one site.yml run, each on a host of its own."""
-    return run_cases(inventory, "site.yml", {case: variables for case, variables, _ in CASES}, port=PORT)
+    return run_cases(inventory, PORT, "site.yml", {case: variables for case, variables, _ in CASES})
 
 
 @pytest.mark.parametrize(("case", "variable"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])

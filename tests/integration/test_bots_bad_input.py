@@ -127,7 +127,7 @@ def bad(inventory, gate_reports):
     cases = {case: overrides for case, overrides, _ in CASES}
     for case, report, _ in GATE_CASES:
         cases[case] = {"hummingbot_bots": [signal_bot(gate_reports[report] if report else None)]}
-    return run_cases(inventory, "bots.yml", cases, port=PORT, timeout=600)
+    return run_cases(inventory, PORT, "bots.yml", cases, timeout=600)
 
 
 @pytest.mark.parametrize(("case", "field"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
@@ -144,7 +144,7 @@ def test_secrets_never_appear_in_the_failure_output(bad):
 def good(inventory, gate_reports):
     """The inventory as it is, and with a signal backed by its report: one preflight run, a host each."""
     cases = {"as-is": {}, "backed-signal": {"hummingbot_bots": [signal_bot(gate_reports["good"])]}}
-    return run_cases(inventory, "bots.yml", cases, "--tags", "preflight", timeout=600)
+    return run_cases(inventory, PORT, "bots.yml", cases, "--tags", "preflight", timeout=600)
 
 
 def test_good_input_passes_preflight(good):
