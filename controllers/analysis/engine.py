@@ -66,6 +66,7 @@ from hummingbot.strategy_v2.models.executors_info import ExecutorInfo
 
 from controllers.analysis.fill_model import (
     BUY,
+    PATH_POINTS,
     SELL,
     Barriers,
     Bars,
@@ -77,6 +78,7 @@ from controllers.analysis.fill_model import (
     price_increment,
     simulate_order,
     simulate_position,
+    walk_bars,
 )
 from controllers.shared_base.plain import plain
 
@@ -461,6 +463,8 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         super().__init__()
         self.progress = progress
         self.fill = fill  # None: Hummingbot's own fill model
+        # when the controller decides (fill_model.DECISIONS): Hummingbot's own model, at bar closes
+        self.decisions = "close" if fill is None else fill.decisions
         if fill is not None:
             self.position_executor_simulator = ConservativePositionSimulator(fill)
         self.records: list[tuple[float, float, float, float, int, int]] = []
@@ -494,9 +498,11 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
             open_pnl += self.held_base * close + self.held_cash
             inventory += self.held_base * close
             self.controller.positions_held = self.held_positions(close)
+        if self.decisions == "path" and row["point"] < PATH_POINTS - 1:
+            return  # one record a bar: at its last point, its close, stamped with the bar's time
         self.records.append(
             (
-                float(row["timestamp"]),
+                float(row.get("bar_timestamp", row["timestamp"])),
                 float(row["close_bt"]),
                 self._closed_pnl + open_pnl,
                 inventory,
@@ -506,6 +512,36 @@ class RecordingBacktestingEngine(BacktestingEngineBase):
         )
         if self.progress is not None:
             self.progress.update(1)
+
+    def prepare_market_data(self) -> pd.DataFrame:
+        """Hummingbot's frame (one row per bar, the controller's features merged in), or with decisions
+        "path" the same bars walked point by point (fill_model.walk_bars): one row per point, each with
+        the features of the last bar closed before it, as a bot's candle feed holds only closed bars,
+        and its reference price at the point, as a bot reads the book's mid. `bar_timestamp` is the
+        point's bar, `point` its index. The first bar has no bar closed before it: it warms up (its
+        own features, ready 0), as a bot does with no candles yet."""
+        frame = super().prepare_market_data()
+        if self.decisions == "close":
+            return frame
+        candles = ("timestamp", "open", "high", "low", "close", "volume")
+        walked = walk_bars(*(frame[name].tolist() for name in candles[:5]))
+        points = len(walked["bar"]) // len(frame)
+        features = frame.drop(columns=[*candles, *(f"{name}_bt" for name in candles)])
+        closed = features.shift(1)
+        closed.iloc[0] = features.iloc[0]
+        if "ready" in closed:
+            closed.iloc[0, closed.columns.get_loc("ready")] = 0.0
+        out = closed.iloc[walked["bar"]].reset_index(drop=True)
+        for name in candles[:5]:
+            out[name] = out[f"{name}_bt"] = walked[name]
+        out["volume"] = out["volume_bt"] = (frame["volume"].to_numpy() / points)[walked["bar"]]
+        if "reference_price" in out:
+            out["reference_price"] = walked["close"]
+        out["bar_timestamp"] = frame["timestamp"].to_numpy()[walked["bar"]]
+        out["point"] = walked["point"]
+        out = BacktestingDataProvider.ensure_epoch_index(out)
+        self.controller.processed_data["features"] = out
+        return out
 
     def extras(self) -> dict[str, Any]:
         """What a subclass records beyond the bars, fills and executors (EngineRun.extras): nothing here."""
@@ -775,9 +811,14 @@ class BacktestResult:
         bars = pd.DataFrame(getattr(self.engine, "records", []), columns=list(RECORD_COLUMNS))
         trace = getattr(self.engine.controller, "trace_frame", None)
         quotes = trace()[["timestamp", "best_bid", "best_ask"]] if trace else pd.DataFrame()
-        if quotes.empty:
+        if quotes.empty or bars.empty:
             bars["best_bid"], bars["best_ask"] = math.nan, math.nan
             return bars
+        # each decision's bar (with decisions "path", several a bar): the last one stands for the bar
+        stamps = bars["timestamp"].to_numpy()
+        quotes = quotes.assign(
+            timestamp=stamps[(stamps.searchsorted(quotes["timestamp"], "right") - 1).clip(0)]
+        )
         return bars.merge(quotes.drop_duplicates("timestamp", keep="last"), on="timestamp", how="left")
 
 

@@ -45,6 +45,7 @@ from controllers.analysis.inputs import (
     check_config,
     check_fee,
     is_execution,
+    once_a_bar,
 )
 from controllers.plugin_system.registry import CheckedConfig, StrategyRegistry, load_registry
 
@@ -116,6 +117,7 @@ def plan_study(
         raise InputError("configs", "no execution algorithm given")
     if not candle_files:
         raise InputError("candles", "no candle files given")
+    choice = once_a_bar(choice, "execution algorithms (each judged against a market order on a bar)")
     windows: list[StudyWindow] = []
     for path in candle_files:
         market, candles, fill = open_market(path, fill_gaps, choice)

@@ -14,6 +14,11 @@ rate; take-profit is seen on closes only, and a stop is valued at the close. Her
   trailing stop) is checked first, and from the fill's own bar: when a bar touches both the stop and
   the take-profit, the stop counts. The take-profit is checked from the bar after the fill (the
   order is placed once the entry fills);
+- the barriers sit where Hummingbot's PositionExecutor puts them, which is not always at the
+  configured return: it stops on the position's *net* return, the entry's fee already paid included,
+  so a 0.5% stop after a 0.1% entry fee fires once the price has moved 0.4%. The same holds for a
+  market take-profit and the trailing stop's activation. A limit take-profit rests at its configured
+  price (the executor places it there);
 - market exits (stop-loss, trailing stop, a market take-profit, time limit) fill at the barrier
   price moved against the position by the slippage, or at a worse open when the bar gapped past it;
   a limit take-profit fills at its price, when a bar trades through it (maker fee);
@@ -52,6 +57,12 @@ PUBLIC_FEES: dict[str, tuple[float, float]] = {
 DEFAULT_SLIPPAGE = 0.0005  # 5 bps: a market order pays about half the spread plus impact on a liquid pair
 
 
+# When the controller decides, a term of the conservative model: once a bar at its close ("close"), or
+# at each point of the bar's path ("path", walk_bars), as a bot on the replay market sees the price move.
+DECISIONS = ("close", "path")
+# A library call's (FillTerms's) default: Hummingbot's own cadence. The commands choose per controller,
+# path wherever the engine can walk the bars (inputs.default_decisions).
+DEFAULT_DECISIONS = "close"
 FILL_MODELS = ("conservative", "hummingbot")
 DEFAULT_FILL_MODEL = "conservative"  # the project's figures never come from the flattering model unasked
 
@@ -68,6 +79,7 @@ class FillTerms:
     taker_fee: float
     slippage: float = DEFAULT_SLIPPAGE
     tick: float = 0.0  # the market's price increment; 0: set from the candles (see price_increment)
+    decisions: str = DEFAULT_DECISIONS  # DECISIONS: when the controller decides
 
     def __post_init__(self) -> None:
         for name in ("maker_fee", "taker_fee", "slippage"):
@@ -76,9 +88,13 @@ class FillTerms:
                 raise FillModelError(f"{name}: {value!r} is outside [0, 0.01); a fraction (0.001 = 0.1%)")
         if isinstance(self.tick, bool) or not isinstance(self.tick, int | float) or not self.tick >= 0:
             raise FillModelError(f"tick: {self.tick!r} must be a price increment >= 0")
+        if self.decisions not in DECISIONS:
+            raise FillModelError(f"decisions: {self.decisions!r} is not one of {', '.join(DECISIONS)}")
 
-    def summary(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in ("maker_fee", "taker_fee", "slippage", "tick")}
+    def summary(self) -> dict[str, float | str]:
+        return {
+            name: getattr(self, name) for name in ("maker_fee", "taker_fee", "slippage", "tick", "decisions")
+        }
 
 
 def model_summary(fill: FillTerms | None, fee: float) -> dict:
@@ -96,6 +112,7 @@ def fill_terms(
     taker_fee: float | None = None,
     slippage: float | None = None,
     tick: float = 0.0,
+    decisions: str | None = None,
 ) -> FillTerms:
     """The terms for `connector`: the rates given, else its public tier. A connector with no known tier
     needs both rates given (FillModelError naming connector_name otherwise)."""
@@ -110,7 +127,10 @@ def fill_terms(
         public_maker, public_taker = PUBLIC_FEES[base]
         maker_fee = public_maker if maker_fee is None else maker_fee
         taker_fee = public_taker if taker_fee is None else taker_fee
-    return FillTerms(maker_fee, taker_fee, DEFAULT_SLIPPAGE if slippage is None else slippage, tick)
+    slippage = DEFAULT_SLIPPAGE if slippage is None else slippage
+    return FillTerms(
+        maker_fee, taker_fee, slippage, tick, DEFAULT_DECISIONS if decisions is None else decisions
+    )
 
 
 def assumptions(model: dict) -> list[str]:
@@ -127,11 +147,24 @@ def assumptions(model: dict) -> list[str]:
         " when that bar trades through it by one price increment"
         f" ({model['tick']:g}).".replace("(0).", "(read from each candle file)."),
         "Take-profit and stops are checked on each bar's high/low; a bar touching both is a stop.",
+        "A stop fires on the position's net return, the entry fee included, as the live position executor"
+        " fires it (a 0.5% stop after a 0.1% entry fee: at a 0.4% move).",
         f"Market orders (market entries, stops, time limits, early stops) fill {model['slippage']:.2%}"
         " worse than their trigger price, or at a worse open after a gap.",
+        DECISION_ASSUMPTIONS[model.get("decisions", "close")],
         f"Fees on both legs: maker {model['maker_fee']:.3%} on limit fills, taker {model['taker_fee']:.3%}"
-        " on market fills.",
+        " on market fills.",  # last: compare's text adds where the rates came from
     ]
+
+
+# What a report says of each DECISIONS term.
+DECISION_ASSUMPTIONS = {
+    "close": "The controller decides once a bar, at its close (a bot re-prices on the book every second:"
+    " docs/backtest-vs-paper.md measures what this leaves out).",
+    "path": "The controller decides at each of four points of every bar (open, the nearer extreme, the"
+    " other, close), on the bars closed before it and the point's price, as a bot on the replay market does;"
+    " a quote priced at one point can fill at a later one.",
+}
 
 
 def order_assumptions(model: dict) -> list[str]:
@@ -164,6 +197,56 @@ def price_increment(prices: Sequence[float], sample: int = 20000) -> float:
     if not steps:
         return 0.0
     return 10.0 ** round(math.log10(min(steps)))
+
+
+PATH_POINTS = 4  # a bar walked point by point: its open, one extreme, the other, its close
+
+
+def bar_path(open_: float, high: float, low: float, close: float) -> tuple[float, float, float, float]:
+    """The order a bar's four prices are walked in, the replay market's order (hbot_paper.Bar.path; a
+    test holds the two equal): a rising or flat bar dips before it rallies (open, low, high, close), a
+    falling bar rallies first (open, high, low, close). Candles do not say which extreme came first;
+    this order makes a quote re-priced at the first extreme meet the second."""
+    if close >= open_:
+        return (open_, low, high, close)
+    return (open_, high, low, close)
+
+
+def walk_bars(
+    timestamps: Sequence[float],
+    opens: Sequence[float],
+    highs: Sequence[float],
+    lows: Sequence[float],
+    closes: Sequence[float],
+) -> dict[str, list[float]]:
+    """Each bar as PATH_POINTS sub-bars, one per point of its path (bar_path), for a backtest that
+    decides at every point as a bot on the replay does (engine.py, decisions "path").
+
+    Sub-bar k of bar t starts at t's time + k x interval / PATH_POINTS and runs from the point before it
+    (the previous bar's close before point 0; the first bar's own open) to point k: those two are its
+    open and close, the larger and smaller its high and low. Nothing trades between two points, as on
+    the replay. `bar` is each sub-bar's bar index, `point` its k."""
+    count = len(timestamps)
+    if count < 2:
+        raise FillModelError("candles: walking bars needs at least two, to know the interval")
+    out: dict[str, list[float]] = {
+        name: [] for name in ("timestamp", "open", "high", "low", "close", "bar", "point")
+    }
+    previous = opens[0]
+    for t in range(count):
+        interval = (
+            (timestamps[t + 1] - timestamps[t]) if t + 1 < count else (timestamps[t] - timestamps[t - 1])
+        )
+        for k, point in enumerate(bar_path(opens[t], highs[t], lows[t], closes[t])):
+            out["timestamp"].append(timestamps[t] + k * interval / PATH_POINTS)
+            out["open"].append(previous)
+            out["high"].append(max(previous, point))
+            out["low"].append(min(previous, point))
+            out["close"].append(point)
+            out["bar"].append(t)
+            out["point"].append(k)
+            previous = point
+    return out
 
 
 @dataclass(frozen=True)
@@ -255,8 +338,13 @@ def simulate_position(bars: Bars, order: Barriers, terms: FillTerms) -> Position
         return PositionPath(TIME_LIMIT, last)
     fill, price, entry_fee = entry
     filled = {"fill_bar": fill, "entry_price": price, "entry_fee": entry_fee}
-    stop = price * (1 - side * order.stop_loss) if order.stop_loss else None
-    target = price * (1 + side * order.take_profit) if order.take_profit else None
+    # Hummingbot's executor compares its net return (the entry fee paid) with the barriers: net = the
+    # price's move - entry_fee, so a stop (a market take-profit) sits entry_fee nearer (further).
+    stop = price * (1 - side * (order.stop_loss - entry_fee)) if order.stop_loss else None
+    target = None
+    if order.take_profit:
+        target_return = order.take_profit if order.take_profit_is_limit else order.take_profit + entry_fee
+        target = price * (1 + side * target_return)
     trailing = order.trailing_activation is not None and order.trailing_delta is not None
     best_return = -math.inf  # best return on closes so far, for the trailing stop
     for bar in range(fill, last + 1):
@@ -265,7 +353,7 @@ def simulate_position(bars: Bars, order: Barriers, terms: FillTerms) -> Position
         stops = []
         if stop is not None and side * (adverse - stop) <= 0:
             stops.append((stop, STOP_LOSS))
-        if trailing and bar > fill and best_return > order.trailing_activation:
+        if trailing and bar > fill and best_return - entry_fee > order.trailing_activation:
             level = price * (1 + side * (best_return - order.trailing_delta))
             if side * (adverse - level) <= 0:
                 stops.append((level, TRAILING_STOP))
@@ -370,7 +458,10 @@ def marks(path: PositionPath, order: Barriers, closes: Sequence[float], terms: F
 
 __all__ = [
     "BUY",
+    "DECISIONS",
+    "DEFAULT_DECISIONS",
     "DEFAULT_FILL_MODEL",
+    "PATH_POINTS",
     "DEFAULT_SLIPPAGE",
     "FILL_MODELS",
     "PUBLIC_FEES",
@@ -383,6 +474,7 @@ __all__ = [
     "OrderFill",
     "PositionPath",
     "assumptions",
+    "bar_path",
     "close_through_fill",
     "fill_terms",
     "maker_price",
@@ -391,4 +483,5 @@ __all__ = [
     "price_increment",
     "simulate_order",
     "simulate_position",
+    "walk_bars",
 ]

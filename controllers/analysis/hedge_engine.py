@@ -43,6 +43,7 @@ from controllers.analysis.engine import (
     OrderExecutorSimulation,
     OrderExecutorSimulator,
     RecordingBacktestingEngine,
+    UnsupportedExecutorError,
     candles_frame,
     run_config,
 )
@@ -99,6 +100,11 @@ class HedgedBacktestingEngine(RecordingBacktestingEngine):
         terms: PerpTerms,
     ) -> None:
         super().__init__(progress, fill)
+        if self.decisions != "close":
+            raise UnsupportedExecutorError(
+                f"decisions: {self.decisions!r} is not simulated for a hedged market maker (its perp's bars"
+                " are stepped with the spot's, once a bar); run it with decisions 'close'"
+            )
         self.hedge_market = (hedge_connector, hedge_pair)
         self.perp_candles = perp_candles
         self.terms = terms

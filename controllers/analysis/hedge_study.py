@@ -43,6 +43,7 @@ from controllers.analysis.inputs import (
     HedgeChoice,
     InputError,
     check_perp_terms,
+    once_a_bar,
     prepare_backtest,
 )
 from controllers.analysis.perp import PerpTerms
@@ -119,6 +120,7 @@ def plan_study(
             "hedge_candles", "the study prices each file's perp at zero basis from its own candles"
         )
     terms = check_perp_terms(hedge, HEDGE_CONNECTOR)
+    choice = once_a_bar(choice, "a hedge's perp and its unhedged twin (stepped with the spot's bars)")
     cases, skipped = [], []
     for path in candle_files:
         market, candles, fill = open_market(path, fill_gaps, choice)

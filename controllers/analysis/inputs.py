@@ -10,7 +10,7 @@ Each problem is an InputError (an AnalysisError: errors.py) naming the field or 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,19 +134,48 @@ class FillChoice:
     maker_fee: Any = None
     taker_fee: Any = None
     slippage: Any = None
+    decisions: Any = None  # fill_model.DECISIONS; None: default_decisions() of the controller
 
     @property
     def rates(self) -> dict[str, Any]:
-        return {"maker_fee": self.maker_fee, "taker_fee": self.taker_fee, "slippage": self.slippage}
+        """The conservative model's terms as given (the decisions with them: Hummingbot's engine decides at
+        bar closes only)."""
+        return {
+            "maker_fee": self.maker_fee,
+            "taker_fee": self.taker_fee,
+            "slippage": self.slippage,
+            "decisions": self.decisions,
+        }
 
 
 DEFAULT_CHOICE = FillChoice()  # the conservative model, every rate from the config or the exchange
 
 
-def check_fill(choice: FillChoice, connector: str, written: Mapping[str, Any]) -> FillTerms | None:
+def default_decisions(spec: Any | None) -> str:
+    """When the controller decides unless --decisions says (fill_model.DECISIONS): at each point of a
+    bar's path, as a bot re-pricing on the book does, wherever the engine walks the bars; once a bar, at
+    its close, for an execution algorithm (its report prices it against one market order on a bar) and a
+    hedged market maker (its perp is stepped once a bar). The deciding-once-a-bar backtest flatters a
+    market maker: the paper bot made about twice its fills and lost four to ten times as much
+    (docs/backtest-vs-paper.md). `spec` None: a strategy ranked by its PnL (compare, optimize)."""
+    return "close" if spec is not None and (is_execution(spec) or is_hedged(spec)) else "path"
+
+
+def once_a_bar(choice: FillChoice, what: str) -> FillChoice:
+    """`choice` for a study of strategies the engine steps once a bar (`what`: execution algorithms, a
+    hedge): decisions close; --decisions path refused, naming the option."""
+    if choice.decisions == "path":
+        raise InputError("decisions", f"{what} are stepped once a bar: --decisions close")
+    return replace(choice, decisions="close") if choice.model == "conservative" else choice
+
+
+def check_fill(
+    choice: FillChoice, connector: str, written: Mapping[str, Any], spec: Any | None = None
+) -> FillTerms | None:
     """The conservative model's terms (None for Hummingbot's own model). The rates given here win; then
     the fee_maker/fee_taker the config was written with (`written`, not its defaults); then the
-    connector's public tier."""
+    connector's public tier. The decisions given, else default_decisions(spec); "path" is refused for
+    the strategies it does not fit."""
     if choice.model not in FILL_MODELS:
         raise InputError("fill_model", f"{choice.model!r} is not one of {', '.join(FILL_MODELS)}")
     if choice.model == "hummingbot":
@@ -154,16 +183,24 @@ def check_fill(choice: FillChoice, connector: str, written: Mapping[str, Any]) -
         if given:
             raise InputError(
                 given[0],
-                "Hummingbot's fill model charges one flat --fee;"
-                " maker/taker rates and slippage need --fill-model conservative",
+                "Hummingbot's fill model charges one flat --fee and decides at bar closes;"
+                " maker/taker rates, slippage and decisions need --fill-model conservative",
             )
         return None
+    decisions = default_decisions(spec) if choice.decisions is None else choice.decisions
+    if decisions == "path" and default_decisions(spec) == "close":
+        raise InputError(
+            "decisions",
+            f"{spec.name} is stepped once a bar (an execution algorithm is judged against a market order on"
+            " a bar; a hedge's perp moves with the spot's bars): --decisions close",
+        )
     try:
         return fill_terms(
             connector,
             maker_fee=written.get("fee_maker") if choice.maker_fee is None else choice.maker_fee,
             taker_fee=written.get("fee_taker") if choice.taker_fee is None else choice.taker_fee,
             slippage=choice.slippage,
+            decisions=decisions,
         )
     except FillModelError as error:
         raise InputError.parse(str(error)) from None
@@ -305,7 +342,7 @@ def prepare_backtest(
             "hedge_candles", f"{checked.name} has no hedge; the perp's options are for hedged_mm"
         )
     normalised = checked.config
-    fill = check_fill(choice, str(normalised["connector_name"]), raw)
+    fill = check_fill(choice, str(normalised["connector_name"]), raw, checked.spec)
     if not isinstance(candles, Candles):
         try:
             candles = load_candles(candles, fill_gaps=fill_gaps)

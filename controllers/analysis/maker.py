@@ -24,6 +24,7 @@ markouts turn negative from +1 bar on is being picked off (adverse selection).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -54,13 +55,14 @@ def markouts(
     horizons: Sequence[int] = HORIZONS,
 ) -> dict[str, float | None]:
     """Mean markout (bps) of the entry fills per side and horizon, as markout_<side>_<k>_bps; None where
-    no entry of that side has k bars of data after it."""
-    index = {timestamp: i for i, timestamp in enumerate(timestamps)}
+    no entry of that side has k bars of data after it. A fill counts from the bar it happened in (with
+    decisions "path", at a point inside the bar): k bars later is the close k bars after that one."""
     sums: dict[tuple[int, int], list[float]] = {(side, k): [] for side, _ in SIDES for k in horizons}
     for fill in fills:
-        if fill["leg"] != "entry" or fill["timestamp"] not in index:
+        bar = bisect_right(timestamps, fill["timestamp"]) - 1
+        if fill["leg"] != "entry" or bar < 0:
             continue
-        bar, side, price = index[fill["timestamp"]], fill["side"], fill["price"]
+        side, price = fill["side"], fill["price"]
         for k in horizons:
             if bar + k < len(closes):
                 sums[(side, k)].append(side * (closes[bar + k] - price) / price * 1e4)

@@ -2,7 +2,7 @@
 
     hbot-strategies optimize inventory_mm --candles ETH-BTC_5m.csv LTC-BTC_5m.csv --out reports/opt \\
         [--space space.yml] [--config base.yml] [--trials 50] [--workers N] [--train-fraction 0.7] \\
-        [--fill-model conservative] [--maker-fee R] [--taker-fee R] [--slippage R] \\
+        [--fill-model conservative] [--maker-fee R] [--taker-fee R] [--slippage R] [--decisions path] \\
         [--storage postgresql://optuna@db-host/optuna] [--seed 1]
 
 Every input is checked on the host before anything runs or is written (analysis.optimize.request).
@@ -14,7 +14,8 @@ running the same command against the same database and study adds its workers to
 
 The fill model and its options are backtest's (options.add_fill_options). The default, conservative,
 charges each market --maker-fee/--taker-fee (else the --config's fee_maker/fee_taker, else its
-connector's public tier) and --slippage; `--fill-model hummingbot [--fee 0.001]` runs Hummingbot's
+connector's public tier) and --slippage, deciding once a bar or (--decisions path) at four points of
+each, as a bot re-pricing on the book does; `--fill-model hummingbot [--fee 0.001]` runs Hummingbot's
 own, flattering one at one flat rate. Either way every trial's config states the fees it pays.
 """
 

@@ -12,7 +12,12 @@ import sys
 from pathlib import Path
 
 from controllers.analysis.errors import AnalysisError
-from controllers.analysis.fill_model import DEFAULT_FILL_MODEL, DEFAULT_SLIPPAGE, FILL_MODELS
+from controllers.analysis.fill_model import (
+    DECISIONS,
+    DEFAULT_FILL_MODEL,
+    DEFAULT_SLIPPAGE,
+    FILL_MODELS,
+)
 from controllers.analysis.inputs import FillChoice, HedgeChoice, InputError
 from controllers.analysis.perp import DEFAULT_FUNDING_RATE
 from controllers.cli import exit_codes
@@ -49,6 +54,15 @@ def add_fill_options(parser: argparse.ArgumentParser) -> None:
         ("--slippage", f"market orders' fill past their trigger price ({DEFAULT_SLIPPAGE})"),
     ):
         parser.add_argument(flag, type=float, default=None, help=f"conservative model: {what}")
+    parser.add_argument(
+        "--decisions",
+        choices=DECISIONS,
+        default=None,
+        help="conservative model: when the controller decides; close: once a bar, at its close; path: at"
+        " each of four points of a bar (open, one extreme, the other, close), as a bot re-pricing on the"
+        " book does (docs/backtest-vs-paper.md) (default: path; close for execution algorithms and hedged"
+        " market makers)",
+    )
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +104,7 @@ def fill_choice(args: argparse.Namespace, model: str | None = None) -> FillChoic
     slippage belong to the conservative run; where none runs they are passed on, to be refused by name."""
     model = model or args.fill_model
     if model == "conservative" or "conservative" not in models(args):
-        return FillChoice(model, args.maker_fee, args.taker_fee, args.slippage)
+        return FillChoice(model, args.maker_fee, args.taker_fee, args.slippage, args.decisions)
     return FillChoice(model)
 
 
@@ -106,6 +120,8 @@ def fill_argv(args: argparse.Namespace) -> list[str]:
     ):
         if value is not None:
             argv += [flag, repr(value)]
+    if args.decisions is not None:
+        argv += ["--decisions", args.decisions]
     return argv
 
 

@@ -330,9 +330,11 @@ class _StrategyGlue:
         )
 
     def executors_pnl(self) -> tuple[list, float]:
-        """The active executors, and the net PnL of every executor (closed ones read once, by the ledger)."""
-        active = self.closed_executors.update(self.executors_info)
-        return active, self.closed_executors.realised_pnl + sum(float(e.net_pnl_quote) for e in active)
+        """The active executors, and the net PnL of every executor (closed ones read once, by the ledger;
+        stopped ones whose close has not filled, as they stand)."""
+        ledger = self.closed_executors
+        active = ledger.update(self.executors_info)
+        return active, ledger.realised_pnl + ledger.closing_pnl + sum(float(e.net_pnl_quote) for e in active)
 
     def update_kill_switch(self, pnl_quote: float) -> core.RiskState:
         """Latch the kill switch on a drawdown of `max_drawdown_pct` of capital, or Hummingbot's
@@ -400,6 +402,7 @@ class SharedMarketMakingController(_StrategyGlue, _CandleFeatures, MarketMakingC
         cooling = self.closed_executors.cooling(now, float(self.config.cooldown_time))
         scan.cooling_levels = {_level_id(e) for e in cooling}
         scan.closed_pnl = self.closed_executors.realised_pnl
+        scan.open_pnl += self.closed_executors.closing_pnl  # stopped, their close not filled yet
         scan.inventory += self.held_inventory_quote()
         return scan
 

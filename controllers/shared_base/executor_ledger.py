@@ -11,7 +11,14 @@ the same objects at every tick. When the list still has that shape, the closed b
 is skipped without a visit, so a tick costs O(active + newly closed). Any other list (a live bot's)
 is read in full; only executors not read before are counted, so both paths give the same answer.
 
-Pure Python: works on anything with Hummingbot's ExecutorInfo attributes (id, is_active,
+Closed means finished (`is_done`), not merely stopped. Hummingbot ends `is_active` when an executor
+starts shutting down, before its market close has filled: its PnL then still lacks the close's fee and
+price. Counted at that moment and never again, a paper market maker's ledger read 0.0024 BTC of losses
+where its fills had lost 0.0034 (0.002 of them on a 0.05 BTC account is the 5% kill switch), so its
+kill switch never fired where the backtest's did. A stopped executor that has not finished is
+`closing`: its PnL is read afresh each tick (`closing_pnl`), and counted once, final, when it finishes.
+
+Pure Python: works on anything with Hummingbot's ExecutorInfo attributes (id, is_active, is_done,
 close_type, close_timestamp, net_pnl_quote).
 """
 
@@ -28,21 +35,27 @@ from typing import Any
 class ClosedExecutorLedger:
     stop_loss: Any  # the close type that starts a level's cooldown (Hummingbot's CloseType.STOP_LOSS)
     realised_pnl: float = 0.0  # net PnL of every closed executor read so far, in quote
+    closing_pnl: float = 0.0  # net PnL, as of the last update, of the executors stopped but not finished
     read: set[str] = field(default_factory=set)  # ids of the closed executors already counted
     stop_losses: list[tuple[float, Any]] = field(default_factory=list)  # (closed at, executor), by time
     _closed_block: tuple[Any, Any, int] | None = None  # first and last closed object, and how many
 
     def update(self, executors: Sequence[Any]) -> list[Any]:
-        """Count the newly closed executors; return the active ones, in list order."""
+        """Count the newly closed (finished) executors; return the active ones, in list order. Those
+        stopped but not finished are neither: their PnL is `closing_pnl`, read again next tick."""
         start = 0
         while start < len(executors) and executors[start].is_active:
             start += 1
         skip = self._known_block_length(executors, start)
         active = list(executors[:start])
         all_closed_after_start = True
+        self.closing_pnl = 0.0
         for executor in executors[start + skip :]:
             if executor.is_active:
                 active.append(executor)
+                all_closed_after_start = False
+            elif not executor.is_done:
+                self.closing_pnl += float(executor.net_pnl_quote)
                 all_closed_after_start = False
             elif executor.id not in self.read:
                 self._count(executor)

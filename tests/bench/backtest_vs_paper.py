@@ -77,10 +77,16 @@ same candles: the last {bars} bars (one day) of each shared file, after the cont
 - **paper_candle_priced**: a diagnosis, not a bot: the same paper run, but the controller ignores the
   book and prices its quotes on bar closes, as it does in a backtest. Only the fill side then differs
   from the backtest.
-- **backtest**: the project's conservative model (`hbot-strategies backtest`'s default): a limit entry
-  fills at its own price once a later bar trades through it by one tick; take-profit and stop-loss on
-  each bar's high/low, the stop first, the take-profit never on the entry's own bar; market exits at the
-  barrier moved by 5 bps of slippage.
+- **backtest**: the project's conservative model with `--decisions close`: the controller decides once
+  a bar, at its close; a limit entry fills at its own price once a later bar trades through it by one
+  tick; take-profit and stop-loss on each bar's high/low, the stop first (on the net return, the entry
+  fee included, as Hummingbot's executor stops), the take-profit never on the entry's own bar; market
+  exits at the barrier moved by 5 bps of slippage.
+- **backtest_path**: the same model with `--decisions path`, the default of `hbot-strategies backtest`,
+  `compare` and `optimize` for these controllers: the controller decides at each of the four points a
+  bar is walked through (open, nearer extreme, farther extreme, close: the replay's order), on the
+  bars closed before it and the point's price, as the paper bot reads the book; every fill rule above
+  holds between points instead of bars.
 - **fees**: {fee:.1%} maker and taker on both (Binance's public tier, which is also the fee schema
   Hummingbot's paper engine charges for Binance), on every fill.
 - **capital**: the controller's 0.05 BTC on both. The backtest simulates no balances; the paper account
@@ -100,17 +106,26 @@ def windows(bars: int) -> list[Window]:
     return chosen
 
 
-def verdicts(rows: list[dict]) -> list[tuple[dict, float, bool, bool]]:
-    """Each paper row against its backtest row: (row, fill ratio, within the target, same PnL sign)."""
-    backtests = {(r["market"], r["controller"]): r for r in rows if r["engine"] == "backtest"}
+# (paper run, backtest) pairs the verdict judges: the bot against each backtest, and the diagnosis run
+# (the bot priced on closes) against the backtest that decides on closes.
+PAIRS = (("paper", "backtest"), ("paper", "backtest_path"), ("paper_candle_priced", "backtest"))
+
+
+def verdicts(rows: list[dict]) -> list[tuple[dict, dict, float, bool, bool]]:
+    """Each pair of PAIRS per market and controller: (paper row, backtest row, paper fills / backtest
+    fills, within the target, same PnL sign)."""
+    by_engine = {(r["market"], r["controller"], r["engine"]): r for r in rows}
     out = []
-    for r in rows:
-        backtest = backtests[(r["market"], r["controller"])]
-        if r is backtest:
-            continue
-        ratio = int(r["fills"]) / int(backtest["fills"]) if int(backtest["fills"]) else float("inf")
-        same_sign = (float(r["net_pnl_quote"]) > 0) == (float(backtest["net_pnl_quote"]) > 0)
-        out.append((r, ratio, abs(ratio - 1) <= TARGET_RATIO, same_sign))
+    for market, controller in dict.fromkeys((r["market"], r["controller"]) for r in rows):
+        for paper_engine, backtest_engine in PAIRS:
+            paper = by_engine.get((market, controller, paper_engine))
+            backtest = by_engine.get((market, controller, backtest_engine))
+            if paper is None or backtest is None:
+                continue
+            fills = int(backtest["fills"])
+            ratio = int(paper["fills"]) / fills if fills else float("inf")
+            same_sign = (float(paper["net_pnl_quote"]) > 0) == (float(backtest["net_pnl_quote"]) > 0)
+            out.append((paper, backtest, ratio, abs(ratio - 1) <= TARGET_RATIO, same_sign))
     return out
 
 
@@ -157,13 +172,14 @@ def markdown(rows: list[dict], bars: int) -> str:
         "",
         "Against the target (paper fill count within 20% of the backtest's, and net PnL of the same sign):",
         "",
-        "| market | controller | engine | fills / backtest fills | within 20% | same PnL sign |",
-        "|---|---|---|---:|---|---|",
+        "| market | controller | paper run | backtest | paper fills / backtest fills | within 20% |"
+        " same PnL sign |",
+        "|---|---|---|---|---:|---|---|",
     ]
-    for r, ratio, within, same in verdicts(rows):
+    for paper, backtest, ratio, within, same in verdicts(rows):
         out.append(
-            f"| {r['market']} | {r['controller']} | {r['engine']} | {ratio:.2f} |"
-            f" {'yes' if within else 'no'} | {'yes' if same else 'no'} |"
+            f"| {paper['market']} | {paper['controller']} | {paper['engine']} | {backtest['engine']} |"
+            f" {ratio:.2f} | {'yes' if within else 'no'} | {'yes' if same else 'no'} |"
         )
     out.append("")
     if NOTES.exists():

@@ -159,8 +159,11 @@ def metrics(fills: pd.DataFrame, final_close: float, interval: float = 300.0) ->
 # --- the conservative backtest ---------------------------------------------------------------------
 
 
-def backtest_side(controller: str, window: Window, overrides: dict | None = None) -> SideRun:
-    """The project's conservative backtest of the config, on the window with its warm-up history.
+def backtest_side(
+    controller: str, window: Window, overrides: dict | None = None, decisions: str = "close"
+) -> SideRun:
+    """The project's conservative backtest of the config, on the window with its warm-up history;
+    `decisions` a term of the model (fill_model.DECISIONS: once a bar, or at each point of its path).
 
     Fills from the engine's ledger: entries and exits; a position still open at the end stays held
     (its "mark" leg is no trade) and is valued at the final close, as the paper run's is."""
@@ -168,7 +171,7 @@ def backtest_side(controller: str, window: Window, overrides: dict | None = None
     history = checked.warmup_bars
     frame = window.frame(history)
     tick = price_increment(frame[["open", "high", "low", "close"]].to_numpy().ravel().tolist())
-    terms = fill_terms(EXCHANGE, maker_fee=FEE, taker_fee=FEE, tick=tick)
+    terms = fill_terms(EXCHANGE, maker_fee=FEE, taker_fee=FEE, tick=tick, decisions=decisions)
     data = engine_config({"controller_type": "market_making", **checked.config})
     result = run_backtest(
         data,
@@ -509,11 +512,15 @@ async def _paper(
             if on_tick is not None:
                 on_tick(controller_under_test, perp, now)
         wall = time.perf_counter() - started
+        ledger = getattr(controller_under_test, "closed_executors", None)
         strategy.executor_orchestrator.store_all_executors()
         notes = {
             "balances": {asset: float(amount) for asset, amount in connector.get_all_balances().items()},
             "opening_balances": balances,
         }
+        if ledger is not None:  # what the controller's kill switch read of its finished executors
+            notes["ledger_realised_pnl"] = ledger.realised_pnl
+            notes["ledger_read"] = sorted(ledger.read)
         if perp is not None:
             notes["perp_events"] = perp_events
             notes["perp_positions"] = dict(perp._positions)
@@ -553,16 +560,21 @@ def _executor_counts(db_path: Path) -> dict[str, Any]:
 
     with sqlite3.connect(db_path) as db:
         rows = db.execute("SELECT close_type, COUNT(*) FROM Executors GROUP BY 1").fetchall()
+        pnl = db.execute("SELECT id, net_pnl_quote FROM Executors").fetchall()
     return {
         "executors": sum(count for _, count in rows),
         "close_types": {("OPEN" if kind is None else CloseType(kind).name): n for kind, n in rows},
+        "net_pnl_by_id": {executor_id: float(value) for executor_id, value in pnl},  # as stored, final
     }
 
 
 # --- side by side ----------------------------------------------------------------------------------
 
 
-ENGINES = ("backtest", "paper", "paper_candle_priced")
+# backtest: the conservative backtest deciding once a bar (--decisions close); backtest_path: the same,
+# deciding at each point of a bar's path (the commands' default), as the bot on the replay sees prices.
+ENGINES = ("backtest", "backtest_path", "paper", "paper_candle_priced")
+BACKTESTS = {"backtest": "close", "backtest_path": "path"}
 
 
 def compare_window(
@@ -575,8 +587,8 @@ def compare_window(
     """The engines on one window: a row of metrics per engine, and the run notes."""
     runs = {}
     for engine in engines:
-        if engine == "backtest":
-            runs[engine] = backtest_side(controller, window, overrides)
+        if engine in BACKTESTS:
+            runs[engine] = backtest_side(controller, window, overrides, BACKTESTS[engine])
         else:
             candle_priced = engine == "paper_candle_priced"
             runs[engine] = paper_side(controller, window, overrides, tick_seconds, candle_priced)
@@ -589,9 +601,9 @@ def compare_window(
     return row
 
 
-def fill_ratio(row: dict[str, Any], engine: str = "paper") -> float:
-    """`engine`'s fills over the backtest's (inf when the backtest has none)."""
-    backtest, paper = row["backtest"]["fills"], row[engine]["fills"]
+def fill_ratio(row: dict[str, Any], engine: str = "paper", backtest: str = "backtest") -> float:
+    """`engine`'s fills over `backtest`'s (inf when the backtest has none)."""
+    backtest, paper = row[backtest]["fills"], row[engine]["fills"]
     return paper / backtest if backtest else (math.inf if paper else 1.0)
 
 

@@ -474,8 +474,9 @@ def test_portfolio_rebalancer_obeys_the_shared_kill_switch():
     assert manual.get_custom_info()["kill_reason"] == "manual kill switch"
     losing = _rebalancer(drifted)  # capital 1000, limit 5%: a closed executor lost 60
     closed = SimpleNamespace(
-        id="lost", is_active=False, net_pnl_quote=Decimal("-60"), close_type=None, close_timestamp=1.0
-    )
+        id="lost", is_active=False, is_done=True, net_pnl_quote=Decimal("-60"), close_type=None,
+        close_timestamp=1.0,
+    )  # fmt: skip
     losing.executors_info = [closed]
     assert _rebalancer_tick(losing) == []
     assert losing.get_custom_info()["kill_reason"].startswith("drawdown 6.00%")

@@ -133,7 +133,17 @@ def ltc_window(rows: int = 400):
 LTC_CONFIG = {"connector_name": "binance", "trading_pair": "LTC-BTC", "interval": "5m"}
 
 
-@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+def model_fill(model: str):
+    """The terms a test's `model` names: conservative (decisions at bar closes), conservative-path (at each
+    point of a bar's path), or None for Hummingbot's own model."""
+    from controllers.analysis.fill_model import fill_terms
+
+    if model == "hummingbot":
+        return None
+    return fill_terms("binance", decisions="path" if model == "conservative-path" else "close")
+
+
+@pytest.mark.parametrize("model", ["conservative", "conservative-path", "hummingbot"])
 def test_a_run_repeats_even_after_another_controller_ran_in_the_process(model):
     """The backtest gate compares two runs: a run must not depend on what ran before it (class caches,
     module state) nor on `random`'s state (Hummingbot's own executor ids draw from it; the project's
@@ -142,10 +152,9 @@ def test_a_run_repeats_even_after_another_controller_ran_in_the_process(model):
     import random
 
     from controllers.analysis.engine import run_config
-    from controllers.analysis.fill_model import fill_terms
     from controllers.analysis.metrics import run_metrics
 
-    candles, fill = ltc_window(300), (fill_terms("binance") if model == "conservative" else None)
+    candles, fill = ltc_window(300), model_fill(model)
 
     def figures(controller: str, seed: int) -> dict:
         random.seed(seed)
@@ -162,17 +171,16 @@ def test_a_run_repeats_even_after_another_controller_ran_in_the_process(model):
     assert figures("inventory_mm", 3) == first
 
 
-@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+@pytest.mark.parametrize("model", ["conservative", "conservative-path", "hummingbot"])
 def test_the_pnl_decomposition_adds_up_to_what_hummingbots_engine_booked(model):
     """Spread capture + inventory PnL - fees, computed from the fill ledger's prices, equals the sum of
     the executors' net PnL that Hummingbot's engine booked (closed ones final, open ones marked), on
     real candles where quotes fill, expire, stop early and stay open at the end."""
     from controllers.analysis.engine import run_config
-    from controllers.analysis.fill_model import fill_terms
     from controllers.analysis.maker import decompose
     from controllers.analysis.metrics import run_metrics
 
-    fill = fill_terms("binance") if model == "conservative" else None
+    fill = model_fill(model)
     checked = load_registry().check({**LTC_CONFIG, "controller_name": "inventory_mm"})
     run = run_config(checked.config, ltc_window(), fee=0.001, warmup_bars=checked.warmup_bars, fill=fill)
     filled = run.executors[run.executors["filled_amount_quote"] > 0]

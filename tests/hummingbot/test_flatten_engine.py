@@ -29,6 +29,7 @@ CONFIG = {
     "flatten_slices": 3,
 }
 BARS = 1500
+DECISIONS = {"conservative": "close", "conservative-path": "path"}  # the conservative runs' cadence
 
 
 def candles():
@@ -47,7 +48,7 @@ def backtest(model: str, spy: list | None = None, **overrides):
     from controllers.shared_base import adapter
 
     checked = load_registry().check({**CONFIG, **overrides})
-    fill = fill_terms("binance") if model == "conservative" else None
+    fill = None if model == "hummingbot" else fill_terms("binance", decisions=DECISIONS[model])
     original = adapter._StrategyGlue.update_kill_switch
 
     def recording(self, pnl_quote):
@@ -62,7 +63,7 @@ def backtest(model: str, spy: list | None = None, **overrides):
         adapter._StrategyGlue.update_kill_switch = original
 
 
-@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+@pytest.mark.parametrize("model", ["conservative", "conservative-path", "hummingbot"])
 def test_a_twap_flatten_keeps_the_positions_and_sells_exactly_their_base_in_slices(model):
     """Market: each picked position is stopped at market (an exit), nothing is kept, no order executor.
     TWAP: the picked positions end POSITION_HOLD with no exit of their own; child orders (level
@@ -100,7 +101,7 @@ def test_a_twap_flatten_keeps_the_positions_and_sells_exactly_their_base_in_slic
     assert checked >= 2
 
 
-@pytest.mark.parametrize("model", ["conservative", "hummingbot"])
+@pytest.mark.parametrize("model", ["conservative", "conservative-path", "hummingbot"])
 def test_the_controllers_pnl_through_twap_flattens_is_the_engines_at_every_bar(model):
     """The kill switch's PnL (executors, plus the unwinds: kept base marked, children's fills and fees)
     equals what the engine books at every bar, through every unwind; and the PnL decomposition of the
@@ -110,10 +111,12 @@ def test_the_controllers_pnl_through_twap_flattens_is_the_engines_at_every_bar(m
     seen: list = []
     run = backtest(model, spy=seen, flatten_algorithm="twap")
     booked = run.bars.set_index("timestamp")["pnl_quote"]
-    pairs = [(pnl, booked[time]) for time, pnl in seen if time in booked.index]
+    # a bar's record is its last decision's (with decisions "path", 3/4 of a 5-minute bar after it opens)
+    last = 225.0 if model == "conservative-path" else 0.0
+    pairs = [(pnl, booked[time - last]) for time, pnl in seen if time - last in booked.index]
     assert len(pairs) >= BARS // 2
     worst = max(abs(a - b) for a, b in pairs)
     assert worst < 1e-6, f"the controller's PnL strayed from the engine's by {worst}"
-    if model == "conservative":
+    if model != "hummingbot":
         parts = decompose(run.fills.to_dict("records"))
         assert parts["pnl_net_quote"] == pytest.approx(float(booked.iloc[-1]), abs=1e-9)

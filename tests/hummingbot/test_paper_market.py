@@ -9,11 +9,14 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import backtest_harness  # noqa: F401  binds the project's `controllers` package before hummingbot
 import pytest
 from hummingbot.core.clock import Clock, ClockMode
 from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.event.event_forwarder import SourceInfoEventForwarder
 from hummingbot.core.event.events import MarketEvent
+
+from controllers.analysis.fill_model import bar_path
 
 HELPER = Path(__file__).resolve().parents[2] / "roles/hummingbot/files/hbot_paper.py"
 CANDLES = Path(os.environ.get("HBOT_CANDLES_DIR", "/data/candles")) / "ETH-BTC_5m.csv"
@@ -53,6 +56,13 @@ def test_a_bar_is_walked_open_near_extreme_far_extreme_close():
     down = paper.Bar(0, 10, 12, 9, 9.5, 1)
     assert up.path() == (10, 9, 12, 11)
     assert down.path() == (10, 12, 9, 9.5)
+
+
+@pytest.mark.parametrize("ohlc", [(10, 12, 9, 11), (10, 12, 9, 10), (10, 12, 9, 9.5), (10, 10, 10, 10)])
+def test_the_backtest_walks_a_bar_as_the_replay_does(ohlc):
+    """The backtest's decisions "path" (fill_model.bar_path) and the replay market (a file of its own,
+    shipped into bots without the analysis) take a bar's prices in one order."""
+    assert paper.Bar(0, *ohlc, 1).path() == bar_path(*ohlc)
 
 
 def test_the_replay_loops_without_a_price_jump(tmp_path):

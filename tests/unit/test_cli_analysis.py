@@ -82,6 +82,11 @@ def test_fee_outside_range(tmp_path, capsys, fee, message):
             {"connector_name": "kraken"},
             "connector_name: no public fee tier",
         ),
+        (
+            ["--fill-model", "hummingbot", "--decisions", "path"],
+            {},
+            "decisions: Hummingbot's fill model charges one flat --fee and decides at bar closes",
+        ),
     ],
 )
 def test_fill_model_options_are_checked_naming_the_field(tmp_path, capsys, extra, fields, message):
@@ -293,10 +298,10 @@ def test_the_fill_model_options_reach_the_runtime_as_given(tmp_path, monkeypatch
     monkeypatch.setattr(runtime, "in_runtime", lambda: False)
     monkeypatch.setattr(runtime, "run_in_runtime", lambda argv, *_: calls.append(argv) or 0)
     config, candles = write_config(tmp_path), write_candles(tmp_path)
-    options = ["--fill-model", "conservative", "--taker-fee", "0.0008", "--slippage", "0.0002"]
-    assert cli.main(["backtest", str(config), "--candles", str(candles), *options]) == 0
+    options = ["--fill-model", "conservative", "--taker-fee", "0.0008", "--slippage", "0.0002", "--decisions"]
+    assert cli.main(["backtest", str(config), "--candles", str(candles), *options, "path"]) == 0
     [argv] = calls
-    assert " ".join(options) in " ".join(argv) and "--maker-fee" not in argv
+    assert " ".join([*options, "path"]) in " ".join(argv) and "--maker-fee" not in argv
     assert "--fee" not in argv  # the conservative model would refuse it in the runtime image
 
 
@@ -324,6 +329,33 @@ def test_the_conservative_model_is_the_default(tmp_path, monkeypatch):
     assert argv[argv.index("--fill-model") + 1] == "conservative" and "--fee" not in argv
     job = prepare_backtest(config, candles, 0.001)
     assert (job.fill.maker_fee, job.fill.taker_fee) == (0.001, 0.001)  # binance's public tier
+
+
+def test_a_market_maker_decides_along_each_bars_path_unless_told_and_an_algorithm_once_a_bar(tmp_path):
+    """--decisions: path by default where the engine walks the bars (a bot re-prices on the book; the
+    once-a-bar backtest flatters it, docs/backtest-vs-paper.md); close for an execution algorithm and in
+    the execution and hedge studies, where path is refused by name before anything runs."""
+    from controllers.analysis import execution_study, hedge_study
+    from controllers.analysis.inputs import FillChoice, InputError, prepare_backtest
+
+    candles = write_candles(tmp_path)
+
+    def decisions(controller: str, given: str | None = None) -> str:
+        (tmp_path / controller).mkdir(exist_ok=True)
+        config = write_config(tmp_path / controller, controller_name=controller)
+        return prepare_backtest(config, candles, 0.001, choice=FillChoice(decisions=given)).fill.decisions
+
+    assert (decisions("inventory_mm"), decisions("inventory_mm", "close")) == ("path", "close")
+    assert decisions("twap") == "close"
+    with pytest.raises(InputError, match="^decisions: twap is stepped once a bar"):
+        decisions("twap", "path")
+    path = FillChoice(decisions="path")
+    with pytest.raises(InputError, match="^decisions: execution algorithms .* are stepped once a bar"):
+        execution_study.plan_study(
+            [("twap", {"controller_name": "twap"})], [candles], volume_share=0.1, fee=0.001, choice=path
+        )
+    with pytest.raises(InputError, match="^decisions: a hedge's perp .* are stepped once a bar"):
+        hedge_study.plan_study([candles], fee=0.001, capital=1000, choice=path)
 
 
 def test_conservative_rates_come_from_the_flags_then_the_config_then_the_public_tier(tmp_path):

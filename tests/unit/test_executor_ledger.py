@@ -22,6 +22,11 @@ class Info:
     net_pnl_quote: float
     close_type: str | None = None
     close_timestamp: float | None = None
+    is_done: bool | None = None  # None: finished once it is not active (SHUTTING_DOWN: give False)
+
+    def __post_init__(self):
+        if self.is_done is None:
+            self.is_done = not self.is_active
 
 
 class Watched(Info):
@@ -79,6 +84,25 @@ def test_a_list_of_another_shape_is_read_in_full_without_double_counting():
     assert ledger.realised_pnl == pytest.approx(-1.0)
 
 
+def test_a_stopped_executor_counts_only_once_its_close_has_filled():
+    """Hummingbot ends is_active when a stop starts shutting the executor down, before its market close
+    fills: the PnL then lacks the close's price and fee. It is read afresh while closing, then counted
+    once, final."""
+    ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
+    shutting = Info("s", False, -1.0, STOP_LOSS, 100.0, is_done=False)
+    assert ledger.update([active(1), shutting]) == [active(1)]
+    assert (ledger.realised_pnl, ledger.closing_pnl) == (0.0, -1.0)
+    assert ledger.cooling(now=101.0, cooldown=30) == []  # its cooldown starts once it is counted
+    shutting = replace(shutting, net_pnl_quote=-1.3)  # the market close moved on
+    ledger.update([active(1), shutting])
+    assert (ledger.realised_pnl, ledger.closing_pnl) == (0.0, -1.3)
+    done = replace(shutting, net_pnl_quote=-1.4, is_done=True)  # filled: the exit fee and price paid
+    ledger.update([active(1), done])
+    ledger.update([active(1), done])
+    assert (ledger.realised_pnl, ledger.closing_pnl) == (pytest.approx(-1.4), 0.0)
+    assert ledger.cooling(now=101.0, cooldown=30) == [done]
+
+
 def test_stop_losses_cool_for_the_cooldown_and_a_raised_cooldown_reaches_back():
     ledger = ClosedExecutorLedger(stop_loss=STOP_LOSS)
     stop = closed(1, -1.0, STOP_LOSS, at=100.0)
@@ -93,9 +117,12 @@ def _brute_force(ticks, now, cooldown):
     seen = {}
     for executors in ticks:
         for executor in executors:
-            if not executor.is_active:
+            if executor.is_done:
                 seen.setdefault(executor.id, executor)
     pnl = sum(executor.net_pnl_quote for executor in seen.values())
+    pnl += sum(
+        executor.net_pnl_quote for executor in ticks[-1] if not executor.is_active and not executor.is_done
+    )
     cooling = {
         executor.id
         for executor in seen.values()
@@ -119,10 +146,16 @@ def test_same_totals_as_reading_everything(seed, live_shape, ticks, cooldown):
     for tick in range(ticks):
         now = 10.0 * tick
         still = []
+        # a closing executor (its close order working) finishes this tick or stays, its PnL moving
+        stopped = [
+            replace(e, net_pnl_quote=rng.uniform(-2, 2), is_done=rng.random() < 0.5) if not e.is_done else e
+            for e in stopped
+        ]
         for executor in running:
             if rng.random() < 0.4:
                 close_type, closed_at = rng.choice([STOP_LOSS, TIME_LIMIT]), now - rng.randint(0, 9)
-                stopped.append(Info(executor.id, False, rng.uniform(-2, 2), close_type, closed_at))
+                done = rng.random() < 0.5  # else shutting down: a market close still to fill
+                stopped.append(Info(executor.id, False, rng.uniform(-2, 2), close_type, closed_at, done))
             else:
                 still.append(executor)
         running = still + [Info(f"e{next_id + k}", True, 0.1) for k in range(rng.randint(0, 3))]
@@ -136,7 +169,7 @@ def test_same_totals_as_reading_everything(seed, live_shape, ticks, cooldown):
         got_active = ledger.update(executors)
         pnl, cooling = _brute_force(lists, now, cooldown)
         assert [e.id for e in got_active] == [e.id for e in executors if e.is_active]
-        assert ledger.realised_pnl == pytest.approx(pnl)
+        assert ledger.realised_pnl + ledger.closing_pnl == pytest.approx(pnl)
         assert {e.id for e in ledger.cooling(now, cooldown)} == cooling
 
 

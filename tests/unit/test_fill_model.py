@@ -9,6 +9,7 @@ from controllers.analysis.fill_model import (
     Bars,
     FillModelError,
     FillTerms,
+    bar_path,
     close_through_fill,
     fill_terms,
     maker_price,
@@ -16,6 +17,7 @@ from controllers.analysis.fill_model import (
     price_increment,
     simulate_order,
     simulate_position,
+    walk_bars,
 )
 
 TERMS = FillTerms(maker_fee=0.0002, taker_fee=0.0006, slippage=0.001, tick=0.5)
@@ -91,9 +93,42 @@ def test_a_bar_that_touches_both_barriers_is_a_stop_at_the_stop_price_less_slipp
         bars((101, 101, 101, 101), (100, 100, 99.5, 100), (100, 102, 97, 101)), order, TERMS
     )
     assert (path.close_reason, path.end_bar, path.exit_fee) == ("STOP_LOSS", 2, 0.0006)
-    assert path.exit_price == pytest.approx(98 * 0.999)  # the stop at 98, sold 0.1% lower
-    # gross 2 x (97.902 - 100) = -4.196; fees 0.04 + 2 x 97.902 x 0.0006 = 0.1574824
-    assert marks(path, order, [101, 100, 101], TERMS)[-1].net_pnl_quote == pytest.approx(-4.3534824)
+    # the stop at 100 x (1 - (0.02 - 0.0002)) = 98.02 (net of the entry fee), sold 0.1% lower: 97.92198
+    assert path.exit_price == pytest.approx(98.02 * 0.999)
+    # gross 2 x (97.92198 - 100) = -4.15604; fees 0.04 + 2 x 97.92198 x 0.0006 = 0.157506376
+    assert marks(path, order, [101, 100, 101], TERMS)[-1].net_pnl_quote == pytest.approx(-4.313546376)
+
+
+NET = FillTerms(maker_fee=0.001, taker_fee=0.001, slippage=0.0005, tick=0.01)
+
+
+def test_a_stop_fires_on_the_net_return_as_hummingbots_executor_fires_it():
+    """A 0.5% stop after a 0.1% entry fee fires at a 0.4% move (net return -0.5%), not at 0.5%."""
+    order = buy(stop_loss=0.005)
+    path = simulate_position(
+        bars((101, 101, 101, 101), (100, 100, 99.9, 100), (100, 100, 99.65, 99.7), (99.7, 99.7, 99.55, 99.6)),
+        order,
+        NET,
+    )
+    # bar 2's low 99.65 is a 0.35% move: net -0.45%, no stop; bar 3's 99.55 passes the level 99.6
+    assert (path.close_reason, path.end_bar) == ("STOP_LOSS", 3)
+    assert path.exit_price == pytest.approx(99.6 * 0.9995)
+    sell = Barriers(side=SELL, amount=1.0, entry_price=100.0, stop_loss=0.005)
+    path = simulate_position(
+        bars((99, 99, 99, 99), (100, 100.1, 100, 100), (100, 100.41, 100, 100.3)), sell, NET
+    )
+    assert (path.close_reason, path.exit_price) == ("STOP_LOSS", pytest.approx(100.4 * 1.0005))
+
+
+def test_a_market_take_profit_waits_for_the_net_return_a_limit_one_rests_at_its_price():
+    market = buy(take_profit=0.01, take_profit_is_limit=False)
+    rows = ((101, 101, 101, 101), (100, 100, 99.9, 100), (100, 101.05, 100, 101), (101, 101.1, 101, 101.05))
+    path = simulate_position(bars(*rows), market, NET)
+    # net of the 0.1% entry fee the target is a 1.1% move: 101.1, reached on bar 3, sold 0.05% lower
+    assert (path.close_reason, path.end_bar) == ("TAKE_PROFIT", 3)
+    assert path.exit_price == pytest.approx(101.1 * 0.9995)
+    limit = simulate_position(bars(*rows), buy(take_profit=0.01), NET)
+    assert (limit.close_reason, limit.end_bar, limit.exit_price) == ("TAKE_PROFIT", 2, 101.0)
 
 
 def test_a_stop_can_trigger_on_the_fill_bar_itself():
@@ -155,7 +190,7 @@ def test_sell_side_mirrors_every_rule():
         TERMS,
     )
     assert (path.fill_bar, path.entry_price, path.close_reason) == (1, 100.0, "STOP_LOSS")
-    assert path.exit_price == pytest.approx(102 * 1.001)
+    assert path.exit_price == pytest.approx(101.98 * 1.001)  # the stop net of the entry fee: 2% - 0.02%
 
 
 def test_a_post_only_quote_that_would_cross_is_rejected():
@@ -177,7 +212,7 @@ def test_a_trailing_stop_arms_on_closes_and_fires_on_the_low():
             (101, 101, 101, 101),
             (100, 100, 99.5, 100),
             (100, 101.2, 100, 101),  # best return 1%: not armed
-            (101, 103.5, 101, 103),  # best 3%: armed, trailing level 100 x 1.02 = 102
+            (101, 103.5, 101, 103),  # best 3% (net 2.98%): armed, trailing level 100 x 1.02 = 102
             (103, 103.2, 101.9, 102.5),  # its low crosses 102
         ),
         order,
@@ -199,6 +234,7 @@ def test_terms_default_to_the_exchanges_public_tier_and_name_a_bad_field():
         "taker_fee": 0.0006,
         "slippage": 0.0005,
         "tick": 0.0,
+        "decisions": "close",
     }
     assert (
         fill_terms("binance_paper_trade", taker_fee=0.0008).taker_fee,
@@ -211,6 +247,42 @@ def test_terms_default_to_the_exchanges_public_tier_and_name_a_bad_field():
         fill_terms("kraken")
     with pytest.raises(FillModelError, match=r"^slippage: 0\.05 is outside"):
         fill_terms("bybit", slippage=0.05)
+    assert fill_terms("binance", decisions="path").decisions == "path"
+    with pytest.raises(FillModelError, match="^decisions: 'tick' is not one of close, path"):
+        fill_terms("binance", decisions="tick")
+
+
+# A bar walked point by point (decisions "path"): the replay market's order, one sub-bar per point.
+
+
+def test_a_rising_bar_dips_first_and_a_falling_bar_rallies_first():
+    assert bar_path(100, 103, 99, 102) == (100, 99, 103, 102)
+    assert bar_path(100, 103, 99, 100) == (100, 99, 103, 100)  # flat counts as rising
+    assert bar_path(100, 103, 99, 98.5) == (100, 103, 99, 98.5)
+
+
+def test_walked_bars_run_from_point_to_point_at_quarter_intervals():
+    walked = walk_bars([0, 300], [100, 101], [103, 101.5], [99, 100], [102, 100.5])
+    assert walked["timestamp"] == [0, 75, 150, 225, 300, 375, 450, 525]
+    assert walked["close"] == [100, 99, 103, 102, 101, 101.5, 100, 100.5]
+    # each sub-bar runs from the point before: the first bar's own open, then the previous point
+    assert walked["open"] == [100, 100, 99, 103, 102, 101, 101.5, 100]
+    assert walked["high"] == [100, 100, 103, 103, 102, 101.5, 101.5, 100.5]
+    assert walked["low"] == [100, 99, 99, 102, 101, 101, 100, 100]
+    assert (walked["bar"], walked["point"]) == ([0] * 4 + [1] * 4, [0, 1, 2, 3] * 2)
+    with pytest.raises(FillModelError, match="^candles: walking bars needs at least two"):
+        walk_bars([0], [1], [1], [1], [1])
+
+
+def test_a_quote_priced_at_one_point_fills_at_a_later_point_of_the_same_bar():
+    """The conservative rules, unchanged, on walked sub-bars: a bid priced at the dip (99) fills when the
+    rally's far side comes back through it, not on the sub-bar that priced it."""
+    walked = walk_bars([0, 300], [100, 103], [103, 103], [99, 98], [102, 98.5])
+    rows = list(zip(walked["open"], walked["high"], walked["low"], walked["close"], strict=True))
+    order = Barriers(side=BUY, amount=1.0, entry_price=98.9)  # priced at point 1 (the dip to 99)
+    path = simulate_position(bars(*rows[1:]), order, TERMS)
+    # points after it: 103, 102 (bar 0), 103, 103, 98 (bar 1's fall: 5 through 98.9): fills at 98.9
+    assert (path.fill_bar, path.entry_price) == (5, 98.9)
 
 
 # A lone order (an OrderExecutor's): the entry rules alone, whole fills only.

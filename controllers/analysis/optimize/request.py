@@ -204,13 +204,13 @@ def check_fee(fee: float) -> float:
 
 
 def market_fill(
-    market: Market, candles: Candles, written: Mapping[str, Any], choice: FillChoice
+    market: Market, candles: Candles, written: Mapping[str, Any], choice: FillChoice, spec: Any = None
 ) -> FillTerms | None:
     """This market's conservative terms (None: Hummingbot's model): the rates given, else the --config's
     fee_maker/fee_taker, else the connector's public tier. The price increment is read once from the
     whole file, so the searched head and the held-out tail fill alike and the report can state it."""
     try:
-        fill = check_fill(choice, market.connector, written)
+        fill = check_fill(choice, market.connector, written, spec)
     except InputError as error:
         raise error.as_(RequestError) from None
     if fill is None:
@@ -384,7 +384,7 @@ def build_request(
         raise RequestError("--candles", "the same market is given twice")
     loaded = [read_market(Path(path), last_rows, fill_gaps) for path in candles]
     user = read_mapping("--config", config_file)
-    fills = [market_fill(market, data, user or {}, choice) for market, data in loaded]
+    fills = [market_fill(market, data, user or {}, choice, spec) for market, data in loaded]
     first = market_fields(*loaded[0])
     base = base_config(registry, controller, user, strictest_fees(fills, fee), first)
     space = build_space(registry, controller, base, read_mapping("--space", space_file))
