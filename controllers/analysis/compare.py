@@ -39,9 +39,11 @@ from controllers.analysis.maker import HORIZONS
 from controllers.plugin_system.registry import CheckedConfig, StrategyRegistry, load_registry
 
 MAKER_NOTE = (
-    "Net PnL = spread capture (each fill's edge against its bar's close, the backtest's only mid)"
-    " + inventory PnL (holding from close to close) - fees, over the whole file (controllers/analysis/"
-    "maker.py). Hummingbot's model fills at closes, so it books no spread capture."
+    "Net PnL = spread capture (each fill's edge against the backtest's mid when it filled: its bar's"
+    " close, or with decisions path the price of the point it filled at, which has just traded through"
+    " it, so path fills capture less) + inventory PnL (holding from close to close) - fees, over the"
+    " whole file (controllers/analysis/maker.py). Hummingbot's model fills at closes, so it books no"
+    " spread capture."
 )
 BASELINE = "fixed_spread"
 BASELINE_LABEL = "fixed_spread (baseline)"

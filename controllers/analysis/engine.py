@@ -99,8 +99,9 @@ BAR_COLUMNS = (
     "best_ask",
 )
 RECORD_COLUMNS = BAR_COLUMNS[:6]  # what the engine records itself; the quotes come from the controller
-# One row per fill: `side` is the fill's own (+1 bought, -1 sold); `close` is the close of the fill's bar,
-# the backtest's only mid; a "mark" leg is an open position valued at the end, not a trade.
+# One row per fill: `side` is the fill's own (+1 bought, -1 sold); `close` is the close of the fill's bar
+# (with decisions "path", of the point it filled at), the backtest's only mid; a "mark" leg is an open
+# position valued at the end, not a trade.
 FILL_COLUMNS = ("executor_id", "leg", "timestamp", "side", "amount", "price", "fee_quote", "close")
 
 

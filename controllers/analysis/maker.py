@@ -8,7 +8,8 @@ so "mid" is the close of the fill's bar throughout.
 PnL, per position (side s, amount A; entry at p on a bar closing at c0; exit or end mark at q on a bar
 closing at c1):
 
-    spread capture  s(c0 - p)A + s(q - c1)A   each fill's edge against its bar's close
+    spread capture  s(c0 - p)A + s(q - c1)A   each fill's edge against its bar's close (with decisions
+                                              path: the close of the point it filled at)
     inventory PnL   s(c1 - c0)A               holding the position from close to close
     fees            entry fee + exit fee
     net             s(q - p)A - fees          = spread capture + inventory PnL - fees

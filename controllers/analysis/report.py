@@ -138,7 +138,7 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
 def maker_section(metrics: Mapping[str, Any]) -> list[str]:
     """Where the PnL came from, how the fills fared afterwards, how often both sides were quoted."""
     parts = (
-        ("spread capture", "pnl_spread_quote", "each fill's edge against its bar's close"),
+        ("spread capture", "pnl_spread_quote", "each fill's edge against the backtest's mid when it filled"),
         ("inventory PnL", "pnl_inventory_quote", "holding positions from close to close"),
         ("fees", "pnl_fees_quote", "both legs as the fill model charges them (subtracted)"),
         ("net PnL", "pnl_net_quote", "spread capture + inventory PnL - fees"),

@@ -39,7 +39,7 @@ from controllers.analysis.fill_model import fill_terms  # noqa: E402
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
 CONTROLLERS = ["inventory_mm", "pmm_rsi_llm", "fixed_spread"]
-MODELS = ("hummingbot", "conservative")
+MODELS = ("hummingbot", "conservative", "conservative-path")  # the last: --decisions path, the default
 GOAL_MS = 1.0
 COMMAND = "python3 tests/bench/bench_fill_models.py"
 SPENT: dict[str, list[float]] = {"seconds": [0.0], "calls": [0]}
@@ -67,7 +67,8 @@ ConservativePositionSimulator.simulate = timed(ConservativePositionSimulator.sim
 
 def one_run(controller: str, model: str, candles, market: dict) -> dict:
     SPENT["seconds"][0], SPENT["calls"][0] = 0.0, 0
-    fill = fill_terms(market["connector_name"]) if model == "conservative" else None
+    decisions = "path" if model == "conservative-path" else "close"
+    fill = None if model == "hummingbot" else fill_terms(market["connector_name"], decisions=decisions)
     checked = load_registry().check({**market, "controller_name": controller})
     run = run_config(checked.config, candles, fee=0.001, warmup_bars=checked.warmup_bars, fill=fill)
     return {"wall": run.wall_seconds, "simulator": SPENT["seconds"][0], "executors": SPENT["calls"][0]}
