@@ -14,8 +14,8 @@ is read in full; only executors not read before are counted, so both paths give 
 Closed means finished (`is_done`), not merely stopped. Hummingbot ends `is_active` when an executor
 starts shutting down, before its market close has filled: its PnL then still lacks the close's fee and
 price. Counted at that moment and never again, a paper market maker's ledger read 0.0024 BTC of losses
-where its fills had lost 0.0034 (0.002 of them on a 0.05 BTC account is the 5% kill switch), so its
-kill switch never fired where the backtest's did. A stopped executor that has not finished is
+where its fills had lost 0.0034 (the 5% kill switch of its 0.05 BTC account is 0.0025), so its kill
+switch never fired where the backtest's did. A stopped executor that has not finished is
 `closing`: its PnL is read afresh each tick (`closing_pnl`), and counted once, final, when it finishes.
 
 Pure Python: works on anything with Hummingbot's ExecutorInfo attributes (id, is_active, is_done,
