@@ -3,7 +3,7 @@
 Pure (no pandas, no Hummingbot): it reads a run's fill ledger (engine.FILL_COLUMNS, one row per fill:
 each position's entry, then its exit or, for a position still open at the end, its mark), its bars
 (engine.BAR_COLUMNS) and its executors (engine.executors_table). A candle backtest has no order book,
-so "mid" is the close of the fill's bar throughout.
+so "mid" is the ledger's `close`: the close of the fill's bar (with decisions "path", of its point).
 
 PnL, per position (side s, amount A; entry at p on a bar closing at c0; exit or end mark at q on a bar
 closing at c1):

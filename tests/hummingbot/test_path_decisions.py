@@ -12,35 +12,26 @@ is docs/backtest-vs-paper.md and test_backtest_vs_paper.py.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("hummingbot", reason="runs inside the Hummingbot runtime image")
 
 import pandas as pd  # noqa: E402
+from test_fill_model_engine import LTC_CONFIG, ltc_window  # noqa: E402  the same LTC-BTC window
 
 from controllers.analysis.engine import UnsupportedExecutorError, run_config  # noqa: E402
 from controllers.analysis.fill_model import PATH_POINTS, bar_path, fill_terms  # noqa: E402
 from controllers.plugin_system.registry import load_registry  # noqa: E402
 
-LTC_CONFIG = {"connector_name": "binance", "trading_pair": "LTC-BTC", "interval": "5m"}
-
-
-def ltc_window(rows: int = 300):
-    from controllers.analysis.candles import load_candles
-
-    source = Path("/data/candles/LTC-BTC_5m.csv")
-    if not source.is_file():
-        pytest.fail(f"{source} is missing: mount ../shared/data/candles at /data/candles")
-    return load_candles(source).take(0, rows)
+ROWS = 300  # bars of LTC-BTC the path runs take: the flagship still quotes on most of them
 
 
 def run(controller: str, decisions: str, candles=None, **config):
     checked = load_registry().check({**LTC_CONFIG, "controller_name": controller, **config})
     return run_config(
         checked.config,
-        candles if candles is not None else ltc_window(),
+        candles if candles is not None else ltc_window(ROWS),
         fee=0.001,
         warmup_bars=checked.warmup_bars,
         fill=fill_terms("binance", decisions=decisions),
@@ -54,7 +45,7 @@ def runs():
 
 def test_a_path_run_keeps_one_record_a_bar_at_the_bars_own_times_and_closes(runs):
     close, path = runs["close"].bars, runs["path"].bars
-    assert len(path) == len(close) == ltc_window().rows
+    assert len(path) == len(close) == ROWS
     assert path["timestamp"].tolist() == close["timestamp"].tolist()
     assert path["close"].tolist() == close["close"].tolist()  # each bar's last point is its close
     assert path["best_bid"].notna().sum() >= len(path) // 2  # the controller's quotes, a bar each
@@ -103,7 +94,7 @@ def test_each_point_sees_the_bars_closed_before_it_and_its_own_price():
     assert set(path[path["bar_timestamp"] == bars["timestamp"][0]]["ready"]) == {0.0}
 
 
-def test_path_decisions_are_the_default_where_they_fit_and_refused_by_name_where_not(tmp_path):
+def test_path_decisions_are_the_default_where_they_fit_and_refused_by_name_where_not():
     """A market maker decides along the path unless told; an execution algorithm (judged against one
     market order on a bar) and a hedge's perp (stepped with the spot's bars) decide once a bar, and a
     path run of either is refused before it starts, naming the option."""
@@ -134,7 +125,7 @@ def test_path_decisions_are_the_default_where_they_fit_and_refused_by_name_where
         )
 
 
-def test_the_report_says_how_the_controller_decided(tmp_path):
+def test_the_report_says_how_the_controller_decided():
     from controllers.analysis.fill_model import assumptions
     from controllers.analysis.metrics import run_metrics
 
